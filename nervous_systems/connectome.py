@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -236,7 +237,13 @@ def _read_csv(path: Path, required: Iterable[str]) -> pd.DataFrame:
     try:
         df = pd.read_csv(path, comment="#", skipinitialspace=True, keep_default_na=True)
     except pd.errors.ParserError as exc:  # e.g. a row with too many fields
-        raise ConnectomeError(f"cannot parse CSV ({exc})", path) from None
+        msg = str(exc).strip()
+        m = re.search(r"line (\d+)", msg)
+        row = None
+        if m:  # pandas counts physical file lines; convert to the data row (header = row 0)
+            lines = path.read_text(errors="replace").splitlines()[: int(m.group(1))]
+            row = sum(1 for ln in lines if ln.strip() and not ln.lstrip().startswith("#")) - 1
+        raise ConnectomeError(f"cannot parse CSV ({msg})", path, row=row) from None
     except pd.errors.EmptyDataError:
         raise ConnectomeError("file is empty", path) from None
     df.columns = [str(c).strip() for c in df.columns]

@@ -1,0 +1,65 @@
+"""Gymnasium tasks of connectome-gym, registered under the ``cgym/`` namespace.
+
+Importing :mod:`tasks` registers every env with Gymnasium::
+
+    import gymnasium as gym
+    import tasks
+    env = gym.make("cgym/CElegansChemotaxis-v0")
+
+:data:`TASKS` maps a task name (``"celegans/chemotaxis"``) to a :class:`TaskSpec`: the env id,
+the organism, the behaviour feature extractor and the reference library (both named by string,
+resolved by whoever needs them). Tasks import only :mod:`bodies`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import gymnasium
+
+__all__ = ["TASKS", "TaskSpec", "task_spec", "ENV_IDS"]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    env_id: str
+    organism: str
+    features: str  # "module:function" extracting behaviour features from a recorded episode
+    reference: str  # name of the reference behaviour library
+    description: str = ""
+
+
+TASKS: dict[str, TaskSpec] = {
+    "celegans/chemotaxis": TaskSpec(
+        env_id="cgym/CElegansChemotaxis-v0",
+        organism="celegans",
+        features="tasks.chemotaxis.features:extract_features",
+        reference="celegans_chemotaxis",
+        description=(
+            "Adult C. elegans crawling on agar toward an NaCl peak (salt chemotaxis); 95 muscle "
+            "activations in, nose concentration/dC/dt/curvature/touch out; 60 s episodes."
+        ),
+    ),
+}
+
+_ENTRY_POINTS = {
+    "cgym/CElegansChemotaxis-v0": "tasks.chemotaxis.env:CElegansChemotaxisEnv",
+}
+
+for _id, _entry in _ENTRY_POINTS.items():
+    if _id not in gymnasium.registry:
+        # no max_episode_steps: the env truncates at its own `duration` (no TimeLimit wrapper)
+        gymnasium.register(id=_id, entry_point=_entry)
+
+ENV_IDS: tuple[str, ...] = tuple(_ENTRY_POINTS)
+
+
+def task_spec(name: str) -> TaskSpec:
+    """The :class:`TaskSpec` of ``name`` (e.g. ``"celegans/chemotaxis"``)."""
+    try:
+        return TASKS[name]
+    except KeyError:
+        close = difflib.get_close_matches(str(name), list(TASKS), n=3, cutoff=0.4)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise KeyError(f"unknown task {name!r}; known tasks: {', '.join(TASKS)}.{hint}") from None

@@ -1,0 +1,89 @@
+"""A Brain backed by a Brian2 network built from a connectome.
+
+Observation → bridge.encode → neuron drive → Brian2 network (one long run, hand-off every
+control step, see ``closed_loop``) → motor neurons' synaptic activation → bridge.decode → muscle
+activations. Recording keeps every neuron's membrane potential at ``record_dt``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .bridge import Bridge
+from .brian2_setup import brian2
+from .closed_loop import ClosedLoop
+from .connectome import Connectome
+from .graded_network import GradedNetwork, Perturbation
+from .network_model import NetworkModel
+
+
+class ObservationError(ValueError):
+    pass
+
+
+class ConnectomeBrain:
+    """Brain protocol over a :class:`GradedNetwork`.
+
+    Parameters: ``connectome``; ``bridge`` (YAML path or dict); ``muscle_names`` (action order);
+    ``control_dt`` (s, the env's step); ``model`` (name or NetworkModel); ``lesion`` /
+    ``activate`` (neuron or class names); ``record_dt`` (s); ``label`` (shown in outputs).
+    """
+
+    def __init__(self, connectome: Connectome, bridge, muscle_names, control_dt: float,
+                 model: str | NetworkModel = "graded_kunert2014", lesion=(), activate=(),
+                 activate_mV: float = 20.0, record_dt: float = 0.04, label: str = "connectome",
+                 model_overrides: dict | None = None):
+        model = NetworkModel.load(model) if isinstance(model, str) else model
+        if model_overrides:
+            model = model.with_overrides(**model_overrides)
+        self.label = label
+        self.network = GradedNetwork(connectome, model,
+                                     Perturbation(list(lesion), list(activate), activate_mV))
+        self.bridge = Bridge(bridge, self.network.connectome, muscle_names, control_dt)
+        self.control_dt = control_dt
+        self._record_every = max(1, int(round(record_dt / control_dt)))
+        self.loop = ClosedLoop(self.network.net, control_dt, apply=self._apply, read=self._read)
+        self._rec_t: list[float] = []
+        self._rec_v: list[np.ndarray] = []
+        self._k = 0
+
+    # ------------------------------------------------------------------ network-side callbacks
+    def _apply(self, obs) -> None:
+        self.network.set_drive(self.bridge.encode(obs))
+
+    def _read(self) -> np.ndarray:
+        v, s = self.network.state()
+        self._k += 1
+        if self._k % self._record_every == 0:
+            self._rec_t.append(self._k * self.control_dt)
+            self._rec_v.append((v * 1e3).astype(np.float32))
+        return self.bridge.decode(s, self.network.s_rest)
+
+    # ------------------------------------------------------------------ Brain protocol
+    def reset(self, seed: int | None = None) -> None:
+        b2 = brian2()
+        self.loop.stop()
+        self.network.net.restore("closed_loop_init")
+        b2.seed(int(seed) if seed is not None else None)
+        self.bridge.reset()
+        self._rec_t, self._rec_v, self._k = [], [], 0
+        self.loop.start()
+
+    def act(self, observation) -> np.ndarray:
+        for key, val in observation.items():
+            arr = np.asarray(val, float)
+            if not np.all(np.isfinite(arr)):
+                raise ObservationError(f"observation {key!r} contains NaN/Inf at control step {self.loop.steps}")
+        return self.loop.step(observation)
+
+    def record(self) -> dict:
+        v = np.stack(self._rec_v) if self._rec_v else np.zeros((0, self.network.n), np.float32)
+        return {"t": np.asarray(self._rec_t, float), "v": v, "names": np.asarray(self.network.names),
+                "unit": "mV"}
+
+    def info(self) -> dict:
+        return {"brain": self.label, **self.network.describe(),
+                "bridge": self.bridge.source}
+
+    def close(self) -> None:
+        self.loop.stop()

@@ -1,0 +1,87 @@
+"""``cgym bench``: simulated seconds per wall second of body, brain and closed loop.
+
+(a) body alone: the env stepped with a fixed action (mid-range activations) for ``duration``;
+(b) brain alone: ``brain.act`` on one fixed observation, as many control steps as (a) took;
+(c) closed loop: brain ↔ env for ``duration``.
+overhead = wall(c) / wall(b): how much the body + coupling cost on top of the brain.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from .episode import build_brain, make_env, resolve_task
+
+
+def _fixed_action(space):
+    if hasattr(space, "low") and hasattr(space, "high"):
+        lo, hi = np.asarray(space.low, float), np.asarray(space.high, float)
+        mid = np.where(np.isfinite(lo) & np.isfinite(hi), 0.5 * (lo + hi), 0.0)
+        return mid.astype(space.dtype)
+    return space.sample()
+
+
+def _loop(env, duration: float, policy, seed: int) -> tuple[float, float, int]:
+    obs, info = env.reset(seed=seed)
+    t, steps = float(info.get("t", 0.0)), 0
+    t0 = time.perf_counter()
+    while True:
+        obs, _r, term, trunc, info = env.step(policy(obs))
+        steps += 1
+        t = float(info.get("t", t))
+        if term or trunc or t >= duration - 1e-9:
+            break
+    return time.perf_counter() - t0, t, steps
+
+
+def run_bench(task: Any, brain_name: str = "connectome", duration: float = 2.0, seed: int = 0,
+              brain_options: dict | None = None, task_options: dict | None = None) -> dict:
+    spec = resolve_task(task)
+    env = make_env(spec, duration, task_options)
+    brain = build_brain(brain_name, spec.organism, env.observation_space, env.action_space,
+                        **(brain_options or {}))
+    try:
+        fixed = _fixed_action(env.action_space)
+        wall_a, sim_a, steps = _loop(env, duration, lambda o: fixed, seed)
+        control_dt = getattr(env.unwrapped, "control_dt", None) or (sim_a / max(steps, 1))
+
+        obs, _ = env.reset(seed=seed)
+        brain.reset(seed)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            brain.act(obs)
+        wall_b = time.perf_counter() - t0
+        sim_b = steps * control_dt
+
+        brain.reset(seed)
+        wall_c, sim_c, steps_c = _loop(env, duration, brain.act, seed)
+    finally:
+        if hasattr(brain, "close"):
+            brain.close()
+        env.close()
+
+    def row(wall, sim, n):
+        return {"wall_s": wall, "sim_s": sim, "steps": n,
+                "sim_s_per_wall_s": sim / wall if wall > 0 else float("inf"),
+                "us_per_step": 1e6 * wall / max(n, 1)}
+    return {"task": spec.name, "brain": brain_name, "duration": duration,
+            "control_dt": control_dt,
+            "body": row(wall_a, sim_a, steps), "brain_alone": row(wall_b, sim_b, steps),
+            "closed_loop": row(wall_c, sim_c, steps_c),
+            "overhead_closed_vs_brain": wall_c / wall_b if wall_b > 0 else float("inf")}
+
+
+def bench_table(r: dict) -> str:
+    lines = [f"bench {r['task']} × {r['brain']}: {r['duration']} s simulated, "
+             f"control dt {r['control_dt'] * 1e3:.3g} ms",
+             f"{'part':<13} {'sim-s/wall-s':>13} {'wall (s)':>10} {'steps':>7} {'µs/step':>10}"]
+    for key, name in (("body", "body alone"), ("brain_alone", "brain alone"),
+                      ("closed_loop", "closed loop")):
+        x = r[key]
+        lines.append(f"{name:<13} {x['sim_s_per_wall_s']:>13.3g} {x['wall_s']:>10.3f} "
+                     f"{x['steps']:>7d} {x['us_per_step']:>10.1f}")
+    lines.append(f"overhead closed loop / brain alone: {r['overhead_closed_vs_brain']:.3g}×")
+    return "\n".join(lines)

@@ -1,0 +1,228 @@
+"""The ``cgym`` command line.
+
+    cgym list
+    cgym run TASK [--brain NAME] [--episodes N] [--duration S] [--seed K] [--out DIR]
+                  [--video] [--lesion NEURON ...] [--activate NEURON ...] [--connectome NAME]
+                  [--medium agar] [--task-option key=value ...] [--brain-option key=value ...]
+                  [--retry-failed] [--no-progress]
+    cgym score RUN_DIR [RUN_DIR ...] [--out DIR] [--reps N]
+    cgym bench TASK [--duration S] [--brain NAME] [--out DIR]
+    cgym --version
+
+Exit codes: 0 success; 1 the command ran but failed (all episodes failed, a crash);
+2 usage or configuration error (unknown task, brain, neuron, option). Errors print one line;
+``--debug`` prints the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+class CLIError(Exception):
+    """A one-line user-facing error (exit code 2)."""
+
+
+def _parse_kv(items: list[str] | None, what: str) -> dict:
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise CLIError(f"{what} {item!r} must look like key=value")
+        k, v = item.split("=", 1)
+        try:
+            out[k.strip()] = json.loads(v)
+        except json.JSONDecodeError:
+            out[k.strip()] = v
+    return out
+
+
+def _version() -> str:
+    from importlib import metadata
+    try:
+        return metadata.version("connectome-gym")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def cmd_list(args) -> int:
+    from nervous_systems.brain import brain_specs
+    from .episode import EXTRA_TASKS, load_organisms
+    err = load_organisms()
+    try:
+        import tasks
+        task_map = dict(getattr(tasks, "TASKS", {}))
+    except ImportError as exc:
+        task_map, err = {}, err or exc
+    task_map.update({k: v for k, v in EXTRA_TASKS.items() if args.all})
+    try:
+        import bodies
+        body_names = list(getattr(bodies, "BODY_NAMES", []))
+    except ImportError:
+        body_names = []
+    orgs = sorted({getattr(s, "organism", k.split("/")[0]) for k, s in task_map.items()}
+                  | {s.organism for s in brain_specs() if s.organism})
+    print("organisms:", ", ".join(orgs) or "(none)")
+    print("tasks:")
+    for name, spec in sorted(task_map.items()):
+        desc = getattr(spec, "description", "") or ""
+        print(f"  {name:<28} {getattr(spec, 'env_id', '')}  {desc}")
+    if not task_map:
+        print("  (none registered)")
+    print("brains:")
+    for org in orgs or [None]:
+        specs = [s for s in brain_specs(org)]
+        print(f"  {org or 'any organism'}:")
+        for s in specs:
+            scope = "" if s.organism else " (any organism)"
+            print(f"    {s.name:<12} {s.description}{scope}")
+    print("bodies:", ", ".join(body_names) or "(none)")
+    if err:
+        print(f"note: importing organisms/tasks failed, the list may be incomplete: "
+              f"{type(err).__name__}: {err}", file=sys.stderr)
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .episode import default_out_dir, resolve_task, run_many
+    spec = resolve_task(args.task)
+    brain_options = _parse_kv(args.brain_option, "--brain-option")
+    if args.lesion:
+        brain_options["lesion"] = list(args.lesion)
+    if args.activate:
+        brain_options["activate"] = list(args.activate)
+    if args.connectome:
+        brain_options["connectome"] = args.connectome
+    task_options = _parse_kv(args.task_option, "--task-option")
+    if args.medium:
+        task_options["medium"] = args.medium
+    out = Path(args.out) if args.out else default_out_dir(spec.name, args.brain)
+    summary = run_many(spec, args.brain, episodes=args.episodes, seed=args.seed,
+                       duration=args.duration, out=out, brain_options=brain_options,
+                       task_options=task_options, video=args.video,
+                       progress=not args.no_progress, retry_failed=args.retry_failed)
+    n_ok = len(summary.seeds) - len(summary.failed)
+    print(f"wrote {out}/ : run.json, episodes/ep_XXXX.{{json,npz,wcon}}"
+          + (" + video" if args.video else ""))
+    print(f"episodes: {len(summary.ran)} run, {len(summary.skipped)} already finished, "
+          f"{len(summary.failed)} failed, {n_ok} ok")
+    for s, e in sorted(summary.failed.items()):
+        print(f"  seed {s}: {e}")
+    print(f"next: cgym score {out}")
+    return 1 if n_ok == 0 else 0
+
+
+def cmd_score(args) -> int:
+    from .scoring import score_runs
+    dirs = [Path(d) for d in args.run_dirs]
+    for d in dirs:
+        if not (d / "run.json").exists():
+            raise CLIError(f"{d} is not a run folder (no run.json)")
+    out = Path(args.out) if args.out else (dirs[0] / "scorecard" if len(dirs) == 1
+                                           else Path("scorecards") / dirs[0].name)
+    card = score_runs(dirs, out, n_rep=args.reps, figures=not args.no_figures)
+    print(card.to_markdown())
+    print(f"wrote {out / 'scorecard.md'}, {out / 'scorecard.json'}"
+          + (f" and {len(card.figures)} figure(s)" if card.figures else ""))
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from .bench import bench_table, run_bench
+    from .recording import atomic_write_json
+    r = run_bench(args.task, args.brain, args.duration, args.seed,
+                  task_options=_parse_kv(args.task_option, "--task-option"))
+    print(bench_table(r))
+    if args.out:
+        path = Path(args.out)
+        path = path / "bench.json" if path.suffix != ".json" else path
+        atomic_write_json(path, r)
+        print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cgym", description="connectome-gym: connectome brains "
+                                "in simulated bodies, scored against real behaviour.")
+    p.add_argument("--version", action="version", version=f"cgym {_version()}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    _add = sub.add_parser
+
+    def add_parser(*a, **k):  # every subcommand also takes --debug
+        sp = _add(*a, **k)
+        sp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show tracebacks on errors")
+        return sp
+    sub.add_parser = add_parser
+
+    s = sub.add_parser("list", help="organisms, tasks, brains, bodies")
+    s.add_argument("--all", action="store_true", help=argparse.SUPPRESS)
+    s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("run", help="run closed-loop episodes")
+    s.add_argument("task", help="e.g. celegans/chemotaxis")
+    s.add_argument("--brain", default="connectome")
+    s.add_argument("--episodes", type=int, default=8)
+    s.add_argument("--duration", type=float, default=60.0, help="simulated seconds per episode")
+    s.add_argument("--seed", type=int, default=0, help="first seed (episodes use seed..seed+N-1)")
+    s.add_argument("--out", help="run folder (default runs/<task>_<brain>_<timestamp>)")
+    s.add_argument("--video", action="store_true", help="write a video per episode")
+    s.add_argument("--lesion", nargs="+", metavar="NEURON", help="neurons/classes to silence")
+    s.add_argument("--activate", nargs="+", metavar="NEURON", help="neurons/classes to drive")
+    s.add_argument("--connectome", help="connectome data set, e.g. cook2019_herm")
+    s.add_argument("--medium", help="medium, e.g. agar")
+    s.add_argument("--task-option", action="append", metavar="KEY=VALUE")
+    s.add_argument("--brain-option", action="append", metavar="KEY=VALUE")
+    s.add_argument("--retry-failed", action="store_true", help="redo episodes that failed")
+    s.add_argument("--no-progress", action="store_true")
+    s.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("score", help="score runs against the reference library")
+    s.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    s.add_argument("--out", help="scorecard folder (default RUN_DIR/scorecard)")
+    s.add_argument("--reps", type=int, default=200, help="resamples for distances/ceilings")
+    s.add_argument("--no-figures", action="store_true")
+    s.set_defaults(func=cmd_score)
+
+    s = sub.add_parser("bench", help="speed of body, brain and closed loop")
+    s.add_argument("task")
+    s.add_argument("--duration", type=float, default=2.0)
+    s.add_argument("--brain", default="connectome")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--task-option", action="append", metavar="KEY=VALUE")
+    s.add_argument("--out", help="folder (or .json path) for bench.json")
+    s.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    from .episode import RunConfigError
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("cgym: interrupted (finished episodes are saved; rerun to resume)",
+              file=sys.stderr)
+        return 130
+    except (CLIError, RunConfigError, FileNotFoundError) as exc:
+        if args.debug:
+            raise
+        print(f"cgym {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001
+        if args.debug:
+            raise
+        print(f"cgym {args.command}: error: {type(exc).__name__}: {exc} "
+              f"(--debug for the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

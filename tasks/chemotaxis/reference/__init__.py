@@ -1,0 +1,1 @@
+"""Reference behaviour libraries for the chemotaxis task (data files; see README.md)."""
