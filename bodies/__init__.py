@@ -17,6 +17,14 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import os
+import sys
+
+# Offscreen rendering: MuJoCo picks its GL backend when it is imported. On a machine without a
+# display, default to OSMesa (software, works everywhere Mesa is installed); set MUJOCO_GL=egl on
+# GPU machines for speed.
+if "MUJOCO_GL" not in os.environ and not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
+    os.environ["MUJOCO_GL"] = "osmesa"
 from typing import Any
 
 __all__ = ["BODY_NAMES", "BodyDivergedError", "make_body"]

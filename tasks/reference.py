@@ -438,4 +438,8 @@ def load_reference(name: str | Path) -> ReferenceLibrary:
     files = _library_files()
     if str(name) in files:
         return load_reference_file(files[str(name)])
+    versions = sorted((k for k in files if re.fullmatch(re.escape(str(name)) + r"_v\d+", k)),
+                      key=lambda k: int(k.rsplit("_v", 1)[1]))
+    if versions:  # an unversioned name means the newest bundled version
+        return load_reference_file(files[versions[-1]])
     raise KeyError(f"no reference library {name!r}; bundled: {', '.join(files) or 'none'}")

@@ -244,11 +244,20 @@ class CElegansChemotaxisEnv(gym.Env):
     def task_info(self) -> dict[str, Any]:
         """JSON-serialisable description of the arena, zones, timing and body."""
         b = self.body
+        arena = self.arena.to_dict()
+        zones = arena.get("zones", {})
         return {
+            # flat keys: the contract read by tasks.chemotaxis.features and the scorer's plots
+            "peak": list(map(float, arena["peak_position"])),
+            "target_zone": zones["target"],
+            "control_zone": zones["control"],
+            "start": list(map(float, self.arena.start_position)),
+            "plate_radius": float(arena["plate_radius"]),
+            "gradient": arena.get("gradient", {}),
             "env_id": ENV_ID,
             "task": "celegans/chemotaxis",
             "arena": self.arena.to_dict(),
-            "start": {
+            "start_pose": {
                 "position": list(map(float, self.arena.start_position)),
                 "jitter_radius": self.start_jitter,
                 "heading": "uniform[0, 2pi)" if self.start_heading is None else self.start_heading,
