@@ -16,7 +16,9 @@ Sensor kinds
 ``proprioception``  an observation array sampled along the body (curvature at the joints) → each
                     target neuron reads the curvature at its own body coordinate plus ``offset``
                     (body lengths; negative = anterior), signed for its ``side``
-                    (``ventral``: +curvature, ``dorsal``: −curvature), rectified, times ``gain_mV``.
+                    (``ventral``: +curvature, ``dorsal``: −curvature), times ``gain_mV``. Signed by
+                    default (stretch depolarises, compression hyperpolarises relative to rest);
+                    ``rectify: true`` keeps only the depolarising half.
 ``tonic``           a constant drive (mV) to named neurons, with its justification.
 
 Motor readout
@@ -49,6 +51,7 @@ class _Target:
     gain: float         # mV per unit of filtered signal
     coords: np.ndarray | None = None  # body coordinate per neuron (proprioception)
     sign: float = 1.0
+    rectify: bool = False
 
 
 class _AdaptingDerivative:
@@ -112,7 +115,10 @@ class Bridge:
                     bad = [names[k] for k in np.flatnonzero(np.isnan(coords))]
                     raise BridgeConfigError(f"{self._where(i)}: no body coordinate for {bad} "
                                             "(no NMJ and no 'position' in the neuron table)")
-            out.append(_Target(idx, float(t["gain_mV"]), coords, sign))
+            rect = t.get("rectify", False)
+            if rect not in (True, False):
+                raise BridgeConfigError(f"{self._where(i, 'rectify')}: true or false, got {rect!r}")
+            out.append(_Target(idx, float(t["gain_mV"]), coords, sign, bool(rect)))
         return out
 
     def _add_sensor(self, spec: dict, i: int) -> None:
@@ -199,7 +205,7 @@ class Bridge:
             xs = (np.arange(len(k)) + 1.0) / (len(k) + 1.0)  # joints evenly spaced along the body
             for t in targets:
                 val = np.interp(t.coords, xs, k, left=k[0], right=k[-1]) * t.sign
-                drive[t.index] += t.gain * np.clip(val, 0.0, None)
+                drive[t.index] += t.gain * (np.clip(val, 0.0, None) if t.rectify else val)
         return drive
 
     def decode(self, s: np.ndarray, s_rest: np.ndarray) -> np.ndarray:

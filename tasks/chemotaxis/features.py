@@ -94,6 +94,7 @@ class FeatureParams:
     dcdt_lookback_s: float = 2.0  # dC/dt sign of an event = mean over this window before it
     tip_fraction: float = 0.1  # body fraction excluded at each tip (curvature, wavelength)
     min_curvature_std_mm: float = 0.1  # mid-body curvature std below this: no undulation
+    min_posture_std_rad: float = 0.05  # r.m.s. change of tangent angles below this: posture "never changes"
     freq_band_hz: tuple[float, float] = (0.05, 5.0)  # search band of the undulation peak
     min_cycles: float = 1.5  # fewer cycles than this in the episode: frequency is NaN
     weathervane_max_bearing_deg: float = 90.0  # regression uses |bearing| <= this
@@ -148,7 +149,8 @@ FEATURE_DOCS: dict[str, dict[str, Any]] = {
         doc="Fraction of the variance of the mean-subtracted tangent angles explained by the "
         "top 4 principal components of the episode's own postures (Stephens et al. 2008 "
         "report 4 eigenworms explain ~95% on pooled data; an episode's own basis explains at "
-        "least as much). NaN for a posture that never changes.",
+        "least as much). NaN for a posture that never changes (r.m.s. tangent-angle change < "
+        "min_posture_std_rad, e.g. a worm that does not move: it has no posture dynamics to explain).",
     ),
     "eigenworm_a1": dict(unit="rad", doc="Std of the projection on the 1st posture PC."),
     "eigenworm_a2": dict(unit="rad", doc="Std of the projection on the 2nd posture PC."),
@@ -314,7 +316,7 @@ def _curvature(psi: np.ndarray, seglen: np.ndarray) -> tuple[np.ndarray, np.ndar
     return kappa, frac
 
 
-def _posture_pca(psi: np.ndarray) -> dict[str, float]:
+def _posture_pca(psi: np.ndarray, min_std_rad: float = 0.05) -> dict[str, float]:
     out = {"posture_variance_top4": NAN}
     for k in range(1, 5):
         out[f"eigenworm_a{k}"] = NAN
@@ -325,7 +327,7 @@ def _posture_pca(psi: np.ndarray) -> dict[str, float]:
     cov = (x.T @ x) / max(1, x.shape[0] - 1)
     ev = np.clip(np.linalg.eigvalsh(cov)[::-1], 0.0, None)
     total = ev.sum()
-    if not np.isfinite(total) or total < 1e-12:
+    if not np.isfinite(total) or np.sqrt(total / x.shape[1]) < min_std_rad:
         return out
     out["posture_variance_top4"] = float(ev[:4].sum() / total)
     for k in range(4):
@@ -493,7 +495,7 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
     body = (frac >= p.tip_fraction) & (frac <= 1 - p.tip_fraction)
     if kappa.shape[1] and body.any():
         feats["rms_curvature"] = float(np.sqrt(np.mean(kappa[:, body] ** 2)))
-    feats.update(_posture_pca(psi))
+    feats.update(_posture_pca(psi, p.min_posture_std_rad))
     feats.update(_undulation(kappa, frac, fs, L, p))
 
     # --- centroid speed, smoothed over one undulation period (or speed_window_s)
