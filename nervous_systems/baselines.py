@@ -33,7 +33,7 @@ def _reject_options(brain: str, options: dict) -> None:
 class NullBrain:
     """All-zero action (clipped into the action space): no motor output."""
 
-    def __init__(self, organism: str, observation_space=None, action_space=None, **options):
+    def __init__(self, organism: str, observation_space=None, action_space=None, control_dt=None, **options):
         _reject_options("null", options)
         if action_space is None:
             raise ValueError("brain 'null' needs an action_space")
@@ -67,7 +67,7 @@ class NullBrain:
 class RandomBrain:
     """Uniform random actions from its own generator (seeded in reset), optionally smoothed."""
 
-    def __init__(self, organism: str, observation_space=None, action_space=None,
+    def __init__(self, organism: str, observation_space=None, action_space=None, control_dt=None,
                  smoothing: float = 0.0, **options):
         _reject_options("random", options)
         if not isinstance(action_space, spaces.Box):

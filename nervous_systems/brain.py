@@ -23,7 +23,8 @@ Registry
 Brains are registered by name, either for every organism (``organism=None``: ``null``,
 ``random``) or for one organism (``connectome``, ``shuffled``, ``reflex`` for ``celegans``).
 A factory is called as ``factory(organism=..., observation_space=..., action_space=...,
-**options)`` and returns a brain. Third-party packages register through the Python
+control_dt=..., **options)`` and returns a brain; ``control_dt`` is the env's control step in
+seconds (the time one ``act`` covers), or None where the caller has no env. Third-party packages register through the Python
 entry-point group ``cgym.brains``: the entry point's name is the brain name and its value a
 factory with that signature (it is used for every organism unless the factory raises
 :class:`BrainNotAvailable`).
@@ -93,7 +94,8 @@ def brain_specs(organism: str | None = None) -> list[BrainSpec]:
     return sorted(specs, key=lambda s: (s.organism is None, s.name))
 
 
-def make_brain(name: str, organism: str, observation_space, action_space, **options) -> Brain:
+def make_brain(name: str, organism: str, observation_space, action_space,
+               control_dt: float | None = None, **options) -> Brain:
     """Build the brain ``name`` for ``organism``; organism-specific registrations win."""
     _load_entry_points()
     spec = _REGISTRY.get((name, organism)) or _REGISTRY.get((name, None))
@@ -105,4 +107,4 @@ def make_brain(name: str, organism: str, observation_space, action_space, **opti
         raise BrainNotAvailable(f"no brain {name!r} for organism {organism!r}; available: "
                                 f"{', '.join(names)}.{hint}")
     return spec.factory(organism=organism, observation_space=observation_space,
-                        action_space=action_space, **options)
+                        action_space=action_space, control_dt=control_dt, **options)

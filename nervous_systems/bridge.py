@@ -88,7 +88,9 @@ class Bridge:
         self.body_coord = self._motor_body_coordinates()
         for i, spec in enumerate(config.get("sensors", [])):
             self._add_sensor(spec, i)
-        for spec in config.get("tonic", []):
+        for k, spec in enumerate(config.get("tonic", [])):
+            if "neurons" not in spec or "mV" not in spec:
+                raise BridgeConfigError(f"{self.source or 'bridge'}: tonic[{k}] needs 'neurons' and 'mV'")
             idx = connectome.index_of(connectome.resolve(spec["neurons"]))
             self._tonic[idx] += float(spec["mV"])
         self._build_motor(config.get("motor", {}))
@@ -132,6 +134,9 @@ class Bridge:
             if f:
                 if f.get("kind") != "adapting_derivative":
                     raise BridgeConfigError(f"{self._where(i, 'filter')}: unknown filter {f.get('kind')!r}")
+                missing = [k for k in ("tau_fast", "tau_slow") if k not in f]
+                if missing:
+                    raise BridgeConfigError(f"{self._where(i, 'filter')}: missing {missing} (seconds)")
                 filt = _AdaptingDerivative(float(f["tau_fast"]), float(f["tau_slow"]), self.dt)
             rect = spec.get("rectify", "none")
             if rect not in ("none", "positive", "negative"):

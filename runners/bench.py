@@ -42,7 +42,7 @@ def run_bench(task: Any, brain_name: str = "connectome", duration: float = 2.0, 
     spec = resolve_task(task)
     env = make_env(spec, duration, task_options)
     brain = build_brain(brain_name, spec.organism, env.observation_space, env.action_space,
-                        **(brain_options or {}))
+                        control_dt=getattr(env.unwrapped, "control_dt", None), **(brain_options or {}))
     try:
         fixed = _fixed_action(env.action_space)
         wall_a, sim_a, steps = _loop(env, duration, lambda o: fixed, seed)

@@ -115,11 +115,11 @@ def load_organisms() -> BaseException | None:
     return _ORGANISMS_IMPORT_ERROR
 
 
-def build_brain(name: str, organism: str, observation_space, action_space, **options):
+def build_brain(name: str, organism: str, observation_space, action_space, control_dt=None, **options):
     from nervous_systems.brain import BrainNotAvailable, make_brain
     err = load_organisms()
     try:
-        return make_brain(name, organism, observation_space, action_space, **options)
+        return make_brain(name, organism, observation_space, action_space, control_dt=control_dt, **options)
     except BrainNotAvailable as exc:
         extra = (f" (importing the organisms package failed: {type(err).__name__}: {err})"
                  if err else "")
@@ -299,6 +299,7 @@ class EpisodeRunner:
         self.env = make_env(self.spec, self.duration, self.task_options, self.video)
         self.brain = build_brain(self.brain_name, self.spec.organism,
                                  self.env.observation_space, self.env.action_space,
+                                 control_dt=getattr(self.env.unwrapped, "control_dt", None),
                                  **self.brain_options)
 
     def close(self) -> None:

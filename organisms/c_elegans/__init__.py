@@ -27,15 +27,19 @@ BRIDGE_YAML = Path(__file__).resolve().parent / "bridge.yaml"
 TASKS = {"chemotaxis": "cgym/CElegansChemotaxis-v0"}
 
 
-def _control_dt(action_space, observation_space, options) -> float:
-    return float(options.pop("control_dt", 0.01))
+def _require_control_dt(control_dt) -> float:
+    if control_dt is None or not float(control_dt) > 0:
+        raise ValueError("the C. elegans brains integrate in time and need control_dt (the env's "
+                         "control step in s); make_brain(..., control_dt=env.unwrapped.control_dt)")
+    return float(control_dt)
 
 
-def _connectome_brain(organism, observation_space, action_space, shuffle: bool = False, **options):
+def _connectome_brain(organism, observation_space, action_space, control_dt=None, shuffle: bool = False,
+                      **options):
     from nervous_systems.connectome_brain import ConnectomeBrain
     from nervous_systems.shuffle import degree_preserving_shuffle
 
-    control_dt = _control_dt(action_space, observation_space, options)
+    control_dt = _require_control_dt(control_dt)
     connectome = load_connectome(options.pop("connectome", "cook2019_herm"))
     label = "connectome"
     if shuffle:
@@ -48,18 +52,18 @@ def _connectome_brain(organism, observation_space, action_space, shuffle: bool =
                            label=label, **options)
 
 
-def _shuffled_brain(organism, observation_space, action_space, **options):
-    return _connectome_brain(organism, observation_space, action_space, shuffle=True, **options)
+def _shuffled_brain(organism, observation_space, action_space, control_dt=None, **options):
+    return _connectome_brain(organism, observation_space, action_space, control_dt, shuffle=True, **options)
 
 
-def _reflex_brain(organism, observation_space, action_space, **options):
+def _reflex_brain(organism, observation_space, action_space, control_dt=None, **options):
     from .reflex import ReflexBrain
 
     options.pop("connectome", None)
     if options.get("lesion") or options.get("activate"):
         raise ValueError("the reflex brain has no neurons to lesion or activate")
     options.pop("lesion", None), options.pop("activate", None)
-    return ReflexBrain(control_dt=_control_dt(action_space, observation_space, options), **options)
+    return ReflexBrain(control_dt=_require_control_dt(control_dt), **options)
 
 
 register_brain("connectome", _connectome_brain, ORGANISM,
