@@ -391,10 +391,46 @@ def load_run(path: str | Path) -> RunData:
         raise FileNotFoundError(f"{path} is not a run folder (no {rec_io.RUN_FILE})")
     run = rec_io.read_json(run_file)
     eps = rec_io.list_episodes(path)
+    extract = _feature_extractor(run)
     for e in eps:
         e["features"] = {k: (np.nan if v is None else v)
                          for k, v in (e.get("features") or {}).items()}
+        if extract is not None and e.get("status") == "ok":
+            _reextract(e, extract)
     return RunData(path=path, run=run, episodes=eps)
+
+
+def _feature_extractor(run: dict):
+    """The task's feature extractor as it is now (None if it cannot be imported)."""
+    ref = (run.get("task_spec") or {}).get("features")
+    if not ref or not isinstance(ref, str) or ":" not in ref:
+        return None
+    import importlib
+    mod, _, fn = ref.partition(":")
+    try:
+        return getattr(importlib.import_module(mod), fn)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _reextract(episode: dict, extract) -> None:
+    """Recompute an episode's features from its saved trajectory, so that a scorecard always
+    reflects the current extractor (the features stored at run time are a cache). Keeps the
+    stored features, and notes why, where the trajectory is missing or extraction fails."""
+    npz = Path(episode["_path"]).with_suffix(".npz")
+    if not npz.exists():
+        episode["features_source"] = "stored (no trajectory file)"
+        return
+    try:
+        with np.load(npz) as z:
+            traj = {k: z[k] for k in ("t", "centerline", "concentration")}
+        feats = extract(traj, episode.get("task_info") or {})
+    except Exception as exc:  # noqa: BLE001 - a bad file must not sink the scorecard
+        episode["features_source"] = f"stored (re-extraction failed: {type(exc).__name__}: {exc})"
+        return
+    episode["features"] = {k: (float(v) if np.ndim(v) == 0 else np.asarray(v).tolist())
+                           for k, v in feats.items()}
+    episode["features_source"] = "re-extracted from trajectory"
 
 
 def load_reference_library(name: str):

@@ -92,3 +92,28 @@ def test_scorecard_with_control_runs(tmp_path):
     assert speed["runs"]["null"]["score"] < 0.05 and not speed["runs"]["null"]["passed"]
     assert t["not_measured"] == ["not_a_feature"]
     assert t["aggregates"]["null"]["weakest"]["id"] in ("centroid_speed", "in_target_end")
+
+
+def test_scorer_reextracts_features_from_trajectories(tmp_path):
+    """A scorecard reflects the current feature extractor: stored features are only a cache."""
+    import json
+
+    from runners.scoring import load_run
+
+    F.register()
+    from runners.episode import run_many
+    run_many(F.FAKE_TASK, "random", episodes=2, seed=0, duration=1.0, out=tmp_path / "r",
+             progress=False, log=lambda m: None)
+    ep = sorted((tmp_path / "r" / "episodes").glob("ep_*.json"))[0]
+    rec = json.loads(ep.read_text())
+    true_speed = rec["features"]["centroid_speed"]
+    rec["features"]["centroid_speed"] = 123.0  # a stale cache
+    ep.write_text(json.dumps(rec))
+    run = load_run(tmp_path / "r")
+    first = run.episodes[0]
+    assert first["features_source"] == "re-extracted from trajectory"
+    assert first["features"]["centroid_speed"] == pytest.approx(true_speed)
+    ep.with_suffix(".npz").unlink()  # no trajectory: the stored value is used, and said so
+    run = load_run(tmp_path / "r")
+    assert run.episodes[0]["features"]["centroid_speed"] == 123.0
+    assert run.episodes[0]["features_source"].startswith("stored")
