@@ -249,7 +249,10 @@ def plot_distance(task: dict, runs: list, out: Path) -> Path:
     return path
 
 
-def plot_kymographs(task: dict, runs: list, out: Path) -> Path | None:
+KYMOGRAPH_WINDOW_S = 15.0  # a legible stretch: at ~1 Hz, longer windows blur into stripes
+
+
+def plot_kymographs(task: dict, runs: list, out: Path, window_s: float = KYMOGRAPH_WINDOW_S) -> Path | None:
     plt = _plt()
     items = []
     for r in runs:
@@ -260,7 +263,11 @@ def plot_kymographs(task: dict, runs: list, out: Path) -> Path | None:
                 break
     if not items:
         return None
-    fig, axes = plt.subplots(len(items), 1, figsize=(8, 2.2 * len(items)), squeeze=False)
+    fig, axes = plt.subplots(len(items), 1, figsize=(8, 2.4 * len(items)), squeeze=False)
+    fig.subplots_adjust(hspace=0.55)
+    items = [(r, ep, {**a, "t": a["t"][a["t"] <= a["t"][0] + window_s],
+                      "centerline": a["centerline"][a["t"] <= a["t"][0] + window_s]})
+             for r, ep, a in items]
     kymos = [curvature_kymograph(a["centerline"]) for _, _, a in items]
     vmax = max([np.nanpercentile(np.abs(k), 98) for k, _ in kymos if np.isfinite(k).any()]
                or [1.0]) or 1.0
@@ -274,7 +281,7 @@ def plot_kymographs(task: dict, runs: list, out: Path) -> Path | None:
         ax.invert_yaxis()
     axes[-1, 0].set_xlabel("time (s)")
     fig.colorbar(im, ax=axes[:, 0].tolist(), label="curvature (1/mm)")
-    fig.suptitle(f"{task['task']}: posture kymographs")
+    fig.suptitle(f"{task['task']}: posture kymographs (first {window_s:g} s of one episode)")
     path = out / f"kymograph_{_slug(task['task'])}.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
