@@ -20,6 +20,7 @@ Conventions
 from __future__ import annotations
 
 import math
+import threading
 from typing import Callable
 
 import mujoco
@@ -80,6 +81,9 @@ _MAX_POS = 1e4  # mm
 
 def _hat(x: np.ndarray, h: float) -> np.ndarray:
     return np.clip(1.0 - np.abs(x) / h, 0.0, None)
+
+
+_ORPHANED_RENDERERS: list = []  # renderers whose owner thread was not the one releasing them
 
 
 class WormBody:
@@ -403,9 +407,9 @@ class WormBody:
         offscreen GL (``MUJOCO_GL=egl`` or ``osmesa``).
         """
         if self._renderer is None or (self._renderer.width, self._renderer.height) != (width, height):
-            if self._renderer is not None:
-                self._renderer.close()
+            self.close()
             self._renderer = mujoco.Renderer(self.model, height=height, width=width)
+            self._renderer_thread = threading.get_ident()
         cam = mujoco.MjvCamera()
         cam.type = mujoco.mjtCamera.mjCAMERA_FREE
         c = self.centroid()
@@ -420,9 +424,17 @@ class WormBody:
         return self._renderer.render().copy()
 
     def close(self) -> None:
-        if self._renderer is not None:
+        """Release the offscreen renderer. A GL context (OSMesa/EGL) must be freed by the thread
+        that created it: freed from another thread (e.g. a garbage collection that Brian2 triggers
+        in its worker thread), OSMesa can crash the process. Such renderers are parked and freed
+        at exit instead."""
+        if self._renderer is None:
+            return
+        if threading.get_ident() == getattr(self, "_renderer_thread", None):
             self._renderer.close()
-            self._renderer = None
+        else:
+            _ORPHANED_RENDERERS.append(self._renderer)
+        self._renderer = None
 
     def __del__(self):  # pragma: no cover - best effort
         try:
