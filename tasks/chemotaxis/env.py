@@ -281,7 +281,7 @@ class CElegansChemotaxisEnv(gym.Env):
             "references": [
                 "Pierce-Shimomura et al. 1999 J Neurosci doi:10.1523/JNEUROSCI.19-21-09557.1999",
                 "Iino & Yoshida 2009 J Neurosci doi:10.1523/JNEUROSCI.3633-08.2009",
-                "Bargmann & Horvitz 1991 Neuron doi:10.1016/0896-6273(91)90329-A (chemotaxis index)",
+                "Bargmann & Horvitz 1991 Neuron doi:10.1016/0896-6273(91)90276-6 (chemotaxis index)",
             ],
         }
 
