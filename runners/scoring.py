@@ -403,14 +403,8 @@ def load_run(path: str | Path) -> RunData:
 def _feature_extractor(run: dict):
     """The task's feature extractor as it is now (None if it cannot be imported)."""
     ref = (run.get("task_spec") or {}).get("features")
-    if not ref or not isinstance(ref, str) or ":" not in ref:
-        return None
-    import importlib
-    mod, _, fn = ref.partition(":")
-    try:
-        return getattr(importlib.import_module(mod), fn)
-    except (ImportError, AttributeError):
-        return None
+    mod = _features_module(run)
+    return getattr(mod, ref.partition(":")[2], None) if mod is not None and ":" in ref else None
 
 
 def _reextract(episode: dict, extract) -> None:
@@ -434,20 +428,9 @@ def _reextract(episode: dict, extract) -> None:
 
 
 def load_reference_library(name: str):
-    """``tasks.reference.load_reference(name)``; an unversioned name that is not bundled
-    resolves to its latest bundled version (``<name>_v<N>``)."""
+    """``tasks.reference.load_reference(name)`` (an unversioned name means the newest version)."""
     from tasks import reference as ref
-    try:
-        return ref.load_reference(name)
-    except KeyError:
-        import re
-        names = list(ref.list_references()) if hasattr(ref, "list_references") else []
-        names = [str(getattr(n, "name", n)) for n in names]
-        versions = sorted((int(m.group(1)), n) for n in names
-                          if (m := re.fullmatch(re.escape(name) + r"_v(\d+)", n)))
-        if not versions:
-            raise
-        return ref.load_reference(versions[-1][1])
+    return ref.load_reference(name)
 
 
 def _entries(lib) -> list:
@@ -457,8 +440,9 @@ def _entries(lib) -> list:
     return list(entries)
 
 
-def _features_module(run: RunData):
-    ref = (run.run.get("task_spec") or {}).get("features")
+def _features_module(run: dict):
+    """The module of the task's feature extractor named in a run's ``run.json``."""
+    ref = (run.get("task_spec") or {}).get("features")
     if not ref or not isinstance(ref, str):
         return None
     import importlib
@@ -503,7 +487,7 @@ def score_task(task: str, runs: list[RunData], lib: Any, n_rep: int = 200,
     for r in runs:
         for f in r.ok_features:
             feature_ids |= set(f)
-    fmods = {r.label: _features_module(r) for r in runs}
+    fmods = {r.label: _features_module(r.run) for r in runs}
     not_measured = []
     for entry in _entries(lib):
         eid = _field(entry, "id")
