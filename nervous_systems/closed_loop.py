@@ -102,10 +102,13 @@ class ClosedLoop:
             raise ClosedLoopError("Brian2 worker thread did not stop")
         self._thread = None
 
-    def reset(self) -> None:
-        """Stop the current run, restore the stored initial state, start a new run."""
+    def reset(self, before_start: Callable[[], None] | None = None) -> None:
+        """Stop the current run, restore the stored initial state, call ``before_start()``
+        (e.g. seeding), start a new run."""
         self.stop()
         self.net.restore("closed_loop_init")
+        if before_start is not None:
+            before_start()
         self.start()
 
     # ------------------------------------------------------------------ stepping

@@ -62,12 +62,9 @@ class ConnectomeBrain:
     # ------------------------------------------------------------------ Brain protocol
     def reset(self, seed: int | None = None) -> None:
         b2 = brian2()
-        self.loop.stop()
-        self.network.net.restore("closed_loop_init")
-        b2.seed(int(seed) if seed is not None else None)
         self.bridge.reset()
         self._rec_t, self._rec_v, self._k = [], [], 0
-        self.loop.start()
+        self.loop.reset(before_start=lambda: b2.seed(int(seed) if seed is not None else None))
 
     def act(self, observation) -> np.ndarray:
         for key, val in observation.items():

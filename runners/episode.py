@@ -18,7 +18,6 @@ Failure policy
 
 from __future__ import annotations
 
-import importlib
 import math
 import sys
 import time
@@ -31,6 +30,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import recording as rec_io
+from .recording import load_callable  # noqa: F401  (re-exported for callers of runners.episode)
 
 # Tasks registered here resolve before ``tasks.task_spec`` (tests, plug-ins under development).
 EXTRA_TASKS: dict[str, Any] = {}
@@ -153,14 +153,6 @@ def make_env(spec: ResolvedTask, duration: float, task_options: dict | None = No
                              f"{exc}") from exc
 
 
-def load_callable(ref: Any) -> Callable | None:
-    if ref is None or callable(ref):
-        return ref
-    module, _, attr = str(ref).partition(":")
-    obj = importlib.import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 # ---------------------------------------------------------------------------- recording

@@ -204,12 +204,9 @@ def _distance_series(run, a: dict, task_info: dict):
     feats = (run.run.get("task_spec") or {}).get("features")
     if isinstance(feats, str):
         try:
-            import importlib
-            mod = importlib.import_module(feats.partition(":")[0])
-            fn = getattr(mod, "distance_to_peak_series", None)
-            if fn is not None:
-                return fn({"t": a["t"], "centerline": a["centerline"],
-                           "concentration": a.get("concentration")}, task_info)
+            fn = rec_io.load_callable(feats.partition(":")[0] + ":distance_to_peak_series")
+            return fn({"t": a["t"], "centerline": a["centerline"],
+                       "concentration": a.get("concentration")}, task_info)
         except Exception:  # noqa: BLE001 - fall back to the nose distance
             pass
     peak = np.asarray(arena_info(task_info).get("peak") or [0, 0], float)

@@ -20,6 +20,7 @@ is finished exactly when its ``.json`` exists. A crash loses nothing finished.
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import os
@@ -28,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -65,6 +66,17 @@ def _atomic_write(path: str | Path, write) -> None:
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     _atomic_write(path, lambda f: f.write(data))
+
+
+def load_callable(ref: Any) -> Callable | None:
+    """A callable from a ``"package.module:name"`` reference (or the callable itself, or None)."""
+    if ref is None or callable(ref):
+        return ref
+    module, _, attr = str(ref).partition(":")
+    obj = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -402,9 +402,10 @@ def load_run(path: str | Path) -> RunData:
 
 def _feature_extractor(run: dict):
     """The task's feature extractor as it is now (None if it cannot be imported)."""
-    ref = (run.get("task_spec") or {}).get("features")
-    mod = _features_module(run)
-    return getattr(mod, ref.partition(":")[2], None) if mod is not None and ":" in ref else None
+    try:
+        return rec_io.load_callable((run.get("task_spec") or {}).get("features"))
+    except (ImportError, AttributeError):
+        return None
 
 
 def _reextract(episode: dict, extract) -> None:
