@@ -32,6 +32,8 @@ import numpy as np
 from . import recording as rec_io
 from .recording import load_callable  # noqa: F401  (re-exported for callers of runners.episode)
 
+DEFAULT_RECORD_RATE_HZ = 25.0
+
 # Tasks registered here resolve before ``tasks.task_spec`` (tests, plug-ins under development).
 EXTRA_TASKS: dict[str, Any] = {}
 
@@ -54,6 +56,8 @@ class ResolvedTask:
     features: Any = None        # "module:function" or a callable, or None
     reference: str | None = None
     description: str = ""
+    plots: str | None = None    # "module:function" drawing the task's scorecard figures
+    sections: str | None = None  # "module:function" adding task-specific scorecard sections
 
     def as_dict(self) -> dict:
         feats = self.features
@@ -61,7 +65,8 @@ class ResolvedTask:
             feats = f"{feats.__module__}:{feats.__qualname__}"
         return {"name": self.name, "env_id": self.env_id, "organism": self.organism,
                 "features": feats, "reference": self.reference,
-                "description": self.description}
+                "description": self.description, "plots": self.plots,
+                "sections": self.sections}
 
 
 def resolve_task(task: Any) -> ResolvedTask:
@@ -94,7 +99,9 @@ def resolve_task(task: Any) -> ResolvedTask:
     return ResolvedTask(name=name, env_id=spec.env_id, organism=spec.organism,
                         features=getattr(spec, "features", None),
                         reference=getattr(spec, "reference", None),
-                        description=getattr(spec, "description", ""))
+                        description=getattr(spec, "description", ""),
+                        plots=getattr(spec, "plots", None),
+                        sections=getattr(spec, "sections", None))
 
 
 _ORGANISMS_IMPORT_ERROR: BaseException | None = None
@@ -189,19 +196,17 @@ class _TrajectoryRecorder:
     def __init__(self, rate_hz: float):
         self.period = 1.0 / float(rate_hz)
         self.next_t = 0.0
-        self.rows: dict[str, list] = {k: [] for k in
-                                      ("t", "centerline", "nose", "concentration", "actions")}
+        self.rows: dict[str, list] = {"t": [], "actions": []}
         self.action_shape: tuple | None = None
 
     def offer(self, info: dict, t: float, action) -> bool:
-        if t + 1e-9 < self.next_t or "centerline" not in info:
+        rec = _record_of(info)
+        if t + 1e-9 < self.next_t or rec is None:
             return False
         self.next_t = (math.floor(t / self.period + 1e-6) + 1) * self.period
-        cl = np.asarray(info["centerline"], dtype=float)
         self.rows["t"].append(t)
-        self.rows["centerline"].append(cl)
-        self.rows["nose"].append(np.asarray(info.get("nose", cl[0]), dtype=float))
-        self.rows["concentration"].append(float(info.get("concentration", np.nan)))
+        for key, val in rec.items():
+            self.rows.setdefault(key, []).append(np.asarray(val))
         if action is not None:
             a = np.asarray(action, dtype=float).ravel()
             self.action_shape = a.shape
@@ -212,15 +217,31 @@ class _TrajectoryRecorder:
 
     def arrays(self) -> dict[str, np.ndarray]:
         if not self.rows["t"]:
-            return {"t": np.zeros(0), "centerline": np.zeros((0, 0, 2)),
-                    "nose": np.zeros((0, 2)), "concentration": np.zeros(0)}
+            return {"t": np.zeros(0)}
         shape = self.action_shape or (0,)
         acts = [a if a is not None else np.full(shape, np.nan) for a in self.rows["actions"]]
-        return {"t": np.asarray(self.rows["t"], dtype=float),
-                "centerline": np.stack(self.rows["centerline"]).astype(np.float32),
-                "nose": np.stack(self.rows["nose"]).astype(float),
-                "concentration": np.asarray(self.rows["concentration"], dtype=float),
-                "actions": np.stack(acts).astype(np.float32)}
+        out = {"t": np.asarray(self.rows["t"], dtype=float),
+               "actions": np.stack(acts).astype(np.float32)}
+        for key, rows in self.rows.items():
+            if key in out or not rows:
+                continue
+            arr = np.stack(rows)
+            out[key] = arr.astype(np.float32) if arr.dtype == np.float64 and arr.ndim >= 3 else arr
+        return out
+
+
+def _record_of(info: dict) -> dict | None:
+    """What an env asks to be recorded at this step: ``info["record"]`` (a dict of name →
+    fixed-shape array), or, for the worm envs, ``centerline`` / ``nose`` / ``concentration``.
+    None: nothing to record (the step is skipped)."""
+    rec = info.get("record")
+    if isinstance(rec, dict):
+        return rec
+    if "centerline" not in info:
+        return None
+    cl = np.asarray(info["centerline"], dtype=float)
+    return {"centerline": cl, "nose": np.asarray(info.get("nose", cl[0]), dtype=float),
+            "concentration": float(info.get("concentration", np.nan))}
 
 
 def decimate_neural(record: dict, t_target: np.ndarray) -> tuple[dict[str, np.ndarray], list]:
@@ -272,7 +293,7 @@ class EpisodeRunner:
 
     def __init__(self, task: Any, brain_name: str, duration: float,
                  brain_options: dict | None = None, task_options: dict | None = None,
-                 record_rate_hz: float = 25.0, video: bool = False):
+                 record_rate_hz: float | None = None, video: bool = False):
         self.spec = resolve_task(task)
         self.brain_name = brain_name
         self.duration = float(duration)
@@ -280,11 +301,13 @@ class EpisodeRunner:
             raise RunConfigError(f"duration must be > 0 s, got {duration}")
         self.brain_options = dict(brain_options or {})
         self.task_options = dict(task_options or {})
-        self.record_rate_hz = float(record_rate_hz)
         self.video = bool(video)
         self.env = None
         self.brain = None
         self._build()
+        # None: the env's own ``record_rate_hz`` (e.g. fast enough for a 30 Hz tail beat), else 25 Hz
+        self.record_rate_hz = float(record_rate_hz if record_rate_hz is not None else
+                                    getattr(self.env.unwrapped, "record_rate_hz", DEFAULT_RECORD_RATE_HZ))
 
     def _build(self) -> None:
         self.close()
@@ -399,7 +422,7 @@ class EpisodeRunner:
             fn = load_callable(self.spec.features)
             if fn is None:
                 return
-            traj = {k: res.trajectory[k] for k in ("t", "centerline", "concentration")}
+            traj = dict(res.trajectory)
             res.features = {k: (np.asarray(v).tolist() if np.ndim(v) else float(v))
                             for k, v in dict(fn(traj, res.task_info)).items()}
         except Exception as exc:  # noqa: BLE001
@@ -408,7 +431,7 @@ class EpisodeRunner:
 
 def run_episode(task: Any, brain_name: str, seed: int = 0, duration: float = 10.0,
                 brain_options: dict | None = None, task_options: dict | None = None,
-                record_rate_hz: float = 25.0, video: bool = False) -> EpisodeResult:
+                record_rate_hz: float | None = None, video: bool = False) -> EpisodeResult:
     """Run one closed-loop episode (builds and closes its own env and brain)."""
     runner = EpisodeRunner(task, brain_name, duration, brain_options, task_options,
                            record_rate_hz, video)
@@ -456,7 +479,7 @@ def save_episode(out_dir: str | Path, res: EpisodeResult, wcon: bool = True,
     rec_io.atomic_write_npz(stem.with_suffix(".npz"), arrays)
     files = {"npz": stem.with_suffix(".npz").name}
     notes = list(res.notes)
-    if wcon and res.trajectory.get("t") is not None and len(res.trajectory["t"]):
+    if wcon and "centerline" in res.trajectory and len(res.trajectory.get("t", [])):
         from .wcon import write_wcon
         try:
             write_wcon(stem.with_suffix(".wcon"), res.trajectory, worm_id=str(res.seed),
@@ -521,7 +544,7 @@ def _reference_summary(spec: ResolvedTask) -> dict:
 
 def run_many(task: Any, brain_name: str, episodes: int, seed: int = 0, duration: float = 10.0,
              out: str | Path | None = None, brain_options: dict | None = None,
-             task_options: dict | None = None, record_rate_hz: float = 25.0,
+             task_options: dict | None = None, record_rate_hz: float | None = None,
              video: bool = False, progress: bool = True, wcon: bool = True,
              retry_failed: bool = False, log: Callable[[str], None] | None = None,
              _stop_after: int | None = None) -> RunSummary:

@@ -289,20 +289,29 @@ def _slug(s: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in s)
 
 
+def chemotaxis_figures(task: dict, runs: list, out_dir: Path) -> list[Path]:
+    """The worm chemotaxis figures: tracks, distance to the peak, curvature kymographs."""
+    paths = [plot_tracks(task, runs, out_dir), plot_distance(task, runs, out_dir),
+             plot_kymographs(task, runs, out_dir)]
+    return [p for p in paths if p is not None]
+
+
 def scorecard_figures(card, runs_by_task: dict, libs: dict, out_dir: Path) -> list[Path]:
+    """Per task: the per-metric figure, then the figures the task's spec names (``plots``)."""
     out_dir = Path(out_dir)
     paths: list[Path] = []
     for t in card.tasks:
         runs = runs_by_task[t["task"]]
-        for fn in (lambda: plot_tracks(t, runs, out_dir),
-                   lambda: plot_metrics(t, libs.get(t["task"]), out_dir),
-                   lambda: plot_distance(t, runs, out_dir),
-                   lambda: plot_kymographs(t, runs, out_dir)):
+        plots_ref = next(((r.run.get("task_spec") or {}).get("plots") for r in runs
+                          if (r.run.get("task_spec") or {}).get("plots")), None)
+        makers = [lambda: [plot_metrics(t, libs.get(t["task"]), out_dir)]]
+        if plots_ref:
+            makers.append(lambda: rec_io.load_callable(plots_ref)(t, runs, out_dir))
+        for fn in makers:
             try:
-                p = fn()
+                made = fn() or []
             except Exception as exc:  # noqa: BLE001 - one figure must not cost the others
                 card.notes.append(f"figure failed for {t['task']}: {type(exc).__name__}: {exc}")
                 continue
-            if p is not None:
-                paths.append(p)
+            paths += [p for p in made if p is not None]
     return paths

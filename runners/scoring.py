@@ -418,7 +418,7 @@ def _reextract(episode: dict, extract) -> None:
         return
     try:
         with np.load(npz) as z:
-            traj = {k: z[k] for k in ("t", "centerline", "concentration")}
+            traj = {k: z[k] for k in z.files if not k.startswith("neural_")}
         feats = extract(traj, episode.get("task_info") or {})
     except Exception as exc:  # noqa: BLE001 - a bad file must not sink the scorecard
         episode["features_source"] = f"stored (re-extraction failed: {type(exc).__name__}: {exc})"
@@ -553,7 +553,25 @@ def score_task(task: str, runs: list[RunData], lib: Any, n_rep: int = 200,
                       "config": r.run.get("config"), "git_commit": r.run.get("git_commit"),
                       "versions": r.run.get("versions"),
                       "control": r.brain in CONTROL_BRAINS} for r in runs],
-            "metrics": metrics, "not_measured": not_measured, "aggregates": aggregates}
+            "metrics": metrics, "not_measured": not_measured, "aggregates": aggregates,
+            "sections": task_sections(runs)}
+
+
+def task_sections(runs: list[RunData]) -> list[dict]:
+    """Extra sections the task's spec asks for (``sections``: "module:function(runs) ->
+    [{"title", "markdown", "data"}]"), e.g. a neural metric or the bridge's assumptions. A
+    failing section becomes a section saying so: it must not cost the scorecard."""
+    ref = next(((r.run.get("task_spec") or {}).get("sections") for r in runs
+                if (r.run.get("task_spec") or {}).get("sections")), None)
+    if not ref:
+        return []
+    try:
+        out = rec_io.load_callable(ref)(runs) or []
+        return [{"title": str(s["title"]), "markdown": str(s.get("markdown", "")),
+                 "data": rec_io.to_jsonable(s.get("data"))} for s in out]
+    except Exception as exc:  # noqa: BLE001
+        return [{"title": "section failed", "markdown": f"`{ref}` failed: "
+                 f"{type(exc).__name__}: {exc}", "data": None}]
 
 
 CONTROL_BRAINS = ("null", "random", "shuffled", "reflex")
@@ -696,6 +714,8 @@ def task_markdown(t: dict) -> str:
     if t["not_measured"]:
         lines += ["", "Reference metrics this task's features do not measure (not scored): "
                   + ", ".join(f"`{i}`" for i in t["not_measured"])]
+    for sec in t.get("sections") or []:
+        lines += ["", f"### {sec['title']}", "", sec["markdown"]]
     return "\n".join(lines)
 
 

@@ -28,6 +28,12 @@ class TaskSpec:
     features: str  # "module:function" extracting behaviour features from a recorded episode
     reference: str  # name of the reference behaviour library
     description: str = ""
+    # "module:function(task, runs, out_dir) -> list[Path]": the task's scorecard figures
+    # (a per-metric figure is drawn for every task in any case)
+    plots: str | None = None
+    # "module:function(task, runs) -> list[dict(title=, markdown=, data=)]": extra scorecard
+    # sections for this task (e.g. a neural metric, the bridge's modelling assumptions)
+    sections: str | None = None
 
 
 TASKS: dict[str, TaskSpec] = {
@@ -40,6 +46,7 @@ TASKS: dict[str, TaskSpec] = {
             "Adult C. elegans crawling on agar toward an NaCl peak (salt chemotaxis); 95 muscle "
             "activations in, nose concentration/dC/dt/curvature/touch out; 60 s episodes."
         ),
+        plots="runners.plots:chemotaxis_figures",
     ),
 }
 

@@ -106,6 +106,14 @@ class FakeSpec:
         self.features = f"{__name__}:fake_features"
         self.reference = "fake_reference"
         self.description = "fake chemotaxis task for runner tests"
+        self.plots = "runners.plots:chemotaxis_figures"
+        self.sections = f"{__name__}:fake_sections"
+
+
+def fake_sections(runs):
+    """A task-specific scorecard section (the hook fish/fly neural metrics use)."""
+    return [{"title": "Fake neural metric", "markdown": f"{len(runs)} run(s) seen",
+             "data": {"n_runs": len(runs)}}]
 
 
 class FakeEntry:

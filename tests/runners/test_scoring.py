@@ -86,6 +86,8 @@ def test_scorecard_with_control_runs(tmp_path):
     assert "| metric | unit |" in md and "random" in md and "null" in md
     assert "behavioural pass is not a mechanistic pass" in md
     assert (tmp_path / "card" / "scorecard.json").exists()
+    assert "### Fake neural metric" in md and f"{len(card.tasks[0]['runs'])} run(s) seen" in md
+    assert card.tasks[0]["sections"][0]["data"]["n_runs"] == len(card.tasks[0]["runs"])
     assert len(card.figures) == 4 and all((tmp_path / "card" / f).exists() for f in card.figures)
     t = card.tasks[0]
     speed = next(m for m in t["metrics"] if m["id"] == "centroid_speed")
