@@ -20,13 +20,13 @@ Conventions
 from __future__ import annotations
 
 import math
-import threading
 from typing import Callable
 
 import mujoco
 import numpy as np
 
 from .. import BodyDivergedError
+from ..offscreen import OffscreenRenderer
 
 # --------------------------------------------------------------------------------------------
 # Muscles
@@ -81,9 +81,6 @@ _MAX_POS = 1e4  # mm
 
 def _hat(x: np.ndarray, h: float) -> np.ndarray:
     return np.clip(1.0 - np.abs(x) / h, 0.0, None)
-
-
-_ORPHANED_RENDERERS: list = []  # renderers whose owner thread was not the one releasing them
 
 
 class WormBody:
@@ -408,8 +405,7 @@ class WormBody:
         """
         if self._renderer is None or (self._renderer.width, self._renderer.height) != (width, height):
             self.close()
-            self._renderer = mujoco.Renderer(self.model, height=height, width=width)
-            self._renderer_thread = threading.get_ident()
+            self._renderer = OffscreenRenderer(self.model, width=width, height=height)
         cam = mujoco.MjvCamera()
         cam.type = mujoco.mjtCamera.mjCAMERA_FREE
         c = self.centroid()
@@ -421,19 +417,12 @@ class WormBody:
         self._renderer.update_scene(self.data, camera=cam)
         if scene_callback is not None:
             scene_callback(self._renderer.scene)
-        return self._renderer.render().copy()
+        return self._renderer.render()
 
     def close(self) -> None:
-        """Release the offscreen renderer. A GL context (OSMesa/EGL) must be freed by the thread
-        that created it: freed from another thread (e.g. a garbage collection that Brian2 triggers
-        in its worker thread), OSMesa can crash the process. Such renderers are parked and freed
-        at exit instead."""
-        if self._renderer is None:
-            return
-        if threading.get_ident() == getattr(self, "_renderer_thread", None):
+        """Release the offscreen renderer (safely: see :mod:`bodies.offscreen`)."""
+        if self._renderer is not None:
             self._renderer.close()
-        else:
-            _ORPHANED_RENDERERS.append(self._renderer)
         self._renderer = None
 
     def __del__(self):  # pragma: no cover - best effort

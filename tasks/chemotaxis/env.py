@@ -314,6 +314,11 @@ class CElegansChemotaxisEnv(gym.Env):
             if n > 1e-6:
                 L = 0.3 * self.render_view_mm
                 end = c + d / n * L
+                # mjv_connector sets only the shape fields: initialise the slot first (a slot
+                # left with stale material/texture ids segfaulted the OSMesa renderer)
+                mujoco.mjv_initGeom(scene.geoms[scene.ngeom], mujoco.mjtGeom.mjGEOM_ARROW,
+                                    np.zeros(3), np.zeros(3), np.eye(3).ravel(),
+                                    np.ones(4, np.float32))
                 mujoco.mjv_connector(
                     scene.geoms[scene.ngeom], mujoco.mjtGeom.mjGEOM_ARROW, 0.01,
                     np.array([c[0], c[1], 0.1]), np.array([end[0], end[1], 0.1]),

@@ -91,6 +91,23 @@ def test_bad_kwargs():
         CElegansChemotaxisEnv(control_dt=0.003)
 
 
+def test_decoration_initialises_every_geom_slot_it_fills():
+    """Stale material/texture ids in a reused scene slot crashed OSMesa (intermittent segfault):
+    every geom the decoration adds must be fully initialised (matid -1, no texture)."""
+    import mujoco
+
+    env = CElegansChemotaxisEnv(render_mode="rgb_array")
+    env.reset(seed=0)
+    scene = mujoco.MjvScene(env.body.model, maxgeom=64)
+    for k in range(scene.maxgeom):  # garbage a previous frame could have left behind
+        scene.geoms[k].matid = 7
+        scene.geoms[k].dataid = 3
+    env._decorate(scene)
+    assert scene.ngeom >= 2
+    assert all(scene.geoms[k].matid == -1 for k in range(scene.ngeom))
+    env.close()
+
+
 def test_render_rgb_array_or_skip():
     env = CElegansChemotaxisEnv(render_mode="rgb_array")
     env.reset(seed=0)
