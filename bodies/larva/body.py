@@ -60,7 +60,7 @@ MUSCLE_TAU_S = 0.005  # activation filter (fast axial muscle; 30 Hz beats need �
 MUSCLE_TORQUE = 3000.0  # peak torque of one muscle at activation 1 at the tail base, nN·mm
 PASSIVE_STIFFNESS = 6000.0  # joint stiffness at the tail base, nN·mm/rad
 PASSIVE_DAMPING_TAU_S = 0.002  # joint damping = stiffness * tau (tissue viscosity, numerical)
-DEFAULT_PHYSICS_DT = 0.00025  # s: 4 kHz, ~140 steps per 29 Hz tail beat (README: dt invariance)
+DEFAULT_PHYSICS_DT = 0.0005  # s: 2 kHz, ~70 steps per 29 Hz tail beat (README: dt invariance)
 
 # divergence guards
 _MAX_SPEED = 2e3  # mm/s (real peak ~40-85 mm/s; escapes ~200-500 mm/s)
@@ -79,7 +79,7 @@ class LarvaBody:
 
     Parameters
     ----------
-    physics_dt: MuJoCo time step in s (default 0.25 ms).
+    physics_dt: MuJoCo time step in s (default 0.5 ms).
     drag_normal, drag_tangential, drag_frontal, added_mass: hydrodynamic calibration knobs
         (defaults :data:`DRAG_NORMAL` ...); ``reactive=False`` switches Lighthill's trailing-edge
         reactive force off (the added mass itself stays).
@@ -172,6 +172,8 @@ class LarvaBody:
         assert act_ids == list(range(2 * NJ)), "actuator order"
         self._renderer = None
         self._v_prev = np.zeros((NJ + 1, 2))
+        self._perp = np.array([-1.0, 1.0])
+        self._ma_over_dt = self.added / self.physics_dt
         self.reset()
 
     # ----------------------------------------------------------------------------------------
@@ -281,13 +283,12 @@ class LarvaBody:
     # water
     # ----------------------------------------------------------------------------------------
     def _body_velocities(self):
+        """(N_J+1, 2) centre-of-mass velocities (world, mm/s) and (N_J+1,) yaw rates."""
         d, s = self.data, self._bs
         cv = d.cvel[s]
-        c = d.subtree_com[self._root_id]
         wz = cv[:, 2]
-        v = np.empty((N_JOINTS + 1, 2))
-        v[:, 0] = cv[:, 3] - wz * (d.xipos[s, 1] - c[1])
-        v[:, 1] = cv[:, 4] + wz * (d.xipos[s, 0] - c[0])
+        r = d.xipos[s, :2] - d.subtree_com[self._root_id, :2]
+        v = cv[:, 3:5] + wz[:, None] * r[:, ::-1] * self._perp
         return v, wz
 
     def _apply_water(self) -> None:
@@ -306,29 +307,29 @@ class LarvaBody:
         """
         d, s = self.data, self._bs
         v, wz = self._body_velocities()
-        tx, ty = d.xmat[s, 0], d.xmat[s, 3]
-        vt = v[:, 0] * tx + v[:, 1] * ty
-        wn = -v[:, 0] * ty + v[:, 1] * tx
-        ft = -(self._c_lin_t + self._q_t * np.abs(vt)) * vt
+        xm = d.xmat[s]
+        tx, ty = xm[:, 0], xm[:, 3]
+        vx, vy = v[:, 0], v[:, 1]
+        vt = vx * tx + vy * ty
+        wn = vy * tx - vx * ty
+        acc_t = ((vx - self._v_prev[:, 0]) * tx + (vy - self._v_prev[:, 1]) * ty) * self._ma_over_dt
+        ft = acc_t - (self._c_lin_t + self._q_t * np.abs(vt)) * vt
         fn = -(self._c_lin_n + self._q_n * np.abs(wn)) * wn
         tz = -(self._rot_lin + self._rot_q * np.abs(wz)) * wz
-        ma = self.added
-        acc = (v - self._v_prev) / self.physics_dt
-        ft += ma * (acc[:, 0] * tx + acc[:, 1] * ty)
+        self._v_prev[:] = v
         if self.reactive:
-            # Lighthill's trailing-edge term: the lateral momentum m w n carried past the tail tip
-            # is shed into the wake: F = -u_t m w n + ½ m w² t at the tip (thrust), with the tip
-            # velocity (last segment's centre velocity + ω × r_tip, r_tip = -l/2 t)
+            # Lighthill's trailing-edge term at the tail tip (r_tip = -l/2 t from the last
+            # segment's centre; tip velocity = v + ω × r_tip)
+            txe, tye, we = float(tx[-1]), float(ty[-1]), float(wz[-1])
             half = 0.5 * self.seg_length
-            vtip_x = v[-1, 0] + wz[-1] * half * ty[-1]
-            vtip_y = v[-1, 1] - wz[-1] * half * tx[-1]
-            ut = vtip_x * tx[-1] + vtip_y * ty[-1]
-            w_tip = -vtip_x * ty[-1] + vtip_y * tx[-1]
+            vxe = float(vx[-1]) + we * half * tye
+            vye = float(vy[-1]) - we * half * txe
+            ut = vxe * txe + vye * tye
+            w_tip = vye * txe - vxe * tye
             fn_tip = -ut * self._m_tip * w_tip
             ft[-1] += 0.5 * self._m_tip * w_tip * w_tip
             fn[-1] += fn_tip
             tz[-1] += half * fn_tip
-        self._v_prev[:] = v
         xf = d.xfrc_applied
         xf[s, 0] = ft * tx - fn * ty
         xf[s, 1] = ft * ty + fn * tx

@@ -24,13 +24,13 @@ def test_muscles_joints_and_sign_convention():
     a = np.zeros(2 * N_JOINTS)
     a[:N_JOINTS] = 0.3
     body.reset()
-    body.step(a, 200)
+    body.step(a, 100)
     assert np.all(body.tail_angles() > 0)
     assert body.world_to_fish(body.centerline()[-1])[1] > 0.2
     a = np.zeros(2 * N_JOINTS)
     a[N_JOINTS:] = 0.3
     body.reset()
-    body.step(a, 200)
+    body.step(a, 100)
     assert np.all(body.tail_angles() < 0)
 
 
@@ -68,12 +68,13 @@ def test_asymmetric_first_half_beats_turn_the_fish(turn):
 
 
 def test_speed_does_not_depend_on_physics_dt():
-    a = measure_bout(LarvaBody(physics_dt=0.00025), glide=0.2)
+    # the default step (0.5 ms) against a step 4x finer: README quotes the difference (~7 %)
+    a = measure_bout(LarvaBody(physics_dt=0.0005), glide=0.2)
     b = measure_bout(LarvaBody(physics_dt=0.000125), glide=0.2)
-    print(f"\ndt 0.25 ms: {a['peak_speed_mm_s']:.2f} mm/s, {a['displacement_mm']:.3f} mm; "
+    print(f"\ndt 0.5 ms: {a['peak_speed_mm_s']:.2f} mm/s, {a['displacement_mm']:.3f} mm; "
           f"dt 0.125 ms: {b['peak_speed_mm_s']:.2f} mm/s, {b['displacement_mm']:.3f} mm")
-    assert a["peak_speed_mm_s"] == pytest.approx(b["peak_speed_mm_s"], rel=0.05)
-    assert a["displacement_mm"] == pytest.approx(b["displacement_mm"], rel=0.05)
+    assert a["peak_speed_mm_s"] == pytest.approx(b["peak_speed_mm_s"], rel=0.10)
+    assert a["displacement_mm"] == pytest.approx(b["displacement_mm"], rel=0.10)
 
 
 def test_reactive_thrust_matters():
