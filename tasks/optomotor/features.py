@@ -15,8 +15,8 @@ Bouts (:func:`detect_bouts`)
     runs closer than 50 ms merged, trimmed to the first and last sample whose unsmoothed
     |dθ/dt| exceeds the threshold, runs shorter than 40 ms dropped. Without tail angles the head
     speed above ``speed_threshold`` (5 mm/s) is used instead. Per bout: onset/offset (s),
-    duration, tail-beat frequency (zero crossings of θ − its bout mean: f = (n−1) / (2 Δt) between
-    the first and last crossing), peak head speed and displacement / heading change from just
+    duration, tail-beat frequency (from the n extrema of θ, one per half-beat, whatever the
+    turn bias: f = (n−1) / (2 Δt) between the first and last extremum), peak head speed and displacement / heading change from just
     before the onset to the end of the glide (the next onset or offset + 0.3 s, whichever first).
     Heading change + = turn to the left (counter-clockwise).
 
@@ -120,7 +120,7 @@ def detect_bouts(trajectory: Mapping[str, Any], params: BoutParams = BoutParams(
         pre = max(a - 1, 0)
         freq = float("nan")
         if theta is not None:
-            seg = theta[a:b] - theta[a:b].mean()
+            seg = np.gradient(theta[a:b])  # extrema of the tail-tip angle = half-beats
             cross = np.nonzero(np.diff(np.signbit(seg)))[0]
             if cross.size >= 3:
                 span = t[a + cross[-1]] - t[a + cross[0]]
