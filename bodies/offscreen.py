@@ -16,9 +16,12 @@ chemotaxis env's arrow; see tests/tasks/test_chemotaxis_env.py).
 
 from __future__ import annotations
 
+import math
 import threading
+from typing import Callable
 
 import mujoco
+import numpy as np
 
 _ORPHANED: list = []  # renderers released from a thread that does not own them (kept alive)
 
@@ -28,6 +31,7 @@ class OffscreenRenderer:
 
     def __init__(self, model: mujoco.MjModel, width: int, height: int):
         self.renderer = mujoco.Renderer(model, height=height, width=width)
+        self._fovy = float(model.vis.global_.fovy)
         self.owner = threading.get_ident()
         self.width, self.height = width, height
 
@@ -41,9 +45,34 @@ class OffscreenRenderer:
     def render(self):
         return self.renderer.render().copy()
 
+    def top_down(self, data: mujoco.MjData, center_xy, view_mm: float,
+                 scene_callback: Callable[[mujoco.MjvScene], None] | None = None) -> np.ndarray:
+        """RGB uint8 (height, width, 3) view from straight above ``center_xy``, ``view_mm``
+        across; ``scene_callback(scene)`` may add decoration geoms (a task's stimulus)."""
+        cam = mujoco.MjvCamera()
+        cam.type = mujoco.mjtCamera.mjCAMERA_FREE
+        cam.lookat[:] = (float(center_xy[0]), float(center_xy[1]), 0.0)
+        cam.elevation = -90.0
+        cam.azimuth = 90.0
+        cam.distance = 0.5 * view_mm / math.tan(math.radians(self._fovy) / 2)
+        self.renderer.update_scene(data, camera=cam)
+        if scene_callback is not None:
+            scene_callback(self.renderer.scene)
+        return self.render()
+
     def close(self) -> None:
         release(self.renderer, self.owner)
         self.renderer = None
+
+
+def sized(current: OffscreenRenderer | None, model: mujoco.MjModel, width: int,
+          height: int) -> OffscreenRenderer:
+    """``current`` if it has this size, else a new renderer (the old one released)."""
+    if current is not None and (current.width, current.height) == (width, height):
+        return current
+    if current is not None:
+        current.close()
+    return OffscreenRenderer(model, width, height)
 
 
 def release(renderer, owner_thread: int | None) -> None:

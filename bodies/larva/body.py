@@ -23,13 +23,12 @@ Conventions
 from __future__ import annotations
 
 import math
-import threading
 from typing import Callable
 
 import mujoco
 import numpy as np
 
-from .. import BodyDivergedError
+from .. import BodyDivergedError, offscreen
 
 # --------------------------------------------------------------------------------------------
 # Parameters (mm, mg, s). Sources and reasoning in README.md.
@@ -71,7 +70,6 @@ MUSCLE_NAMES: tuple[str, ...] = tuple(f"L{j:02d}" for j in range(1, N_JOINTS + 1
     f"R{j:02d}" for j in range(1, N_JOINTS + 1)
 )
 
-_ORPHANED_RENDERERS: list = []
 
 
 class LarvaBody:
@@ -445,31 +443,13 @@ class LarvaBody:
     ) -> np.ndarray:
         """RGB uint8 (height, width, 3) top-down view following the fish (``view_mm`` across).
         ``scene_callback(scene)`` may add decoration geoms (a task's stimulus)."""
-        if self._renderer is None or (self._renderer.width, self._renderer.height) != (width, height):
-            self.close()
-            self._renderer = mujoco.Renderer(self.model, height=height, width=width)
-            self._renderer_thread = threading.get_ident()
-        cam = mujoco.MjvCamera()
-        cam.type = mujoco.mjtCamera.mjCAMERA_FREE
-        c = self.head_position()
-        cam.lookat[:] = (c[0], c[1], 0.0)
-        cam.elevation = -90.0
-        cam.azimuth = 90.0
-        fovy = float(self.model.vis.global_.fovy)
-        cam.distance = 0.5 * view_mm / math.tan(math.radians(fovy) / 2)
-        self._renderer.update_scene(self.data, camera=cam)
-        if scene_callback is not None:
-            scene_callback(self._renderer.scene)
-        return self._renderer.render().copy()
+        self._renderer = offscreen.sized(self._renderer, self.model, width, height)
+        return self._renderer.top_down(self.data, self.head_position(), view_mm, scene_callback)
 
     def close(self) -> None:
-        """Release the offscreen renderer (from the thread that made it; else park it)."""
-        if self._renderer is None:
-            return
-        if threading.get_ident() == getattr(self, "_renderer_thread", None):
+        """Release the offscreen renderer (safely: see :mod:`bodies.offscreen`)."""
+        if self._renderer is not None:
             self._renderer.close()
-        else:
-            _ORPHANED_RENDERERS.append(self._renderer)
         self._renderer = None
 
     def __del__(self):  # pragma: no cover - best effort

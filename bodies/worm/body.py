@@ -25,8 +25,7 @@ from typing import Callable
 import mujoco
 import numpy as np
 
-from .. import BodyDivergedError
-from ..offscreen import OffscreenRenderer
+from .. import BodyDivergedError, offscreen
 
 # --------------------------------------------------------------------------------------------
 # Muscles
@@ -403,21 +402,8 @@ class WormBody:
         ``scene_callback(scene)`` may add decoration geoms (e.g. a task's stimulus). Needs an
         offscreen GL (``MUJOCO_GL=egl`` or ``osmesa``).
         """
-        if self._renderer is None or (self._renderer.width, self._renderer.height) != (width, height):
-            self.close()
-            self._renderer = OffscreenRenderer(self.model, width=width, height=height)
-        cam = mujoco.MjvCamera()
-        cam.type = mujoco.mjtCamera.mjCAMERA_FREE
-        c = self.centroid()
-        cam.lookat[:] = (c[0], c[1], 0.0)
-        cam.elevation = -90.0
-        cam.azimuth = 90.0
-        fovy = float(self.model.vis.global_.fovy)
-        cam.distance = 0.5 * view_mm / math.tan(math.radians(fovy) / 2)
-        self._renderer.update_scene(self.data, camera=cam)
-        if scene_callback is not None:
-            scene_callback(self._renderer.scene)
-        return self._renderer.render()
+        self._renderer = offscreen.sized(self._renderer, self.model, width, height)
+        return self._renderer.top_down(self.data, self.centroid(), view_mm, scene_callback)
 
     def close(self) -> None:
         """Release the offscreen renderer (safely: see :mod:`bodies.offscreen`)."""
