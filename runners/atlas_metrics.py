@@ -72,8 +72,20 @@ def dff_response(v_epoch: np.ndarray, v_pre: np.ndarray, dt: float, window_s: fl
 
 # ----------------------------------------------------------------------------- scores
 
+def rankdata(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n with ties given their average rank (as ``scipy.stats.rankdata``)."""
+    x = np.asarray(x, float).ravel()
+    sorter = np.argsort(x, kind="mergesort")
+    inv = np.empty(x.size, int)
+    inv[sorter] = np.arange(x.size)
+    xs = x[sorter]
+    first = np.r_[True, xs[1:] != xs[:-1]]
+    dense = np.cumsum(first)[inv]
+    bounds = np.r_[np.nonzero(first)[0], x.size]
+    return 0.5 * (bounds[dense] + bounds[dense - 1] + 1)
+
+
 def _spearman(x: np.ndarray, y: np.ndarray) -> float:
-    from scipy.stats import rankdata
     if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return float("nan")
     return float(np.corrcoef(rankdata(x), rankdata(y))[0, 1])
@@ -81,7 +93,6 @@ def _spearman(x: np.ndarray, y: np.ndarray) -> float:
 
 def auroc(scores: np.ndarray, labels: np.ndarray) -> float:
     """Area under the ROC curve (Mann–Whitney U / n_pos n_neg, ties count one half)."""
-    from scipy.stats import rankdata
     scores = np.asarray(scores, float)
     labels = np.asarray(labels, bool)
     n_pos, n_neg = int(labels.sum()), int((~labels).sum())
