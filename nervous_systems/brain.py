@@ -17,6 +17,13 @@ Optional (the runner checks with ``hasattr``)::
     info() -> dict                          # provenance: connectome name + hash, perturbations,
                                             # model parameters; goes into every episode's config
     close() -> None                         # release threads / processes
+    stimulate(neurons, amplitude, duration) # in-silico optogenetics: from the next act() on,
+                                            # inject a depolarising pulse into the named neurons
+                                            # (amplitude in the brain's drive unit, mV of
+                                            # depolarisation for the graded worm network) for
+                                            # duration s; the responses appear in record().
+                                            # `cgym atlas` needs it; brains without it are
+                                            # reported "not applicable" there, not failed.
 
 Registry
 --------

@@ -46,10 +46,16 @@ class ConnectomeBrain:
         self._rec_t: list[float] = []
         self._rec_v: list[np.ndarray] = []
         self._k = 0
+        self._pulses: list[tuple[np.ndarray, float, int]] = []  # (neuron index, mV, steps left)
 
     # ------------------------------------------------------------------ network-side callbacks
     def _apply(self, obs) -> None:
-        self.network.set_drive(self.bridge.encode(obs))
+        drive = self.bridge.encode(obs)
+        if self._pulses:  # stimulate(): current injection, as a depolarisation target in mV
+            for idx, amplitude_mV, _ in self._pulses:
+                drive[idx] += amplitude_mV
+            self._pulses = [(i, a, n - 1) for i, a, n in self._pulses if n > 1]
+        self.network.set_drive(drive)
 
     def _read(self) -> np.ndarray:
         v, s = self.network.state()
@@ -63,7 +69,7 @@ class ConnectomeBrain:
     def reset(self, seed: int | None = None) -> None:
         b2 = brian2()
         self.bridge.reset()
-        self._rec_t, self._rec_v, self._k = [], [], 0
+        self._rec_t, self._rec_v, self._k, self._pulses = [], [], 0, []
         self.loop.reset(before_start=lambda: b2.seed(int(seed) if seed is not None else None))
 
     def act(self, observation) -> np.ndarray:
@@ -72,6 +78,16 @@ class ConnectomeBrain:
             if not np.all(np.isfinite(arr)):
                 raise ObservationError(f"observation {key!r} contains NaN/Inf at control step {self.loop.steps}")
         return self.loop.step(observation)
+
+    def stimulate(self, neurons, amplitude: float = 20.0, duration: float = 0.5) -> None:
+        """Inject current into ``neurons`` (names or classes) that holds each ``amplitude`` mV above
+        its drive (through its resting input conductance, like ``activate``) for ``duration`` s,
+        from the next :meth:`act` on (rounded to whole control steps, at least one)."""
+        idx = self.network.connectome.index_of(self.network.connectome.resolve(list(neurons)))
+        if not float(duration) > 0:
+            raise ValueError(f"stimulation duration must be > 0 s, got {duration}")
+        steps = max(1, int(round(float(duration) / self.control_dt)))
+        self._pulses.append((np.asarray(idx, int), float(amplitude), steps))
 
     def record(self) -> dict:
         v = np.stack(self._rec_v) if self._rec_v else np.zeros((0, self.network.n), np.float32)

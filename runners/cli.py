@@ -7,6 +7,7 @@
                   [--retry-failed] [--no-progress]
     cgym score RUN_DIR [RUN_DIR ...] [--out DIR] [--reps N]
     cgym bench TASK [--duration S] [--brain NAME] [--out DIR]
+    cgym atlas ORGANISM [--brain NAME] [--lesion NEURON ...] [--stimulate NEURON ...] [--out DIR]
     cgym --version
 
 Exit codes: 0 success; 1 the command ran but failed (all episodes failed, a crash);
@@ -143,6 +144,28 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_atlas(args) -> int:
+    from .atlas import AtlasError, ProtocolConfig, score_atlas
+    from organisms.c_elegans.atlas_data import AtlasNotInstalled
+    options = _parse_kv(args.brain_option, "--brain-option")
+    if args.lesion:
+        options["lesion"] = list(args.lesion)
+    cfg = ProtocolConfig(amplitude_mV=args.amplitude, pulse_s=args.pulse, epoch_s=args.epoch, seed=args.seed)
+    out = Path(args.out) if args.out else Path("runs") / f"atlas_{args.organism}_{args.brain}"
+    try:
+        card = score_atlas(args.brain, args.organism, out, options=options, cfg=cfg,
+                           stimulate=args.stimulate, controls=not args.no_controls,
+                           ceiling_reps=args.ceiling_reps, figures=not args.no_figures,
+                           progress=not args.no_progress)
+    except (AtlasError, AtlasNotInstalled) as exc:
+        raise CLIError(str(exc)) from exc
+    print(card.table_markdown())
+    print("\n".join(f"- {v}" for v in card.verdicts))
+    print(f"wrote {out / 'atlas.md'}, {out / 'atlas.json'}, {out / 'responses.npz'}"
+          + (f" and {len(card.figures)} figure(s)" if card.figures else ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cgym", description="connectome-gym: connectome brains "
                                 "in simulated bodies, scored against real behaviour.")
@@ -195,6 +218,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--task-option", action="append", metavar="KEY=VALUE")
     s.add_argument("--out", help="folder (or .json path) for bench.json")
     s.set_defaults(func=cmd_bench)
+
+    s = sub.add_parser("atlas", help="in-silico optogenetics scored against the worm signal "
+                       "propagation atlas (Randi et al. 2023; needs the [neural] extra)")
+    s.add_argument("organism", help="celegans")
+    s.add_argument("--brain", default="connectome")
+    s.add_argument("--lesion", nargs="+", metavar="NEURON", help="neurons/classes to ablate")
+    s.add_argument("--stimulate", nargs="+", metavar="NEURON", help="only these atlas neurons")
+    s.add_argument("--amplitude", type=float, default=20.0, help="pulse depolarisation, mV")
+    s.add_argument("--pulse", type=float, default=0.5, help="pulse duration, s")
+    s.add_argument("--epoch", type=float, default=2.0, help="simulated s per stimulation")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--ceiling-reps", type=int, default=5, help="random splits for the ceiling")
+    s.add_argument("--no-controls", action="store_true", help="skip the shuffled/connectome control run")
+    s.add_argument("--brain-option", action="append", metavar="KEY=VALUE")
+    s.add_argument("--out", help="folder (default runs/atlas_<organism>_<brain>)")
+    s.add_argument("--no-figures", action="store_true")
+    s.add_argument("--no-progress", action="store_true")
+    s.set_defaults(func=cmd_atlas)
     return p
 
 
