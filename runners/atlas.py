@@ -230,7 +230,8 @@ class AtlasCard:
                         row.append("n/a")
                         continue
                     val = c["scores"][strain][m]
-                    row.append("—" if not np.isfinite(val) else f"{val:.3f}")
+                    ok = val is not None and np.isfinite(val)   # NaN reads back as None
+                    row.append(f"{val:.3f}" if ok else "—")
                 lines.append("| " + " | ".join(row) + " |")
         return "\n".join(lines)
 
@@ -258,6 +259,22 @@ class AtlasCard:
 
     def to_dict(self) -> dict:
         return rec_io.to_jsonable(asdict(self))
+
+
+def atlas_section(path: str | Path) -> dict:
+    """An atlas scorecard folder (``cgym atlas ... --out DIR``) as a section of a behavioural
+    scorecard: ``{"title", "markdown", "data", "brain"}``."""
+    path = Path(path)
+    src = path / "atlas.json" if path.is_dir() else path
+    if not src.exists():
+        raise FileNotFoundError(f"{path}: no atlas.json (make one with `cgym atlas celegans "
+                                f"--brain NAME --out {path}`)")
+    data = rec_io.read_json(src)
+    card = AtlasCard(**{k: data[k] for k in AtlasCard.__dataclass_fields__ if k in data})
+    body = card.to_markdown().split("\n", 1)[1].strip()   # drop the page title
+    body = body.replace("](figures/", f"]({(src.parent / 'figures').as_posix()}/")
+    return {"title": f"Neural benchmark: signal propagation atlas, brain `{card.brain}`",
+            "markdown": body, "data": data, "brain": card.brain}
 
 
 def am_citation() -> str:

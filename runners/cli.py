@@ -123,7 +123,11 @@ def cmd_score(args) -> int:
             raise CLIError(f"{d} is not a run folder (no run.json)")
     out = Path(args.out) if args.out else (dirs[0] / "scorecard" if len(dirs) == 1
                                            else Path("scorecards") / dirs[0].name)
-    card = score_runs(dirs, out, n_rep=args.reps, figures=not args.no_figures)
+    try:
+        card = score_runs(dirs, out, n_rep=args.reps, figures=not args.no_figures,
+                          neural=args.neural or ())
+    except FileNotFoundError as exc:
+        raise CLIError(str(exc)) from None
     print(card.to_markdown())
     print(f"wrote {out / 'scorecard.md'}, {out / 'scorecard.json'}"
           + (f" and {len(card.figures)} figure(s)" if card.figures else ""))
@@ -208,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="scorecard folder (default RUN_DIR/scorecard)")
     s.add_argument("--reps", type=int, default=200, help="resamples for distances/ceilings")
     s.add_argument("--no-figures", action="store_true")
+    s.add_argument("--neural", action="append", metavar="ATLAS_DIR",
+                   help="include a neural benchmark made by `cgym atlas ... --out ATLAS_DIR`")
     s.set_defaults(func=cmd_score)
 
     s = sub.add_parser("bench", help="speed of body, brain and closed loop")

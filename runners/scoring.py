@@ -462,11 +462,12 @@ class Scorecard:
     organisms: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
+    neural: list[dict] = field(default_factory=list)   # neural benchmark sections (cgym atlas)
 
     def to_dict(self) -> dict:
         return rec_io.to_jsonable({"header": self.header, "tasks": self.tasks,
                                    "organisms": self.organisms, "notes": self.notes,
-                                   "figures": self.figures})
+                                   "figures": self.figures, "neural": self.neural})
 
     def to_markdown(self) -> str:
         return scorecard_markdown(self)
@@ -579,10 +580,11 @@ CONTROL_BRAINS = ("null", "random", "shuffled", "reflex")
 
 def score_runs(run_dirs: Sequence[str | Path], out_dir: str | Path | None = None,
                reference: Any = None, n_rep: int = 200, seed: int = 0,
-               figures: bool = True) -> Scorecard:
+               figures: bool = True, neural: Sequence[str | Path] = ()) -> Scorecard:
     """Score runs against their task's reference library; write scorecard.md / .json and
     figures into ``out_dir`` (when given). ``reference``: a library object to use instead of
-    ``tasks.reference.load_reference(<task's reference>)``."""
+    ``tasks.reference.load_reference(<task's reference>)``. ``neural``: atlas scorecard
+    folders (``cgym atlas``) to include as neural-benchmark sections."""
     runs = [load_run(p) for p in run_dirs]
     if not runs:
         raise ValueError("score: no run folders given")
@@ -638,6 +640,15 @@ def score_runs(run_dirs: Sequence[str | Path], out_dir: str | Path | None = None
         if r.n_failed:
             card.notes.append(f"Run {r.label}: {r.n_failed} of {len(r.episodes)} episode(s) "
                               "failed; their metrics count as missing.")
+    if neural:
+        from .atlas import atlas_section
+        brains = {r.brain for r in runs}
+        for path in neural:
+            sec = atlas_section(path)
+            if sec["brain"] not in brains:
+                card.notes.append(f"Neural section from {path} is for brain {sec['brain']!r}, "
+                                  f"which no behavioural run here uses ({', '.join(sorted(brains))}).")
+            card.neural.append(sec)
     if out_dir is not None:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -727,6 +738,8 @@ def scorecard_markdown(card: Scorecard) -> str:
              + ", ".join(f"{k} {val}" for k, val in v.items() if val), ""]
     for t in card.tasks:
         lines += [task_markdown(t), ""]
+    for sec in card.neural:
+        lines += [f"## {sec['title']}", "", sec["markdown"], ""]
     if card.organisms:
         lines += ["## Per organism (mean of task mean scores)", ""]
         for org, d in card.organisms.items():

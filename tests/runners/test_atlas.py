@@ -65,6 +65,15 @@ def test_reduced_protocol_on_connectome(tmp_path):
         assert sc["n_pairs"] > 100 and 0.0 <= sc["auroc"] <= 1.0
         assert cols["null"]["scores"][s]["auroc"] == 0.5
     assert (tmp_path / "atlas.md").read_text().count("|") > 20
+    # the same folder becomes the neural section of a behavioural scorecard
+    sec = atlas_mod.atlas_section(tmp_path)
+    assert sec["brain"] == "connectome" and "| metric · strain |" in sec["markdown"]
+    assert not sec["markdown"].startswith("# ")
+
+
+def test_atlas_section_of_a_missing_folder_says_how_to_make_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match="cgym atlas celegans"):
+        atlas_mod.atlas_section(tmp_path / "nope")
 
 
 @needs_atlas
