@@ -250,6 +250,11 @@ class FlyBody:
 
     def _check(self) -> None:
         d = self.data
+        if d.warning[mujoco.mjtWarning.mjWARN_BADQACC].number:
+            # MuJoCo resets the state itself when the accelerations blow up: report it
+            d.warning[mujoco.mjtWarning.mjWARN_BADQACC].number = 0
+            raise BodyDivergedError(f"fly body diverged at t={self.time:.4f} s: non-finite or huge "
+                                    "accelerations (MuJoCo reset the state)")
         for name in ("qpos", "qvel", "qacc"):
             if not np.all(np.isfinite(getattr(d, name))):
                 raise BodyDivergedError(f"fly body diverged at t={self.time:.4f} s: non-finite {name}")

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import gymnasium as gym
+import mujoco
 import numpy as np
 from gymnasium import spaces
 
@@ -16,6 +17,8 @@ from bodies.fly.body import ANTENNA_STIFFNESS
 ENV_ID = "cgym/DrosophilaGrooming-v0"
 STIMULUS_SIDES = ("left", "right", "both", "none")
 STIMULUS_KINDS = ("step", "vibration")
+MAX_CONTACT_UN = 1e6  # observation bound for contact forces, uN (the fly weighs ~8.5 uN)
+MAX_JOINT_SPEED = 1e5  # rad/s, observation bound (a diverging body raises long before)
 
 
 class DrosophilaGroomingEnv(gym.Env):
@@ -37,11 +40,11 @@ class DrosophilaGroomingEnv(gym.Env):
 
     **Observation** (``Dict``, float32):
 
-    * ``"antenna_deflection"`` Box(2,): [left, right] rotation of the antennal joint from rest,
+    * ``"antenna_deflection"`` Box(-π, π, (2,)): [left, right] rotation of the antennal joint from rest,
       rad (what Johnston's organ senses). Grooming contacts also deflect it.
-    * ``"antenna_contact"`` Box(2,) ≥ 0: [left, right] summed normal force (µN) between the
+    * ``"antenna_contact"`` Box(0, 1e6, (2,)): [left, right] summed normal force (µN) between the
       forelegs' tibia/tarsus/claw collision geoms and that antenna (0 = no contact).
-    * ``"joint_angles"`` / ``"joint_velocities"`` Box(42,): the 6 × 7 leg joints in
+    * ``"joint_angles"`` Box(-π, π, (42,)) / ``"joint_velocities"`` Box(±1e5, (42,)): the 6 × 7 leg joints in
       ``env.unwrapped.body.joint_names`` order (rad, rad/s).
 
     **Action**: Box(-1, 1, (57,), float32), one normalised target per actuator in
@@ -66,6 +69,7 @@ class DrosophilaGroomingEnv(gym.Env):
     ``physics_dt``), ``physics_dt`` (s, 2e-4), ``stimulus_side`` ("left"), ``stimulus_onset``
     (1.0), ``stimulus_duration`` (2.0), ``stimulus_amplitude`` (rad, 0.2),
     ``stimulus_kind`` ("step"), ``stimulus_frequency`` (Hz, 20), ``onset_jitter`` (s, 0),
+    ``posture_jitter`` (rad, 0.02: each leg joint starts uniformly within ± this of rest),
     ``render_mode`` ("rgb_array"), ``render_size``.
     """
 
@@ -84,6 +88,7 @@ class DrosophilaGroomingEnv(gym.Env):
         stimulus_kind: str = "step",
         stimulus_frequency: float = 20.0,
         onset_jitter: float = 0.0,
+        posture_jitter: float = 0.02,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (320, 240),
     ):
@@ -107,16 +112,19 @@ class DrosophilaGroomingEnv(gym.Env):
         self.render_mode = render_mode
         self.render_size = tuple(int(v) for v in render_size)
         n_j = len(JOINT_NAMES)
-        inf = np.float32(np.inf)
+        pi = np.float32(np.pi)
         self.observation_space = spaces.Dict({
-            "antenna_deflection": spaces.Box(-inf, inf, (2,), np.float32),
-            "antenna_contact": spaces.Box(0.0, inf, (2,), np.float32),
-            "joint_angles": spaces.Box(-inf, inf, (n_j,), np.float32),
-            "joint_velocities": spaces.Box(-inf, inf, (n_j,), np.float32),
+            "antenna_deflection": spaces.Box(-pi, pi, (2,), np.float32),
+            "antenna_contact": spaces.Box(0.0, MAX_CONTACT_UN, (2,), np.float32),
+            "joint_angles": spaces.Box(-pi, pi, (n_j,), np.float32),
+            "joint_velocities": spaces.Box(-MAX_JOINT_SPEED, MAX_JOINT_SPEED, (n_j,), np.float32),
         })
         self.action_space = spaces.Box(-1.0, 1.0, (self.body.n_act,), np.float32)
         self._n = 0
         self._onset = float(stimulus_onset)
+        if not 0 <= posture_jitter < 0.5:
+            raise ValueError(f"posture_jitter must be in [0, 0.5) rad (got {posture_jitter})")
+        self.posture_jitter = float(posture_jitter)
 
     # ----------------------------------------------------------------------------------------
     @staticmethod
@@ -157,12 +165,15 @@ class DrosophilaGroomingEnv(gym.Env):
 
     def _obs(self) -> dict[str, np.ndarray]:
         b = self.body
-        return {
+        obs = {
             "antenna_deflection": b.antenna_deflection().astype(np.float32),
             "antenna_contact": b.antenna_contact().astype(np.float32),
             "joint_angles": b.joint_angles().astype(np.float32),
             "joint_velocities": b.joint_velocities().astype(np.float32),
         }
+        for k, v in obs.items():  # bounds are physical limits; clip float rounding at the edges
+            np.clip(v, self.observation_space[k].low, self.observation_space[k].high, out=v)
+        return obs
 
     def _info(self, obs) -> dict[str, Any]:
         b = self.body
@@ -187,6 +198,10 @@ class DrosophilaGroomingEnv(gym.Env):
         self.schedule = self._check_schedule(sched, where="reset options")
         self._onset = self.schedule["stimulus_onset"] + float(self.np_random.uniform(0.0, self.schedule["onset_jitter"]))
         self.body.reset()
+        if self.posture_jitter > 0:  # individual posture: leg joints start off the rest pose
+            jq = self.body._jq
+            self.body.data.qpos[jq] += self.np_random.uniform(-self.posture_jitter, self.posture_jitter, len(jq))
+            mujoco.mj_forward(self.body.model, self.body.data)
         self._n = 0
         self._stim_level = self._apply_stimulus()
         obs = self._obs()
@@ -225,6 +240,7 @@ class DrosophilaGroomingEnv(gym.Env):
             "stimulus_kind": s["stimulus_kind"],
             "stimulus_frequency_hz": s["stimulus_frequency"],
             "onset_jitter_s": s["onset_jitter"],
+            "posture_jitter_rad": self.posture_jitter,
             "stimulus": ("external torque on the antennal extend joint, amplitude x k_antenna "
                          f"(k = {ANTENNA_STIFFNESS} dyn*cm/rad) -> static deflection = amplitude"),
             "duration_s": self.duration,
