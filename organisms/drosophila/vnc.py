@@ -16,8 +16,10 @@ the data. This module stands in for it with two gated pattern generators:
   the body (:func:`derive_groom_poses`), so each sweep physically touches the antenna.
 * **Walking**: ``walk_forward`` / ``walk_backward`` gate a tripod gait (alternating tripods,
   ``step_frequency_hz`` = 10 Hz) on the protraction and femur joints; ``turn_left`` /
-  ``turn_right`` shorten the strides of the inner side. Grooming suppresses walking (Seeds
-  2014). The walking pattern is a kinematic placeholder, not calibrated to a walking speed.
+  ``turn_right`` scale the strides of the two sides differently. Grooming suppresses walking
+  (Seeds 2014). The walking pattern is an uncalibrated placeholder: ``python -m
+  organisms.drosophila.vnc --walk-check`` prints what it does in the body (it moves forward
+  and backward slowly, far below real walking speeds, and turns poorly).
 
 Everything else holds the rest pose (all joint angles 0, claws adhering). Parameters with
 their sources are in ``vnc_params.yaml``. The class is swappable: anything with the same
@@ -168,7 +170,7 @@ class VentralNerveCordModel:
         self._walk_gate += a_w * (walk_cmd - self._walk_gate)
         direction = 1.0 if self._walk_gate >= 0 else -1.0
         self._walk_phase = (self._walk_phase + 2 * math.pi * self._walk_f * dt * direction) % (2 * math.pi)
-        turn = c["turn_left"] - c["turn_right"]  # > 0: turn left → shorten left strides
+        turn = c["turn_left"] - c["turn_right"]  # sign chosen by --walk-check, see walking.turn_gain
 
         q = self._rest.copy()
         adhesion = {leg: 1.0 for leg in LEGS}
@@ -176,7 +178,7 @@ class VentralNerveCordModel:
         if wg > 1e-3:
             for leg in LEGS:
                 ph = self._walk_phase + self._tripod_phase[leg]
-                side_scale = 1.0 - self._turn_gain * (turn if leg.endswith("left") else -turn)
+                side_scale = 1.0 - self._turn_gain * (-turn if leg.endswith("left") else turn)
                 q[self._pro_idx[leg]] += wg * side_scale * self._pro_amp[leg] * math.cos(ph)
                 swing = math.sin(ph) > 0  # swing half of the cycle: lift the leg, release the claw
                 if swing:
@@ -207,8 +209,8 @@ class VentralNerveCordModel:
             f"and sweep over the ipsilateral antenna at {g['frequency_hz']:g} Hz (Ravbar 2021: 5-7 Hz) "
             "between two inverse-kinematics poses; both sides high = bilateral grooming; grooming "
             "suppresses walking (Seeds 2014). Walking: walk_forward/backward gate a tripod gait at "
-            f"{w['step_frequency_hz']:g} Hz, turn_left/right shorten the inner strides (uncalibrated "
-            "placeholder). The sweep frequency and the side of grooming are therefore set by this "
+            f"{w['step_frequency_hz']:g} Hz, turn_left/right scale the strides of each side (an "
+            "uncalibrated placeholder that walks far slower than a fly). The sweep frequency and the side of grooming are therefore set by this "
             "model, not by the connectome; what the brain decides is whether, when, how long and on "
             "which side to groom."
         )
@@ -277,11 +279,42 @@ def derive_groom_poses(in_distance_cm: float = -0.006, out_distance_cm: float = 
     return out
 
 
+def walk_check(seconds: float = 1.0) -> list[dict[str, float]]:
+    """Drive the body with each walking command for ``seconds`` and measure what it does."""
+    from bodies.fly import ACTUATOR_NAMES, FlyBody
+
+    body = FlyBody()
+    ids = [body.model.actuator(n).id for n in ACTUATOR_NAMES]
+    vnc = VentralNerveCordModel(None, 0.002, ACTUATOR_NAMES, ctrlrange=body.model.actuator_ctrlrange[ids])
+    n_sub = round(0.002 / body.physics_dt)
+    rows = []
+    for cmd in ({}, {"walk_forward": 1.0}, {"walk_backward": 1.0},
+                {"walk_forward": 1.0, "turn_left": 1.0}, {"walk_forward": 1.0, "turn_right": 1.0}):
+        body.reset()
+        vnc.reset()
+        x0, h0 = body.thorax_xyz(), body.heading()
+        while body.time < seconds - 1e-9:
+            body.step(vnc.step(cmd), n_sub)
+        d = body.thorax_xyz() - x0
+        fwd = float(d[0] * math.cos(h0) + d[1] * math.sin(h0))
+        rows.append({"commands": " + ".join(cmd) or "(none)", "forward_mm_per_s": fwd * 10 / seconds,
+                     "heading_change_deg_per_s": math.degrees(body.heading() - h0) / seconds,
+                     "upright": body.upright()})
+    body.close()
+    return rows
+
+
 def _main(argv=None) -> None:
     ap = argparse.ArgumentParser(prog="python -m organisms.drosophila.vnc", description=__doc__.split("\n")[0])
     ap.add_argument("--derive-poses", action="store_true", help="print the grooming poses (YAML) from IK")
     ap.add_argument("--describe", action="store_true", help="print the modelling assumption")
+    ap.add_argument("--walk-check", action="store_true", help="measure the walking placeholder in the body (1 s each)")
     args = ap.parse_args(argv)
+    if args.walk_check:
+        for r in walk_check():
+            print(f"{r['commands']:28s} forward {r['forward_mm_per_s']:+.2f} mm/s, heading "
+                  f"{r['heading_change_deg_per_s']:+.1f} deg/s, upright {r['upright']:.3f}")
+        return
     if args.derive_poses:
         print(yaml.safe_dump({"poses": derive_groom_poses()}, default_flow_style=None, sort_keys=False))
     if args.describe or not args.derive_poses:

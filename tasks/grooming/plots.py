@@ -91,6 +91,7 @@ def plot_ethogram(task: dict, runs: list, out_dir: Path) -> Path | None:
         if "antenna_contact" in a:
             c = a["antenna_contact"].max(axis=1) > p.contact_threshold_un
             ax.plot(t[c], np.full(c.sum(), y + 0.38), "|", color="k", ms=3)
+    ax.set_xlim(0, max(float(r[2]["t"][-1]) for r in rows))
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([r[0] for r in rows][::-1], fontsize=7)
     ax.set_xlabel("time (s)")

@@ -90,3 +90,28 @@ def test_groom_right_and_bilateral_touch_their_antennae(body):
         for k in sides:
             ev = contact_events(c[t > 0.3, k] > 0.05, t[1] - t[0])
             assert len(ev) >= 6
+
+
+def test_walk_is_a_tripod_and_grooming_suppresses_it(body):
+    vnc = _vnc(body)
+    pro = {leg: ACTUATOR_NAMES.index(n) for leg, n in
+           (("T1_left", "coxa_T1_left"), ("T2_right", "coxa_twist_T2_right"), ("T1_right", "coxa_T1_right"))}
+    trace = np.array([vnc.step({"walk_forward": 1.0})[[pro["T1_left"], pro["T2_right"], pro["T1_right"]]]
+                      for _ in range(300)])[100:]
+    # T1_left and T1_right are in different tripods: anti-phase; the per-leg signs differ by segment
+    assert np.corrcoef(trace[:, 0], trace[:, 2])[0, 1] < -0.7  # (piecewise action map bends the sines)
+    assert np.abs(trace).max() > 0.05
+    for _ in range(100):
+        a = vnc.step({"walk_forward": 1.0, "antennal_groom_left": 1.0})
+    assert vnc.state["walk_gate"] == pytest.approx(0.0, abs=0.05)
+
+
+@pytest.mark.slow
+def test_walk_forward_moves_forward_in_the_body():
+    from organisms.drosophila.vnc import walk_check
+
+    rows = {r["commands"]: r for r in walk_check()}
+    print(rows)
+    assert rows["walk_forward"]["forward_mm_per_s"] > 0.2
+    assert rows["walk_backward"]["forward_mm_per_s"] < -0.1
+    assert all(r["upright"] > 0.9 for r in rows.values())
