@@ -135,3 +135,38 @@ def test_reflex_brain_grooms_the_stimulated_side():
     assert traj["antenna_contact"][:, 0].max() > 0
     rec = brain.record()
     assert rec["groom_left"].max() == 1 and rec["groom_right"].max() == 0
+
+
+def _reflex_episode(side, duration=4.0):
+    from organisms.drosophila.reflex import DrosophilaReflexBrain
+
+    env = DrosophilaGroomingEnv(duration=duration)
+    brain = DrosophilaReflexBrain("drosophila", env.observation_space, env.action_space, env.control_dt)
+    obs, _ = env.reset(seed=2, options={"stimulus_side": side})
+    brain.reset(2)
+    recs, ts = [], []
+    while True:
+        obs, _, term, trunc, info = env.step(brain.act(obs))
+        recs.append(info["record"])
+        ts.append(info["t"])
+        if term or trunc:
+            break
+    traj = {k: np.array([r[k] for r in recs]) for k in recs[0]}
+    traj["t"] = np.array(ts)
+    return extract_features(traj, env.task_info())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("side", ["right", "both", "none"])
+def test_reflex_full_episode_per_side(side):
+    f = _reflex_episode(side)
+    print(f"\n[reflex 4 s, {side}] {f}")
+    if side == "none":
+        assert f["n_bouts"] == 0
+        return
+    assert f["groom_latency"] < 0.3 and f["groom_fraction"] > 0.8
+    assert 5.0 <= f["sweep_frequency"] <= 7.0
+    if side == "right":
+        assert f["ipsilateral_fraction"] > 0.9
+    else:
+        assert f["bilateral_fraction"] > 0.8
