@@ -6,13 +6,14 @@ import math
 from typing import Any
 
 import gymnasium as gym
-import mujoco
 import numpy as np
 from gymnasium import spaces
 
-from bodies import BodyDivergedError
+from bodies import BodyDivergedError  # (first: sets MUJOCO_GL before mujoco is imported)
 from bodies.fly import ANTENNA_JOINTS, JOINT_NAMES, LEGS, FlyBody
 from bodies.fly.body import ANTENNA_STIFFNESS
+
+import mujoco  # noqa: E402
 
 ENV_ID = "cgym/DrosophilaGrooming-v0"
 STIMULUS_SIDES = ("left", "right", "both", "none")

@@ -170,3 +170,14 @@ def test_reflex_full_episode_per_side(side):
         assert f["ipsilateral_fraction"] > 0.9
     else:
         assert f["bilateral_fraction"] > 0.8
+
+
+def test_render_rgb_array():
+    env = DrosophilaGroomingEnv(render_mode="rgb_array", render_size=(160, 120))
+    env.reset(seed=0)
+    try:
+        img = env.render()
+    except Exception as exc:  # noqa: BLE001 - no offscreen GL on this machine
+        pytest.skip(f"offscreen rendering unavailable: {exc}")
+    assert img.shape == (120, 160, 3) and img.dtype == np.uint8 and img.std() > 1
+    env.close()
