@@ -38,6 +38,7 @@ class BodyDivergedError(RuntimeError):
 _REGISTRY: dict[str, str] = {
     "worm": "bodies.worm.body:WormBody",
     "larva": "bodies.larva.body:LarvaBody",
+    "fly": "bodies.fly.body:FlyBody",
 }
 
 BODY_NAMES: tuple[str, ...] = tuple(_REGISTRY)

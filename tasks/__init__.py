@@ -72,12 +72,26 @@ TASKS: dict[str, TaskSpec] = {
         ),
         plots="tasks.optomotor.plots:optomotor_figures",
     ),
+    "drosophila/grooming": TaskSpec(
+        env_id="cgym/DrosophilaGrooming-v0",
+        organism="drosophila",
+        features="tasks.grooming.features:extract_features",
+        reference="drosophila_grooming",
+        description=(
+            "Adult Drosophila (flybody) standing on a floor; one or both antennae deflected on a "
+            "schedule (default 1 s rest, 2 s stimulus, 1 s rest); 57 normalised actuator targets in, "
+            "antennal deflection/contact and leg proprioception out; 4 s episodes."
+        ),
+        plots="tasks.grooming.plots:grooming_figures",
+        sections="organisms.drosophila.neural_metric:scorecard_sections",
+    ),
 }
 
 _ENTRY_POINTS = {
     "cgym/CElegansChemotaxis-v0": "tasks.chemotaxis.env:CElegansChemotaxisEnv",
     "cgym/ZebrafishOptomotor-v0": "tasks.optomotor.env:ZebrafishOptomotorEnv",
     "cgym/ZebrafishSpontaneous-v0": "tasks.optomotor.env:ZebrafishSpontaneousEnv",
+    "cgym/DrosophilaGrooming-v0": "tasks.grooming.env:DrosophilaGroomingEnv",
 }
 
 for _id, _entry in _ENTRY_POINTS.items():
