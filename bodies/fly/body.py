@@ -27,14 +27,13 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import threading
 from pathlib import Path
 from typing import Callable
 
 import mujoco
 import numpy as np
 
-from .. import BodyDivergedError
+from .. import BodyDivergedError, offscreen
 
 SIDES = ("left", "right")
 LEGS = tuple(f"T{s}_{side}" for s in (1, 2, 3) for side in SIDES)  # T1_left, T1_right, ...
@@ -75,7 +74,6 @@ def flybody_xml_path() -> Path:
     return path
 
 
-_ORPHANED_RENDERERS: list = []
 # collision bits
 _FLOOR, _FORELEG = 1, 4
 
@@ -318,23 +316,16 @@ class FlyBody:
     def render(self, width: int = 320, height: int = 240, camera: str | int = "track1",
                scene_callback: Callable[[mujoco.MjvScene], None] | None = None) -> np.ndarray:
         """RGB uint8 (height, width, 3) from one of flybody's cameras (default ``track1``)."""
-        if self._renderer is None or (self._renderer.width, self._renderer.height) != (width, height):
-            self.close()
-            self._renderer = mujoco.Renderer(self.model, height=height, width=width)
-            self._renderer_thread = threading.get_ident()
+        self._renderer = offscreen.sized(self._renderer, self.model, width, height)
         self._renderer.update_scene(self.data, camera=camera)
         if scene_callback is not None:
             scene_callback(self._renderer.scene)
-        return self._renderer.render().copy()
+        return self._renderer.render()
 
     def close(self) -> None:
-        """Release the offscreen renderer (in its owner thread; see bodies.worm.body)."""
-        if self._renderer is None:
-            return
-        if threading.get_ident() == getattr(self, "_renderer_thread", None):
+        """Release the offscreen renderer (safely: see :mod:`bodies.offscreen`)."""
+        if self._renderer is not None:
             self._renderer.close()
-        else:
-            _ORPHANED_RENDERERS.append(self._renderer)
         self._renderer = None
 
     def __del__(self):  # pragma: no cover - best effort
