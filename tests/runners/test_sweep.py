@@ -199,3 +199,15 @@ def test_killed_worker_retried_and_pool_matches_dask(tmp_path):
     cmp = compare_sweeps(pool, dask)
     assert cmp["common"] == spec.n_episodes and cmp["identical"] == spec.n_episodes, cmp
     assert cmp["max_abs_diff"] == 0.0
+
+
+def test_example_sweep_files_parse():
+    from runners.sweep_spec import load_sweep
+    ex = Path(__file__).resolve().parents[2] / "runners" / "examples"
+    must = load_sweep(ex / "worm_sweep.yaml")
+    assert [c.brain for c in must.conditions] == ["connectome", "shuffled", "null"]
+    assert must.n_episodes == 24
+    lesions = load_sweep(ex / "worm_lesion_sweep.yaml")
+    assert [c.label for c in lesions.conditions][1:] == ["AIY-lesion", "AWC-lesion", "ASE-lesion",
+                                                          "reflex-baseline"]
+    assert lesions.conditions[-1].task_options == {"medium": "agar"}
