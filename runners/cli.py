@@ -117,10 +117,19 @@ def cmd_run(args) -> int:
 
 
 def cmd_sweep(args) -> int:
+    import signal
     from .sweep import run_sweep
-    s = run_sweep(args.sweep_file, args.out, workers=args.workers, dask_local=args.dask_local,
-                  scheduler=args.scheduler, progress=not args.no_progress,
-                  retry_failed=args.retry_failed, max_attempts=args.max_attempts)
+
+    def _term(signum, frame):  # SIGTERM (e.g. a batch scheduler's time limit) stops cleanly
+        raise KeyboardInterrupt(f"signal {signum}")
+    previous = signal.signal(signal.SIGTERM, _term)
+    try:
+        s = run_sweep(args.sweep_file, args.out, workers=args.workers,
+                      dask_local=args.dask_local, scheduler=args.scheduler,
+                      progress=not args.no_progress, retry_failed=args.retry_failed,
+                      max_attempts=args.max_attempts)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(f"sweep {args.sweep_file} on {s.executor}: {s.n_ran} episode(s) run, "
           f"{s.n_skipped} already finished, {s.n_failed} failed, {s.n_ok} ok, "
           f"{s.wall_time_s:.1f} s wall")

@@ -122,7 +122,11 @@ class ProcessPool(Backend):
 
 def _pool_init() -> None:
     import importlib
+    import signal
     importlib.import_module(WORKER_MODULE).init_worker()
+    # Ctrl-C reaches the whole process group: only the driver handles it (it stops the pool);
+    # a worker interrupted mid-episode would otherwise report the interruption as its result
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class Dask(Backend):
@@ -153,10 +157,16 @@ class Dask(Backend):
 
     @property
     def n_workers(self) -> int:
-        try:
-            return max(1, sum(self.client.nthreads().values()))
-        except Exception:  # noqa: BLE001
-            return 1
+        """Worker threads now (asked at most every 5 s: clusters may scale while running)."""
+        import time
+        now = time.monotonic()
+        if now - getattr(self, "_asked", -1e9) > 5:
+            try:
+                self._n = max(1, sum(self.client.nthreads().values()))
+            except Exception:  # noqa: BLE001
+                self._n = getattr(self, "_n", 1)
+            self._asked = now
+        return self._n
 
     @property
     def window(self) -> int:

@@ -25,7 +25,7 @@ import sys
 import time
 import traceback as tb
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -287,6 +287,8 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path, workers: int | None
                         status = "failed"
                     result = {"status": status, "error": "worker died", "wall_time_s": 0.0,
                               "sim_time_s": 0.0}
+                elif isinstance(exc, (KeyboardInterrupt, CancelledError)):
+                    raise KeyboardInterrupt(f"episode interrupted in its worker ({exc!r})")
                 elif exc is not None:  # the worker could not even run/save it: record here
                     text = "".join(tb.format_exception(type(exc), exc, exc.__traceback__))
                     res = failed_result(job, f"{type(exc).__name__}: {exc}", text)
