@@ -211,3 +211,15 @@ def test_example_sweep_files_parse():
     assert [c.label for c in lesions.conditions][1:] == ["AIY-lesion", "AWC-lesion", "ASE-lesion",
                                                           "reflex-baseline"]
     assert lesions.conditions[-1].task_options == {"medium": "agar"}
+
+
+@pytest.mark.slow
+def test_sweep_on_a_running_dask_scheduler(tmp_path):
+    """--scheduler ADDRESS: a cluster this process did not start (the worker plugin path)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=40) as cluster:
+        s = run_sweep(small(), tmp_path / "out", scheduler=cluster.scheduler_address,
+                      progress=False)
+    assert s.executor.startswith("Dask scheduler tcp://") and s.n_ok == 4
+    _check_exactly_once(tmp_path / "out", small())
