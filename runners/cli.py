@@ -5,7 +5,9 @@
                   [--video] [--lesion NEURON ...] [--activate NEURON ...] [--connectome NAME]
                   [--medium agar] [--task-option key=value ...] [--brain-option key=value ...]
                   [--retry-failed] [--no-progress]
-    cgym score RUN_DIR [RUN_DIR ...] [--out DIR] [--reps N]
+    cgym sweep SWEEP.yaml --out DIR [--workers N | --dask-local N | --scheduler ADDRESS]
+                  [--retry-failed] [--no-progress]
+    cgym score RUN_DIR|SWEEP_DIR [...] [--out DIR] [--reps N]
     cgym bench TASK [--duration S] [--brain NAME] [--out DIR]
     cgym atlas ORGANISM [--brain NAME] [--lesion NEURON ...] [--stimulate NEURON ...] [--out DIR]
     cgym --version
@@ -115,12 +117,38 @@ def cmd_run(args) -> int:
     return 1 if n_ok == 0 else 0
 
 
+def cmd_sweep(args) -> int:
+    import signal
+    from .sweep import run_sweep
+
+    def _term(signum, frame):  # SIGTERM (e.g. a batch scheduler's time limit) stops cleanly
+        raise KeyboardInterrupt(f"signal {signum}")
+    previous = signal.signal(signal.SIGTERM, _term)
+    try:
+        s = run_sweep(args.sweep_file, args.out, workers=args.workers,
+                      dask_local=args.dask_local, scheduler=args.scheduler,
+                      progress=not args.no_progress, retry_failed=args.retry_failed,
+                      max_attempts=args.max_attempts)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(f"sweep {args.sweep_file} on {s.executor}: {s.n_ran} episode(s) run, "
+          f"{s.n_skipped} already finished, {s.n_failed} failed, {s.n_ok} ok, "
+          f"{s.wall_time_s:.1f} s wall")
+    print(s.table())
+    for cond, seed, err in s.failures:
+        print(f"  {cond} seed {seed}: {err}")
+    print(f"wrote {args.out}/ : sweep.json, summary.json, <condition>/run.json + episodes/")
+    print(f"next: cgym score {args.out}")
+    return 1 if s.n_ok == 0 else 0
+
+
 def cmd_score(args) -> int:
     from .scoring import score_runs
     dirs = [Path(d) for d in args.run_dirs]
     for d in dirs:
-        if not (d / "run.json").exists():
-            raise CLIError(f"{d} is not a run folder (no run.json)")
+        if not (d / "run.json").exists() and not (d / "sweep.json").exists():
+            raise CLIError(f"{d} is not a run folder (no run.json) nor a sweep folder "
+                           f"(no sweep.json)")
     out = Path(args.out) if args.out else (dirs[0] / "scorecard" if len(dirs) == 1
                                            else Path("scorecards") / dirs[0].name)
     try:
@@ -207,8 +235,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-progress", action="store_true")
     s.set_defaults(func=cmd_run)
 
+    s = sub.add_parser("sweep", help="run a sweep file (conditions × seeds) on a process "
+                       "pool or Dask; resumable")
+    s.add_argument("sweep_file", metavar="SWEEP.yaml")
+    s.add_argument("--out", required=True, help="sweep folder (rerun into it to resume)")
+    s.add_argument("--workers", type=int, help="process-pool size (default: CPU count; "
+                   "0: run in this process)")
+    s.add_argument("--dask-local", type=int, metavar="N",
+                   help="run on a local Dask cluster of N worker processes")
+    s.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler")
+    s.add_argument("--retry-failed", action="store_true", help="redo episodes that failed")
+    s.add_argument("--max-attempts", type=int, default=3,
+                   help="runs of an episode whose worker process dies, before it counts failed")
+    s.add_argument("--no-progress", action="store_true")
+    s.set_defaults(func=cmd_sweep)
+
     s = sub.add_parser("score", help="score runs against the reference library")
-    s.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    s.add_argument("run_dirs", nargs="+", metavar="RUN_DIR",
+                   help="run folders and/or sweep folders (one run per condition)")
     s.add_argument("--out", help="scorecard folder (default RUN_DIR/scorecard)")
     s.add_argument("--reps", type=int, default=200, help="resamples for distances/ceilings")
     s.add_argument("--no-figures", action="store_true")

@@ -469,11 +469,12 @@ def write_video(stem: Path, frames: list, fps: float) -> tuple[Path | None, str]
 
 
 def save_episode(out_dir: str | Path, res: EpisodeResult, wcon: bool = True,
-                 reference: dict | None = None) -> Path:
-    """Write ep_XXXX.npz (+ .wcon, + video) then ep_XXXX.json (last: the completion mark)."""
+                 reference: dict | None = None, stem: str | None = None) -> Path:
+    """Write ep_XXXX.npz (+ .wcon, + video) then ep_XXXX.json (last: the completion mark).
+    ``stem``: another file name stem (sweeps name episodes by a hash of config + seed)."""
     ep_dir = Path(out_dir) / rec_io.EPISODES_DIR
     ep_dir.mkdir(parents=True, exist_ok=True)
-    stem = ep_dir / rec_io.episode_stem(res.seed)
+    stem = ep_dir / (stem or rec_io.episode_stem(res.seed))
     arrays = {k: np.asarray(v) for k, v in res.trajectory.items()}
     arrays.update({f"neural_{k}": np.asarray(v) for k, v in res.neural.items()})
     rec_io.atomic_write_npz(stem.with_suffix(".npz"), arrays)

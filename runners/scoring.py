@@ -585,7 +585,8 @@ def score_runs(run_dirs: Sequence[str | Path], out_dir: str | Path | None = None
     figures into ``out_dir`` (when given). ``reference``: a library object to use instead of
     ``tasks.reference.load_reference(<task's reference>)``. ``neural``: atlas scorecard
     folders (``cgym atlas``) to include as neural-benchmark sections."""
-    runs = [load_run(p) for p in run_dirs]
+    from .sweep import expand_run_dirs  # a sweep folder scores as its condition folders
+    runs = [load_run(p) for p in expand_run_dirs(run_dirs)]
     if not runs:
         raise ValueError("score: no run folders given")
     by_task: dict[str, list[RunData]] = {}
