@@ -69,6 +69,9 @@ class LIFNetwork:
                  params: dict | None = None, seed: int | None = None, dt_ms: float = 0.1,
                  record_spikes: bool = True):
         b2 = brian2()
+        # objects of a network that is built but never run (e.g. a brain whose construction is
+        # rejected later) would each log a warning at garbage collection
+        b2.BrianLogger.suppress_name("unused_brian_object")
         params = dict(params or {})
         model = params.pop("model", DEFAULT_MODEL)
         self.model = NetworkModel.load(model) if isinstance(model, (str, Path)) else model
