@@ -153,10 +153,11 @@ def _get(name: str):
 
 
 def fetch(name: str, directory: str | Path | None = None, progress: bool = True,
-          base_url: str | None = None, out=sys.stdout) -> Path:
+          base_url: str | None = None, out=None) -> Path:
     """Download every file of data set ``name`` (resumable, verified). ``base_url`` replaces
     the pinned host (tests, mirrors); verification stays against the pinned ids."""
     mod = _get(name)
+    out = out or sys.stdout
     d = Path(directory) if directory else mod.fetch_dir()
     print(mod.LICENCE, file=out)
     print(f"source: github.com/{mod.REPO} @ {mod.COMMIT}; into {d}", file=out)
