@@ -105,7 +105,7 @@ def test_fetch_flywire_from_a_mirror_checks_pinned_ids(server, tmp_path, monkeyp
     RangeHandler.files = {name: PAYLOAD for name in fly.FILES}
     monkeypatch.setattr(fly, "FILES", {n: {**SPEC, "url": ""} for n in fly.FILES})
     d = datasets.fetch("flywire-783", tmp_path / "fw", progress=False, base_url=server)
-    assert (d / "verified.json").exists() and (d / fly.SHIU_CONNECTIVITY).read_bytes() == PAYLOAD
+    assert (d / "verified.json").exists() and (d / "Connectivity_783.parquet").read_bytes() == PAYLOAD
 
 
 def test_cli_data_path_and_errors(tmp_path, monkeypatch, capsys):
