@@ -97,3 +97,32 @@ def test_shuffled_brain_keeps_degrees(graph_dir):
         real.close()
     finally:
         brain.close()
+
+
+def test_neural_metric_open_loop_and_scorecard_section(graph_dir, tmp_path):
+    from types import SimpleNamespace
+
+    from organisms.drosophila import neural_metric
+
+    res = neural_metric.jo_frequency_response(str(graph_dir), rates_hz=(0, 100), duration_s=0.3)
+    r0, r1 = res["rows"]
+    assert r0["JO-CE:left"] == 0 and 80 < r1["JO-CE:left"] < 120 and r1["JO-CE:right"] < 10
+    assert res["surrogate"] and "SURROGATE" in neural_metric.table_markdown(res)
+    # scorecard hook on a recorded episode
+    brain = make(graph_dir)
+    try:
+        run(brain, 100, obs(left=0.3))
+        rec = brain.record()
+        info = brain.info()
+    finally:
+        brain.close()
+    T = len(rec["t"])
+    stim = np.zeros((T, 2)); stim[T // 2:, 0] = 1
+    np.savez(tmp_path / "ep_0000.npz", neural_rates=rec["rates"], neural_populations=rec["populations"],
+             stimulus_on=stim)
+    runobj = SimpleNamespace(run={"brain_info": info}, brain="connectome", path=tmp_path,
+                             episodes=[{"status": "ok", "_path": str(tmp_path / "ep_0000.json"),
+                                        "task_info": {"stimulus_side": "left"}}])
+    (sec,) = neural_metric.scorecard_sections([runobj])
+    assert "JO-CE:left" in sec["markdown"] and "Surrogate edge set" in sec["markdown"]
+    assert sec["data"][str(tmp_path)]["JO-CE:left|left/on"] > 50
