@@ -209,8 +209,8 @@ class EdgeSet:
         return self.kind != "real-v783" and not self.details.get("derived_from_real", False)
 
     def describe(self) -> dict:
-        return {"kind": self.kind, "surrogate": bool(self.surrogate), "neurons": int(self.n),
-                "edges": self.n_edges, "sha256": self.sha256, "files": dict(self.files), **self.details}
+        return {**self.details, "kind": self.kind, "surrogate": bool(self.surrogate), "neurons": int(self.n),
+                "edges": self.n_edges, "sha256": self.sha256, "files": dict(self.files)}
 
     def label(self) -> str:
         if self.kind == "real-v783":
@@ -284,8 +284,8 @@ def read_shiu(completeness: str | Path, connectivity: str | Path, kind: str | No
     kind = kind or meta.get("cgym.kind", "real-v783")
     info = dict(details or {})
     for k, v in meta.items():
-        if k not in ("cgym.kind",):
-            info[k[5:]] = v
+        if k not in ("cgym.kind", "cgym.neurons", "cgym.edges"):
+            info[k[5:]] = int(v) if v.lstrip("-").isdigit() else v
     digest = sha256_file(connectivity) if hash_file else array_hash(pre, post, w)
     es = EdgeSet(n=n, pre=pre, post=post, weight=w, kind=kind,
                  files={"completeness": str(completeness), "connectivity": str(connectivity)},

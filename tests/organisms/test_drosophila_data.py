@@ -119,7 +119,7 @@ def test_surrogate_statistics_and_labels(tmp_path):
     d = surrogate.write(tmp_path, seed=5, n_edges=1000, neurons=ann.iloc[:500].reset_index(drop=True),
                         verbose=False)
     _, es = flywire.read_shiu(d / "Completeness_783.csv", d / "Connectivity_783.parquet")
-    assert es.surrogate and es.details["seed"] == "5" and "SURROGATE" in es.label()
+    assert es.surrogate and es.details["seed"] == 5 and "SURROGATE" in es.label()
 
 
 def test_vectorised_shuffle_keeps_degrees_and_signs():
