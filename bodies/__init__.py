@@ -37,6 +37,7 @@ class BodyDivergedError(RuntimeError):
 # name -> "module:attribute" (imported lazily so that `import bodies` stays cheap)
 _REGISTRY: dict[str, str] = {
     "worm": "bodies.worm.body:WormBody",
+    "larva": "bodies.larva.body:LarvaBody",
 }
 
 BODY_NAMES: tuple[str, ...] = tuple(_REGISTRY)

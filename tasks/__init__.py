@@ -48,10 +48,36 @@ TASKS: dict[str, TaskSpec] = {
         ),
         plots="runners.plots:chemotaxis_figures",
     ),
+    "zebrafish/optomotor": TaskSpec(
+        env_id="cgym/ZebrafishOptomotor-v0",
+        organism="zebrafish",
+        features="tasks.optomotor.features:extract_features",
+        reference="zebrafish_optomotor",
+        description=(
+            "5-7 dpf larval zebrafish over a grating (10 s rest / 10 s motion toward one side / "
+            "10 s rest, direction relative to the fish, side randomised); 24 tail muscle "
+            "activations in, eye luminance samples and tail proprioception out; 2 ms control step."
+        ),
+        plots="tasks.optomotor.plots:optomotor_figures",
+        sections="organisms.zebrafish.neural_metric:scorecard_sections",
+    ),
+    "zebrafish/spontaneous": TaskSpec(
+        env_id="cgym/ZebrafishSpontaneous-v0",
+        organism="zebrafish",
+        features="tasks.optomotor.features:extract_features",
+        reference="zebrafish_spontaneous_legoc2021",
+        description=(
+            "5-7 dpf larval zebrafish swimming spontaneously over a static grating for 30 s; "
+            "bout statistics scored against per-fish data of Le Goc et al. 2021."
+        ),
+        plots="tasks.optomotor.plots:optomotor_figures",
+    ),
 }
 
 _ENTRY_POINTS = {
     "cgym/CElegansChemotaxis-v0": "tasks.chemotaxis.env:CElegansChemotaxisEnv",
+    "cgym/ZebrafishOptomotor-v0": "tasks.optomotor.env:ZebrafishOptomotorEnv",
+    "cgym/ZebrafishSpontaneous-v0": "tasks.optomotor.env:ZebrafishSpontaneousEnv",
 }
 
 for _id, _entry in _ENTRY_POINTS.items():

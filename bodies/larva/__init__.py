@@ -1,0 +1,15 @@
+"""Larval zebrafish body (5–7 dpf, 4 mm): rigid head with eyes and yolk, 12-joint tail, 24 muscles,
+resistive + reactive water forces. mm–mg–s units.
+
+    from bodies.larva import LarvaBody, MUSCLE_NAMES, N_JOINTS, travelling_wave, bout
+    body = LarvaBody()
+    body.reset(position=(0, 0), heading=0.0)
+    body.step(activation, n_steps=10)        # activation (24,) in [0, 1], [L01..L12, R01..R12]
+
+See README.md in this folder for geometry, parameters, provenance and calibration figures.
+"""
+
+from .body import MUSCLE_NAMES, N_JOINTS, LarvaBody
+from .patterns import bout, travelling_wave
+
+__all__ = ["LarvaBody", "MUSCLE_NAMES", "N_JOINTS", "bout", "travelling_wave"]

@@ -1,0 +1,479 @@
+"""A planar MuJoCo body of a 5–7 dpf larval zebrafish swimming in water.
+
+See ``bodies/larva/README.md`` for geometry, units, parameters, their sources and the
+calibration figures.
+
+Conventions
+-----------
+* Units: millimetre, milligram, second (SI does not compile at this size: masses fall below
+  MuJoCo's ``mjMINVAL``). Force unit mg·mm/s² = 1 nN; torque unit nN·mm.
+* The fish swims in the horizontal plane (x, y); yaw only. The root body is the rigid head
+  (snout at its frame origin, eyes, yolk); it points along its local +x axis (``heading``).
+* The tail is a chain of :data:`N_JOINTS` segments behind the head; joint ``j`` (1..N_J, rostral
+  → caudal) joins segment ``j-1`` (0 = head) to segment ``j``. **A positive joint angle bends the
+  tail to the fish's left** (+y in the fish frame; the joint axis is −z).
+* Muscles: one left and one right muscle per joint, action order ``[L_1 … L_NJ, R_1 … R_NJ]``
+  (:data:`MUSCLE_NAMES`), activation in [0, 1] through a first-order filter (τ = 5 ms). Left
+  muscles contracting bend the tail to the left.
+* Water: resistive (anisotropic linear + quadratic drag) and reactive (added mass, Kirchhoff /
+  Lighthill strip terms) forces per segment, applied each physics step through
+  ``data.xfrc_applied``. MuJoCo's own fluid model is off (``density = viscosity = 0``).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Callable
+
+import mujoco
+import numpy as np
+
+from .. import BodyDivergedError
+
+# --------------------------------------------------------------------------------------------
+# Parameters (mm, mg, s). Sources and reasoning in README.md.
+# --------------------------------------------------------------------------------------------
+
+N_JOINTS = 12  # tail joints = tail segments
+BODY_LENGTH_MM = 4.0  # snout to tail tip, 5-7 dpf
+HEAD_LENGTH_MM = 1.0  # rigid anterior part: snout to the end of the yolk / swim bladder
+HEAD_WIDTH_MM = 0.45  # across the head without the eyes
+HEAD_DEPTH_MM = 0.42  # dorso-ventral, with the yolk
+EYE_RADIUS_MM = 0.15  # eye diameter ~0.3 mm
+EYE_POS_MM = (-0.22, 0.2)  # eye centre behind the snout, lateral offset
+TAIL_WIDTH_MM = (0.28, 0.04)  # tail width at its base and at the tip (linear taper)
+TAIL_BODY_DEPTH_MM = (0.32, 0.04)  # muscle body depth without the fin fold
+TAIL_DEPTH_MM = (0.42, 0.36)  # total depth with the median fin fold, base and tip
+TISSUE_DENSITY = 1.0  # mg/mm³ (larvae are close to neutrally buoyant)
+WATER_DENSITY = 1.0  # mg/mm³
+WATER_VISCOSITY = 0.9  # mg/(mm·s) = 0.9 mPa·s (~26 °C)
+
+# Hydrodynamic coefficients: calibration knobs (bodies/larva/calibrate.py searches them).
+DRAG_NORMAL = 1.6  # C_n: quadratic normal drag coefficient on the segment's side area h·l
+DRAG_TANGENTIAL = 0.10  # C_t: quadratic tangential (skin + form) drag on the wetted perimeter
+DRAG_FRONTAL = 0.3  # C_d of the head's frontal area (pressure drag when swimming forward)
+ADDED_MASS_COEF = 1.0  # factor on Lighthill's lateral added mass per length (π/4) ρ h²
+
+# Muscles and passive tail.
+MUSCLE_TAU_S = 0.005  # activation filter (fast axial muscle; 30 Hz beats need τ << 33 ms)
+MUSCLE_TORQUE = 3000.0  # peak torque of one muscle at activation 1 at the tail base, nN·mm
+PASSIVE_STIFFNESS = 6000.0  # joint stiffness at the tail base, nN·mm/rad
+PASSIVE_DAMPING_TAU_S = 0.002  # joint damping = stiffness * tau (tissue viscosity, numerical)
+DEFAULT_PHYSICS_DT = 0.0005  # s: 2 kHz, ~70 steps per 29 Hz tail beat (README: dt invariance)
+
+# divergence guards
+_MAX_SPEED = 2e3  # mm/s (real peak ~40-85 mm/s; escapes ~200-500 mm/s)
+_MAX_POS = 1e5  # mm
+
+#: muscle names in action order: left 1..N_J then right 1..N_J (rostral -> caudal)
+MUSCLE_NAMES: tuple[str, ...] = tuple(f"L{j:02d}" for j in range(1, N_JOINTS + 1)) + tuple(
+    f"R{j:02d}" for j in range(1, N_JOINTS + 1)
+)
+
+_ORPHANED_RENDERERS: list = []
+
+
+class LarvaBody:
+    """Larval zebrafish body: rigid head + N_J-segment tail, 2·N_J muscles, water forces.
+
+    Parameters
+    ----------
+    physics_dt: MuJoCo time step in s (default 0.5 ms).
+    drag_normal, drag_tangential, drag_frontal, added_mass: hydrodynamic calibration knobs
+        (defaults :data:`DRAG_NORMAL` ...); ``reactive=False`` switches Lighthill's trailing-edge
+        reactive force off (the added mass itself stays).
+    muscle_torque: peak torque per muscle at the tail base, nN·mm.
+    """
+
+    n_joints = N_JOINTS
+    muscle_names = MUSCLE_NAMES
+
+    def __init__(
+        self,
+        physics_dt: float = DEFAULT_PHYSICS_DT,
+        drag_normal: float = DRAG_NORMAL,
+        drag_tangential: float = DRAG_TANGENTIAL,
+        drag_frontal: float = DRAG_FRONTAL,
+        added_mass: float = ADDED_MASS_COEF,
+        reactive: bool = True,
+        muscle_torque: float = MUSCLE_TORQUE,
+        passive_stiffness: float = PASSIVE_STIFFNESS,
+    ):
+        if not (physics_dt > 0 and math.isfinite(physics_dt)):
+            raise ValueError(f"physics_dt must be a positive number of seconds (got {physics_dt})")
+        for name, v in (("drag_normal", drag_normal), ("drag_tangential", drag_tangential),
+                        ("drag_frontal", drag_frontal), ("added_mass", added_mass),
+                        ("muscle_torque", muscle_torque), ("passive_stiffness", passive_stiffness)):
+            if not (v >= 0 and math.isfinite(v)):
+                raise ValueError(f"{name} must be a finite number >= 0 (got {v})")
+        self.physics_dt = float(physics_dt)
+        self.length = BODY_LENGTH_MM
+        self.drag_normal, self.drag_tangential = float(drag_normal), float(drag_tangential)
+        self.drag_frontal, self.added_mass = float(drag_frontal), float(added_mass)
+        self.reactive = bool(reactive)
+        NJ = N_JOINTS
+        self.seg_length = lt = (BODY_LENGTH_MM - HEAD_LENGTH_MM) / NJ
+        # per body (0 = head, 1..NJ = tail segments), at segment centres
+        s = (np.arange(NJ) + 0.5) / NJ  # 0..1 along the tail
+        lerp = lambda ab: ab[0] + (ab[1] - ab[0]) * s  # noqa: E731
+        self.lengths = np.r_[HEAD_LENGTH_MM, np.full(NJ, lt)]
+        self.widths = np.r_[HEAD_WIDTH_MM, lerp(TAIL_WIDTH_MM)]
+        self.body_depths = np.r_[HEAD_DEPTH_MM, lerp(TAIL_BODY_DEPTH_MM)]
+        self.depths = np.r_[HEAD_DEPTH_MM, lerp(TAIL_DEPTH_MM)]  # with fin fold
+        # tissue mass: elliptic cylinders (tail), ellipsoid-ish head + eyes (2/3 of a cylinder)
+        vol = math.pi / 4 * self.widths * self.body_depths * self.lengths
+        vol[0] = math.pi / 6 * HEAD_LENGTH_MM * HEAD_WIDTH_MM * HEAD_DEPTH_MM + 2 * 4 / 3 * math.pi * EYE_RADIUS_MM**3
+        self.tissue_mass = TISSUE_DENSITY * vol
+        # Lighthill lateral added mass per segment: (π/4) ρ h² l
+        self.added = self.added_mass * math.pi / 4 * WATER_DENSITY * self.depths**2 * self.lengths
+        self.mass_total = self.tissue_mass + self.added
+        # added mass per unit length at the tail tip (for Lighthill's trailing-edge term)
+        self._m_tip = self.added_mass * math.pi / 4 * WATER_DENSITY * TAIL_DEPTH_MM[1] ** 2
+        # passive joint stiffness and muscle torque scale with the local muscle cross-section
+        js = np.arange(NJ) / NJ  # joint positions along the tail (0 = base)
+        xs = (1 + (TAIL_BODY_DEPTH_MM[1] / TAIL_BODY_DEPTH_MM[0] - 1) * js) * (
+            1 + (TAIL_WIDTH_MM[1] / TAIL_WIDTH_MM[0] - 1) * js)
+        self.joint_scale = np.clip(xs, 0.08, 1.0)
+        self.joint_stiffness = float(passive_stiffness) * self.joint_scale
+        self.joint_damping = self.joint_stiffness * PASSIVE_DAMPING_TAU_S
+        self.muscle_torque = float(muscle_torque) * self.joint_scale
+
+        # hydrodynamic per-body coefficients
+        rho, mu = WATER_DENSITY, WATER_VISCOSITY
+        L, h, w, l = BODY_LENGTH_MM, self.depths, self.widths, self.lengths
+        # linear (viscous) slender-body coefficients per length, Lighthill/RFT form
+        a = 0.5 * np.sqrt(h * w)
+        log_term = math.log(L / float(np.mean(a)))
+        self._c_lin_n = 4 * math.pi * mu / (log_term + 0.5) * l
+        self._c_lin_t = 2 * math.pi * mu / (log_term - 0.5) * l
+        perim = math.pi * (1.5 * (h + w) - np.sqrt(h * w))  # Ramanujan ellipse perimeter
+        self._q_n = 0.5 * rho * self.drag_normal * h * l
+        self._q_t = 0.5 * rho * self.drag_tangential * perim * l
+        self._q_t[0] += 0.5 * rho * self.drag_frontal * math.pi / 4 * HEAD_WIDTH_MM * HEAD_DEPTH_MM
+        self._rot_lin = self._c_lin_n * l**2 / 12
+        self._rot_q = 0.5 * rho * self.drag_normal * h * l**4 / 32
+
+        self.model = mujoco.MjModel.from_xml_string(self._mjcf())
+        self.data = mujoco.MjData(self.model)
+        m = self.model
+        names = ["head"] + [f"seg{i:02d}" for i in range(1, NJ + 1)]
+        self._body_ids = np.array([mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_BODY, n) for n in names])
+        self._root_id = int(self._body_ids[0])
+        assert np.array_equal(self._body_ids, np.arange(self._root_id, self._root_id + NJ + 1))
+        self._bs = slice(self._root_id, self._root_id + NJ + 1)
+        self._hinge_qpos = np.array(
+            [m.jnt_qposadr[mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_JOINT, f"j{j:02d}")] for j in range(1, NJ + 1)]
+        )
+        self._hinge_dof = np.array(
+            [m.jnt_dofadr[mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_JOINT, f"j{j:02d}")] for j in range(1, NJ + 1)]
+        )
+        act_ids = [mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_ACTUATOR, n) for n in MUSCLE_NAMES]
+        assert act_ids == list(range(2 * NJ)), "actuator order"
+        self._renderer = None
+        self._v_prev = np.zeros((NJ + 1, 2))
+        self._perp = np.array([-1.0, 1.0])
+        self._ma_over_dt = self.added / self.physics_dt
+        self.reset()
+
+    # ----------------------------------------------------------------------------------------
+    # model
+    # ----------------------------------------------------------------------------------------
+    def _mjcf(self) -> str:
+        NJ, lt = N_JOINTS, self.seg_length
+        z0 = HEAD_DEPTH_MM  # swim height above the (visual) floor plane, mm
+        HL = HEAD_LENGTH_MM
+
+        def inertial(i: int, x_c: float) -> str:
+            M, l, w = self.mass_total[i], self.lengths[i], self.widths[i]
+            # in-plane rotation includes the added mass of a plate spinning about its centre
+            Izz = M * (l**2 + w**2) / 12
+            Ixx = self.tissue_mass[i] * (w**2 + self.body_depths[i] ** 2) / 12 + 1e-9
+            return f'<inertial pos="{x_c:.9g} 0 0" mass="{M:.9g}" diaginertia="{Ixx:.9g} {Izz:.9g} {Izz:.9g}"/>'
+
+        er = EYE_RADIUS_MM
+        ex, ey = EYE_POS_MM
+        head = (
+            f'<body name="head" pos="0 0 {z0:.6g}">'
+            '<joint name="root_x" type="slide" axis="1 0 0"/>'
+            '<joint name="root_y" type="slide" axis="0 1 0"/>'
+            '<joint name="root_yaw" type="hinge" axis="0 0 1"/>'
+            f"{inertial(0, -0.45 * HL)}"
+            f'<geom name="head" type="ellipsoid" pos="{-0.5 * HL:.6g} 0 0" '
+            f'size="{0.5 * HL:.6g} {0.5 * HEAD_WIDTH_MM:.6g} {0.45 * HEAD_DEPTH_MM:.6g}" rgba="0.85 0.8 0.7 1"/>'
+            f'<geom name="yolk" type="ellipsoid" pos="{-0.62 * HL:.6g} 0 {-0.12 * HEAD_DEPTH_MM:.6g}" '
+            f'size="{0.3 * HL:.6g} {0.18:.6g} {0.15:.6g}" rgba="0.95 0.85 0.55 1"/>'
+            f'<geom name="eye_left" type="sphere" pos="{ex} {ey} 0.03" size="{er}" rgba="0.08 0.08 0.1 1"/>'
+            f'<geom name="eye_right" type="sphere" pos="{ex} {-ey} 0.03" size="{er}" rgba="0.08 0.08 0.1 1"/>'
+        )
+        parts = [head]
+        for i in range(1, NJ + 1):
+            pos = -HL if i == 1 else -lt
+            k, d = self.joint_stiffness[i - 1], self.joint_damping[i - 1]
+            parts.append(
+                f'<body name="seg{i:02d}" pos="{pos:.9g} 0 0">'
+                f'<joint name="j{i:02d}" type="hinge" axis="0 0 -1" stiffness="{k:.9g}" damping="{d:.9g}"/>'
+                f"{inertial(i, -lt / 2)}"
+                f'<geom name="g{i:02d}" type="ellipsoid" pos="{-lt / 2:.9g} 0 0" '
+                f'size="{0.55 * lt:.9g} {0.5 * self.widths[i]:.9g} {0.5 * self.body_depths[i]:.9g}" rgba="0.88 0.84 0.76 1"/>'
+                f'<geom name="fin{i:02d}" type="box" pos="{-lt / 2:.9g} 0 0" contype="0" conaffinity="0" '
+                f'size="{0.5 * lt:.9g} 0.004 {0.5 * self.depths[i]:.9g}" rgba="0.9 0.9 0.9 0.35"/>'
+            )
+        chain = "".join(parts) + "</body>" * (NJ + 1)
+        acts = []
+        for side, sign in (("L", 1.0), ("R", -1.0)):
+            for j in range(1, NJ + 1):
+                acts.append(
+                    f'<general name="{side}{j:02d}" joint="j{j:02d}" gear="{sign:g}" dyntype="filter" '
+                    f'dynprm="{MUSCLE_TAU_S}" gaintype="fixed" gainprm="{self.muscle_torque[j - 1]:.9g}" '
+                    'biastype="none" ctrllimited="true" ctrlrange="0 1"/>'
+                )
+        extent = 200.0
+        return f"""
+<mujoco model="zebrafish_larva">
+  <compiler angle="radian" autolimits="true"/>
+  <option timestep="{self.physics_dt:.9g}" integrator="Euler" gravity="0 0 0" density="0" viscosity="0">
+    <flag contact="disable"/>
+  </option>
+  <visual>
+    <global offwidth="1280" offheight="960"/>
+    <quality shadowsize="0"/>
+    <map znear="0.01" zfar="1000"/>
+  </visual>
+  <asset>
+    <texture name="grid" type="2d" builtin="checker" width="256" height="256"
+             rgb1="0.45 0.45 0.45" rgb2="0.5 0.5 0.5"/>
+    <material name="floor" texture="grid" texrepeat="{extent / 5:.6g} {extent / 5:.6g}"/>
+  </asset>
+  <worldbody>
+    <light directional="true" pos="0 0 50" dir="0 0 -1"/>
+    <geom name="floor" type="plane" size="{extent} {extent} 0.1" material="floor" contype="0" conaffinity="0"/>
+    {chain}
+  </worldbody>
+  <actuator>{''.join(acts)}</actuator>
+</mujoco>"""
+
+    # ----------------------------------------------------------------------------------------
+    # state
+    # ----------------------------------------------------------------------------------------
+    @property
+    def time(self) -> float:
+        return float(self.data.time)
+
+    def reset(
+        self,
+        position: tuple[float, float] = (0.0, 0.0),
+        heading: float = 0.0,
+        tail_angles: np.ndarray | None = None,
+    ) -> None:
+        """Put the snout at ``position`` (mm) pointing along ``heading`` (rad), at rest, tail
+        straight (or ``tail_angles`` (N_J,) rad); muscle activations zero."""
+        mujoco.mj_resetData(self.model, self.data)
+        q = self.data.qpos
+        q[0], q[1], q[2] = float(position[0]), float(position[1]), float(heading)
+        if tail_angles is not None:
+            q[self._hinge_qpos] = np.broadcast_to(np.asarray(tail_angles, float), (N_JOINTS,))
+        if not np.all(np.isfinite(q)):
+            raise ValueError(f"reset: non-finite pose (position={position}, heading={heading})")
+        mujoco.mj_forward(self.model, self.data)
+        self._v_prev[:] = self._body_velocities()[0]
+        self._warn0 = self.data.warning.number.copy()
+
+    # ----------------------------------------------------------------------------------------
+    # water
+    # ----------------------------------------------------------------------------------------
+    def _body_velocities(self):
+        """(N_J+1, 2) centre-of-mass velocities (world, mm/s) and (N_J+1,) yaw rates."""
+        d, s = self.data, self._bs
+        cv = d.cvel[s]
+        wz = cv[:, 2]
+        r = d.xipos[s, :2] - d.subtree_com[self._root_id, :2]
+        v = cv[:, 3:5] + wz[:, None] * r[:, ::-1] * self._perp
+        return v, wz
+
+    def _apply_water(self) -> None:
+        """Resistive + reactive forces on every body at its centre of mass (vectorised).
+
+        With t the body's axis, n = z × t, v_t = v·t, w = v·n (still water):
+
+        * resistive: F = -(c_n + q_n|w|) w n - (c_t + q_t|v_t|) v_t t, torque -(c_r + q_r|ω|) ω;
+        * added mass m_a = (π/4) ρ h² l is part of the MuJoCo body mass (normal direction,
+          implicit); the tangential direction, which has no added mass, gets back m_a a_t t
+          (a_t from the last step: a convergent lagged correction since m_a < m + m_a);
+        * reactive (Lighthill 1971, large-amplitude elongated-body theory): the lateral momentum
+          m w n carried past the tail tip is shed into the wake, F_tip = -u_t m w n + ½ m w² t
+          (m = added mass per length at the tip; the thrust of anguilliform swimmers). The
+          per-segment rotational strip terms (Munk moments) are left out (README).
+        """
+        d, s = self.data, self._bs
+        v, wz = self._body_velocities()
+        xm = d.xmat[s]
+        tx, ty = xm[:, 0], xm[:, 3]
+        vx, vy = v[:, 0], v[:, 1]
+        vt = vx * tx + vy * ty
+        wn = vy * tx - vx * ty
+        acc_t = ((vx - self._v_prev[:, 0]) * tx + (vy - self._v_prev[:, 1]) * ty) * self._ma_over_dt
+        ft = acc_t - (self._c_lin_t + self._q_t * np.abs(vt)) * vt
+        fn = -(self._c_lin_n + self._q_n * np.abs(wn)) * wn
+        tz = -(self._rot_lin + self._rot_q * np.abs(wz)) * wz
+        self._v_prev[:] = v
+        if self.reactive:
+            # Lighthill's trailing-edge term at the tail tip (r_tip = -l/2 t from the last
+            # segment's centre; tip velocity = v + ω × r_tip)
+            txe, tye, we = float(tx[-1]), float(ty[-1]), float(wz[-1])
+            half = 0.5 * self.seg_length
+            vxe = float(vx[-1]) + we * half * tye
+            vye = float(vy[-1]) - we * half * txe
+            ut = vxe * txe + vye * tye
+            w_tip = vye * txe - vxe * tye
+            fn_tip = -ut * self._m_tip * w_tip
+            ft[-1] += 0.5 * self._m_tip * w_tip * w_tip
+            fn[-1] += fn_tip
+            tz[-1] += half * fn_tip
+        xf = d.xfrc_applied
+        xf[s, 0] = ft * tx - fn * ty
+        xf[s, 1] = ft * ty + fn * tx
+        xf[s, 5] = tz
+
+    # ----------------------------------------------------------------------------------------
+    # dynamics
+    # ----------------------------------------------------------------------------------------
+    def _validate_activation(self, activation) -> np.ndarray:
+        a = np.asarray(activation, dtype=float)
+        if a.shape != (2 * N_JOINTS,):
+            raise ValueError(
+                f"activation must have shape ({2 * N_JOINTS},) in MUSCLE_NAMES order "
+                f"[L01..L{N_JOINTS:02d}, R01..R{N_JOINTS:02d}], got {a.shape}"
+            )
+        bad = ~np.isfinite(a)
+        if bad.any():
+            names = [MUSCLE_NAMES[i] for i in np.nonzero(bad)[0][:5]]
+            raise ValueError(f"activation contains NaN/Inf at t={self.time:.4f} s (muscles {names})")
+        return np.clip(a, 0.0, 1.0)
+
+    def step(self, activation, n_steps: int = 1) -> None:
+        """Set the muscle commands (2·N_J,) in [0, 1] and advance ``n_steps`` physics steps."""
+        self.data.ctrl[:] = self._validate_activation(activation)
+        m, d = self.model, self.data
+        for _ in range(int(n_steps)):
+            mujoco.mj_step1(m, d)
+            self._apply_water()
+            mujoco.mj_step2(m, d)
+        self._check()
+
+    def _check(self) -> None:
+        d = self.data
+        if not math.isfinite(float(d.qpos.sum() + d.qvel.sum() + d.act.sum())):
+            for name, arr in (("qpos", d.qpos), ("qvel", d.qvel), ("act", d.act)):
+                if not np.all(np.isfinite(arr)):
+                    raise BodyDivergedError(f"larva body diverged at t={self.time:.4f} s: non-finite {name}")
+        warn = d.warning.number
+        if (warn > self._warn0).any():
+            names = [mujoco.mjtWarning(i).name for i in np.nonzero(warn > self._warn0)[0]]
+            raise BodyDivergedError(
+                f"larva body diverged at t={self.time:.4f} s: MuJoCo warnings {names} "
+                "(MuJoCo reset the state; is physics_dt too large?)"
+            )
+        sp = math.hypot(d.qvel[0], d.qvel[1])
+        if sp > _MAX_SPEED:
+            raise BodyDivergedError(f"larva body diverged at t={self.time:.4f} s: speed {sp:.3g} mm/s exceeds {_MAX_SPEED:g}")
+        if max(abs(d.qpos[0]), abs(d.qpos[1])) > _MAX_POS:
+            raise BodyDivergedError(f"larva body diverged at t={self.time:.4f} s: position {d.qpos[:2]} mm")
+
+    # ----------------------------------------------------------------------------------------
+    # sensors and pose
+    # ----------------------------------------------------------------------------------------
+    def snout(self) -> np.ndarray:
+        """Snout tip (2,) mm."""
+        return self.data.xpos[self._root_id, :2].copy()
+
+    def head_position(self) -> np.ndarray:
+        """Head centre of mass (2,) mm (the point tracked as the fish's position)."""
+        return self.data.xipos[self._root_id, :2].copy()
+
+    def heading(self) -> float:
+        """Direction the snout points, rad."""
+        xm = self.data.xmat[self._root_id]
+        return float(math.atan2(xm[3], xm[0]))
+
+    def head_velocity(self) -> np.ndarray:
+        """Velocity (2,) mm/s of the head's centre of mass."""
+        return self._body_velocities()[0][0].copy()
+
+    def tail_angles(self) -> np.ndarray:
+        """(N_J,) joint angles, rad, + = tail bends to the left, rostral first."""
+        return self.data.qpos[self._hinge_qpos].copy()
+
+    def tail_velocities(self) -> np.ndarray:
+        """(N_J,) joint angular velocities, rad/s."""
+        return self.data.qvel[self._hinge_dof].copy()
+
+    def centerline(self) -> np.ndarray:
+        """(N_J + 2, 2) mm: snout, head–tail junction, each joint behind, tail tip."""
+        d, ids = self.data, self._body_ids
+        pts = np.empty((N_JOINTS + 2, 2))
+        pts[0] = d.xpos[ids[0], :2]
+        pts[1:-1] = d.xpos[ids[1:], :2]
+        last = ids[-1]
+        pts[-1] = d.xpos[last, :2] - self.seg_length * d.xmat[last, [0, 3]]
+        return pts
+
+    def muscle_activation(self) -> np.ndarray:
+        return self.data.act.copy()
+
+    def world_to_fish(self, points: np.ndarray) -> np.ndarray:
+        """World (…, 2) mm → fish frame (x forward, y left, origin at the head's CoM)."""
+        c, h = self.head_position(), self.heading()
+        R = np.array([[math.cos(h), math.sin(h)], [-math.sin(h), math.cos(h)]])
+        return (np.asarray(points, float) - c) @ R.T
+
+    def fish_to_world(self, points: np.ndarray) -> np.ndarray:
+        """Fish frame (…, 2) mm → world."""
+        c, h = self.head_position(), self.heading()
+        R = np.array([[math.cos(h), -math.sin(h)], [math.sin(h), math.cos(h)]])
+        return np.asarray(points, float) @ R.T + c
+
+    # ----------------------------------------------------------------------------------------
+    # rendering
+    # ----------------------------------------------------------------------------------------
+    def render(
+        self,
+        width: int = 320,
+        height: int = 240,
+        view_mm: float = 12.0,
+        scene_callback: Callable[[mujoco.MjvScene], None] | None = None,
+    ) -> np.ndarray:
+        """RGB uint8 (height, width, 3) top-down view following the fish (``view_mm`` across).
+        ``scene_callback(scene)`` may add decoration geoms (a task's stimulus)."""
+        if self._renderer is None or (self._renderer.width, self._renderer.height) != (width, height):
+            self.close()
+            self._renderer = mujoco.Renderer(self.model, height=height, width=width)
+            self._renderer_thread = threading.get_ident()
+        cam = mujoco.MjvCamera()
+        cam.type = mujoco.mjtCamera.mjCAMERA_FREE
+        c = self.head_position()
+        cam.lookat[:] = (c[0], c[1], 0.0)
+        cam.elevation = -90.0
+        cam.azimuth = 90.0
+        fovy = float(self.model.vis.global_.fovy)
+        cam.distance = 0.5 * view_mm / math.tan(math.radians(fovy) / 2)
+        self._renderer.update_scene(self.data, camera=cam)
+        if scene_callback is not None:
+            scene_callback(self._renderer.scene)
+        return self._renderer.render().copy()
+
+    def close(self) -> None:
+        """Release the offscreen renderer (from the thread that made it; else park it)."""
+        if self._renderer is None:
+            return
+        if threading.get_ident() == getattr(self, "_renderer_thread", None):
+            self._renderer.close()
+        else:
+            _ORPHANED_RENDERERS.append(self._renderer)
+        self._renderer = None
+
+    def __del__(self):  # pragma: no cover - best effort
+        try:
+            self.close()
+        except Exception:
+            pass

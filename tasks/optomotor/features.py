@@ -1,0 +1,258 @@
+"""Bout kinematics and optomotor-response (OMR) features of a recorded larval zebrafish episode.
+
+Input (the arrays the runner saves from ``info["record"]``, at ``record_rate_hz`` = 250 Hz)::
+
+    trajectory = {"t": (T,) s, "head_xy": (T, 2) mm, "heading": (T,) rad, "tail_angles": (T, N_J) rad,
+                  "speed": (T,) mm/s, "motion_on": (T,) 0/1, "motion_direction_fish": (T,) rad, ...}
+
+Only these arrays are used (the scorer re-extracts from the npz); ``task_info`` is not needed.
+:func:`extract_features` returns a flat ``dict[str, float]`` (NaN where undefined, never raises on
+well-formed degenerate input: a fish that never swims gives ``n_bouts = 0`` and NaNs).
+
+Bouts (:func:`detect_bouts`)
+    tail-tip angle θ = Σ joint angles (rad, + = left); activity = |dθ/dt| smoothed over 40 ms
+    (> one 29 Hz beat); a bout is a run of activity above ``activity_threshold`` (10 rad/s),
+    runs closer than 50 ms merged, trimmed to the first and last sample whose unsmoothed
+    |dθ/dt| exceeds the threshold, runs shorter than 40 ms dropped. Without tail angles the head
+    speed above ``speed_threshold`` (5 mm/s) is used instead. Per bout: onset/offset (s),
+    duration, tail-beat frequency (from the n extrema of θ, one per half-beat, whatever the
+    turn bias: f = (n−1) / (2 Δt) between the first and last extremum), peak head speed and displacement / heading change from just
+    before the onset to the end of the glide (the next onset or offset + 0.3 s, whichever first).
+    Heading change + = turn to the left (counter-clockwise).
+
+OMR
+    A bout starting while the stimulus moves with a lateral component (|sin(direction)| > 0.5)
+    is scored as a turn "with" the motion when it turns (|Δheading| > ``turn_threshold_deg``,
+    10°) to the side the pattern moves toward (sign Δheading = sign sin(direction)), "against"
+    otherwise. ``omr_correct_fraction`` (per episode and pooled by :func:`omr_correct_fraction`,
+    with a bootstrap CI over episodes) = with / (with + against). ``omr_latency_s`` = time from
+    each motion onset to the first bout (mean over the episode's onsets). Turn bias over time
+    since onset: the same fraction for bouts starting 0–2, 2–5 and 5–10 s after an onset.
+    ``rest_turn_fraction_toward_side``: the same count during rest epochs against the side of
+    the (static) pattern's direction — the chance control (~0.5 with no side bias).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+TIME_BINS_S = ((0.0, 2.0), (2.0, 5.0), (5.0, 10.0))
+
+
+@dataclass(frozen=True)
+class BoutParams:
+    activity_threshold: float = 10.0  # rad/s, smoothed |d tail-tip angle / dt|
+    speed_threshold: float = 5.0  # mm/s, fallback without tail angles
+    smooth_s: float = 0.04
+    merge_gap_s: float = 0.05
+    min_duration_s: float = 0.04
+    glide_s: float = 0.3
+    turn_threshold_deg: float = 10.0
+
+
+def _boxcar(x: np.ndarray, n: int) -> np.ndarray:
+    if n <= 1:
+        return x
+    k = np.ones(n) / n
+    return np.convolve(x, k, mode="same")
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) index pairs of True runs."""
+    m = np.r_[False, mask.astype(bool), False]
+    d = np.diff(m.astype(int))
+    return list(zip(np.nonzero(d == 1)[0], np.nonzero(d == -1)[0]))
+
+
+def _wrap(a):
+    return (np.asarray(a) + np.pi) % (2 * np.pi) - np.pi
+
+
+def detect_bouts(trajectory: Mapping[str, Any], params: BoutParams = BoutParams()) -> list[dict]:
+    """Bouts of one episode (list of dicts, onset order); see the module docstring."""
+    t = np.asarray(trajectory["t"], float).ravel()
+    if t.size < 5:
+        return []
+    dt = float(np.median(np.diff(t)))
+    if not dt > 0:
+        return []
+    ns = max(1, int(round(params.smooth_s / dt)))
+    ta = trajectory.get("tail_angles")
+    theta = None
+    if ta is not None and np.size(ta):
+        theta = np.asarray(ta, float).reshape(t.size, -1).sum(axis=1)
+        act = _boxcar(np.abs(np.gradient(theta, t)), ns)
+        mask = act > params.activity_threshold
+    else:
+        mask = _boxcar(np.asarray(trajectory["speed"], float).ravel(), ns) > params.speed_threshold
+    runs = _runs(mask)
+    merged: list[list[int]] = []
+    gap = int(round(params.merge_gap_s / dt))
+    for a, b in runs:
+        if merged and a - merged[-1][1] <= gap:
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    if theta is not None:  # trim the smoothing spread: first/last raw supra-threshold sample
+        raw = np.abs(np.gradient(theta, t)) > params.activity_threshold
+        trimmed = []
+        for a, b in merged:
+            idx = np.nonzero(raw[a:b])[0]
+            if idx.size:
+                trimmed.append([a + int(idx[0]), a + int(idx[-1]) + 1])
+        merged = trimmed
+    runs = [(a, b) for a, b in merged if (b - a) * dt >= params.min_duration_s]
+    xy = np.asarray(trajectory["head_xy"], float).reshape(t.size, 2)
+    heading = np.asarray(trajectory["heading"], float).ravel()
+    speed = np.asarray(trajectory["speed"], float).ravel() if "speed" in trajectory else \
+        np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T) / np.diff(t)]
+    motion = np.asarray(trajectory.get("motion_on", np.zeros(t.size)), float).ravel()
+    mdir = np.asarray(trajectory.get("motion_direction_fish", np.zeros(t.size)), float).ravel()
+    glide = int(round(params.glide_s / dt))
+    bouts = []
+    for k, (a, b) in enumerate(runs):
+        nxt = runs[k + 1][0] if k + 1 < len(runs) else t.size
+        end = min(nxt - 1, b - 1 + glide, t.size - 1)
+        pre = max(a - 1, 0)
+        freq = float("nan")
+        if theta is not None:
+            seg = np.gradient(theta[a:b])  # extrema of the tail-tip angle = half-beats
+            cross = np.nonzero(np.diff(np.signbit(seg)))[0]
+            if cross.size >= 3:
+                span = t[a + cross[-1]] - t[a + cross[0]]
+                freq = (cross.size - 1) / (2 * span) if span > 0 else float("nan")
+        dh = float(np.degrees(_wrap(heading[end] - heading[pre])))
+        bouts.append({
+            "onset_s": float(t[a]), "offset_s": float(t[b - 1]), "duration_s": float(t[b - 1] - t[a]),
+            "tail_beat_frequency_hz": float(freq),
+            "peak_speed_mm_s": float(speed[a:end + 1].max()),
+            "displacement_mm": float(np.hypot(*(xy[end] - xy[pre]))),
+            "heading_change_deg": dh,
+            "motion_on": bool(motion[a] > 0.5),
+            "motion_direction_fish": float(mdir[a]),
+        })
+    return bouts
+
+
+def _nanmedian(x) -> float:
+    x = np.asarray(x, float)
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if x.size else float("nan")
+
+
+def _side_counts(bouts: list[dict], params: BoutParams, during_motion: bool) -> tuple[int, int]:
+    w = ag = 0
+    for b in bouts:
+        if b["motion_on"] != during_motion:
+            continue
+        side = math.sin(b["motion_direction_fish"])
+        if abs(side) <= 0.5 or abs(b["heading_change_deg"]) <= params.turn_threshold_deg:
+            continue
+        if np.sign(b["heading_change_deg"]) == np.sign(side):
+            w += 1
+        else:
+            ag += 1
+    return w, ag
+
+
+def _motion_onsets(t: np.ndarray, motion: np.ndarray) -> np.ndarray:
+    m = motion > 0.5
+    idx = np.nonzero(m & ~np.r_[False, m[:-1]])[0]
+    return t[idx]
+
+
+def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any] | None = None,
+                     params: BoutParams = BoutParams()) -> dict[str, float]:
+    """Per-episode features (flat dict of floats); see the module docstring."""
+    nan = float("nan")
+    t = np.asarray(trajectory["t"], float).ravel()
+    bouts = detect_bouts(trajectory, params)
+    dur = float(t[-1] - t[0]) if t.size > 1 else nan
+    onsets = np.array([b["onset_s"] for b in bouts])
+    ibis = np.diff(onsets)
+    dh = np.array([b["heading_change_deg"] for b in bouts])
+    turns = dh[np.abs(dh) > params.turn_threshold_deg]
+    f: dict[str, float] = {
+        "n_bouts": float(len(bouts)),
+        "bout_rate_hz": float((len(bouts) - 1) / (onsets[-1] - onsets[0])) if len(bouts) >= 2 and onsets[-1] > onsets[0] else (0.0 if len(bouts) == 0 and dur > 0 else nan),
+        "interbout_interval_median_s": _nanmedian(ibis),
+        "bout_duration_median_s": _nanmedian([b["duration_s"] for b in bouts]),
+        "tail_beat_frequency_median_hz": _nanmedian([b["tail_beat_frequency_hz"] for b in bouts]),
+        "peak_speed_median_mm_s": _nanmedian([b["peak_speed_mm_s"] for b in bouts]),
+        "displacement_median_mm": _nanmedian([b["displacement_mm"] for b in bouts]),
+        "heading_change_abs_median_deg": _nanmedian(np.abs(dh)) if dh.size else nan,
+        "heading_change_sd_deg": float(np.std(dh, ddof=1)) if dh.size >= 2 else nan,
+        "turn_fraction": float(turns.size / dh.size) if dh.size else nan,
+        "turn_side_persistence": nan,
+    }
+    if turns.size >= 2:
+        s = np.sign(turns)
+        f["turn_side_persistence"] = float(np.mean(s[1:] == s[:-1]))
+    # OMR
+    w, ag = _side_counts(bouts, params, during_motion=True)
+    f["omr_turns_with"], f["omr_turns_against"] = float(w), float(ag)
+    f["omr_correct_fraction"] = w / (w + ag) if w + ag else nan
+    rw, rag = _side_counts(bouts, params, during_motion=False)
+    f["rest_turns_toward_side"], f["rest_turns_away_from_side"] = float(rw), float(rag)
+    f["rest_turn_fraction_toward_side"] = rw / (rw + rag) if rw + rag else nan
+    motion = np.asarray(trajectory.get("motion_on", np.zeros(t.size)), float).ravel()
+    mon = _motion_onsets(t, motion)
+    lats = []
+    for t0 in mon:
+        after = onsets[(onsets >= t0)]
+        ends = t[(t > t0) & (motion < 0.5)]
+        t_end = ends[0] if ends.size else t[-1]
+        if after.size and after[0] < t_end:
+            lats.append(after[0] - t0)
+    f["omr_latency_s"] = float(np.mean(lats)) if lats else nan
+    f["omr_n_onsets"] = float(mon.size)
+    for lo, hi in TIME_BINS_S:
+        sel = []
+        for b in bouts:
+            since = b["onset_s"] - mon[mon <= b["onset_s"]].max() if (mon <= b["onset_s"]).any() else None
+            if since is not None and lo <= since < hi:
+                sel.append(b)
+        w2, a2 = _side_counts(sel, params, during_motion=True)
+        key = f"omr_correct_fraction_{lo:g}_{hi:g}s"
+        f[f"{key}_with"], f[f"{key}_against"] = float(w2), float(a2)
+        f[key] = w2 / (w2 + a2) if w2 + a2 else nan
+    return {k: float(v) for k, v in f.items()}
+
+
+# ------------------------------------------------------------------------------- population
+
+def _pooled_fraction(features_list: Sequence[Mapping[str, float]], kw: str, ka: str,
+                     n_boot: int = 2000, seed: int = 0) -> dict:
+    w = np.array([float(f.get(kw, 0.0) or 0.0) for f in features_list])
+    a = np.array([float(f.get(ka, 0.0) or 0.0) for f in features_list])
+    w, a = np.nan_to_num(w), np.nan_to_num(a)
+    n = w + a
+    if n.sum() == 0:
+        return {"value": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "n": 0,
+                "n_turns": 0}
+    value = float(w.sum() / n.sum())
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(w), (n_boot, len(w)))
+    tot = n[idx].sum(axis=1)
+    boots = np.where(tot > 0, w[idx].sum(axis=1) / np.maximum(tot, 1), np.nan)
+    lo, hi = np.nanpercentile(boots, [2.5, 97.5])
+    return {"value": value, "ci_low": float(lo), "ci_high": float(hi),
+            "n": int((n > 0).sum()), "n_turns": int(n.sum())}
+
+
+def omr_correct_fraction(features_list: Sequence[Mapping[str, float]], n_boot: int = 2000,
+                         seed: int = 0) -> dict:
+    """Pooled fraction of turns with the motion direction over all episodes (turns pooled),
+    95 % bootstrap CI resampling episodes. {"value", "ci_low", "ci_high", "n" (episodes with
+    turns), "n_turns"}."""
+    return _pooled_fraction(features_list, "omr_turns_with", "omr_turns_against", n_boot, seed)
+
+
+def rest_turn_fraction_toward_side(features_list: Sequence[Mapping[str, float]], n_boot: int = 2000,
+                                   seed: int = 0) -> dict:
+    """The same pooled fraction during rest epochs (chance control)."""
+    return _pooled_fraction(features_list, "rest_turns_toward_side", "rest_turns_away_from_side", n_boot, seed)

@@ -1,0 +1,224 @@
+"""Visual stimuli on the floor below the fish, and their schedule table (mm, s, luminance in [0, 1]).
+
+* :class:`Schedule`: the CSV table of epochs (``schedules/README.md``), validated with errors that
+  name the file and row.
+* :class:`Grating`: a sine grating ``L = 0.5 + 0.5 cos(2π u / λ - ψ)``, u = distance along the
+  motion direction k̂ measured from the fish's head. Its orientation follows the fish's heading
+  when locked (closed-loop VR), its phase ψ advances with the stimulus motion and recedes with
+  the fish's own translation along k̂, so the sampled luminance includes self-motion.
+* :class:`Dots`: random dots in the world (bright discs on a dark floor, a torus window that
+  travels with the fish); a fraction ``coherence`` moves along k̂, the rest in random directions,
+  each dot living ``lifetime`` s on average (Newsome-style random-dot kinematograms as used for
+  larvae by Bahl & Engert 2020).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SCHEDULE_DIR = Path(__file__).resolve().parent / "schedules"
+COLUMNS = ("start_s", "end_s", "motion", "direction_deg", "speed_mm_s")
+
+
+class ScheduleError(ValueError):
+    """A schedule table is malformed (the message names the file and row)."""
+
+
+@dataclass(frozen=True)
+class Epoch:
+    start_s: float
+    end_s: float
+    motion: bool
+    direction_deg: float
+    speed_mm_s: float
+
+    def to_dict(self) -> dict:
+        return {"start_s": self.start_s, "end_s": self.end_s, "motion": int(self.motion),
+                "direction_deg": self.direction_deg, "speed_mm_s": self.speed_mm_s}
+
+
+class Schedule:
+    """Epochs of rest and motion; ``at(t)`` gives the epoch in force at time t."""
+
+    def __init__(self, epochs: list[Epoch], source: str = "<table>"):
+        if not epochs:
+            raise ScheduleError(f"{source}: the schedule has no rows")
+        self.epochs = tuple(epochs)
+        self.source = source
+        self._starts = np.array([e.start_s for e in epochs])
+
+    @classmethod
+    def load(cls, name_or_path: str | Path) -> "Schedule":
+        p = Path(name_or_path)
+        if not p.suffix:
+            p = p.with_suffix(".csv")
+        if not p.exists() and (SCHEDULE_DIR / p.name).exists():
+            p = SCHEDULE_DIR / p.name
+        if not p.exists():
+            known = ", ".join(sorted(q.stem for q in SCHEDULE_DIR.glob("*.csv")))
+            raise ScheduleError(f"schedule {name_or_path!r} not found (bundled: {known})")
+        with open(p, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+            header = rows[0].keys() if rows else []
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            raise ScheduleError(f"{p}: missing column(s) {missing}; expected {','.join(COLUMNS)}")
+        return cls.from_rows(rows, source=str(p))
+
+    @classmethod
+    def from_rows(cls, rows: list[dict], source: str = "<table>") -> "Schedule":
+        epochs = []
+        for i, r in enumerate(rows):
+            where = f"{source}, row {i + 2}"  # +1 header, +1 one-based
+            try:
+                e = Epoch(float(r["start_s"]), float(r["end_s"]), bool(int(float(r["motion"]))),
+                          float(r["direction_deg"]), float(r["speed_mm_s"]))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ScheduleError(f"{where}: cannot read {dict(r)} ({exc})") from None
+            vals = (e.start_s, e.end_s, e.direction_deg, e.speed_mm_s)
+            if not all(math.isfinite(v) for v in vals):
+                raise ScheduleError(f"{where}: non-finite value")
+            if e.end_s <= e.start_s:
+                raise ScheduleError(f"{where}: end_s ({e.end_s}) must be > start_s ({e.start_s})")
+            if e.speed_mm_s < 0:
+                raise ScheduleError(f"{where}: speed_mm_s must be >= 0 (got {e.speed_mm_s})")
+            expected = 0.0 if not epochs else epochs[-1].end_s
+            if abs(e.start_s - expected) > 1e-9:
+                raise ScheduleError(f"{where}: start_s {e.start_s} leaves a gap/overlap (expected {expected})")
+            epochs.append(e)
+        return cls(epochs, source)
+
+    @property
+    def duration(self) -> float:
+        return self.epochs[-1].end_s
+
+    def at(self, t: float) -> Epoch:
+        i = int(np.searchsorted(self._starts, t, side="right")) - 1
+        return self.epochs[min(max(i, 0), len(self.epochs) - 1)]
+
+    def motion_onsets(self) -> list[float]:
+        out, prev = [], False
+        for e in self.epochs:
+            if e.motion and not prev:
+                out.append(e.start_s)
+            prev = e.motion
+        return out
+
+    def mirrored(self) -> "Schedule":
+        return Schedule([Epoch(e.start_s, e.end_s, e.motion, -e.direction_deg if e.direction_deg not in (0.0, 180.0, -180.0) else e.direction_deg, e.speed_mm_s)
+                         for e in self.epochs], self.source + " (mirrored)")
+
+    def to_list(self) -> list[dict]:
+        return [e.to_dict() for e in self.epochs]
+
+
+class Grating:
+    """Sine grating of spatial period ``period`` (mm) and Michelson contrast ``contrast``."""
+
+    kind = "grating"
+
+    def __init__(self, period: float = 10.0, contrast: float = 1.0):
+        if not period > 0:
+            raise ValueError(f"grating period must be > 0 mm (got {period})")
+        if not 0 <= contrast <= 1:
+            raise ValueError(f"contrast must be in [0, 1] (got {contrast})")
+        self.period, self.contrast = float(period), float(contrast)
+        self.phase = 0.0  # ψ, rad
+        self.k = np.array([1.0, 0.0])  # unit motion direction, world
+        self.origin = np.zeros(2)  # fish head at the last update, world
+
+    def reset(self, rng: np.random.Generator, origin: np.ndarray, k: np.ndarray) -> None:
+        self.phase = float(rng.uniform(0, 2 * np.pi))
+        self.origin, self.k = np.asarray(origin, float).copy(), np.asarray(k, float)
+
+    def advance(self, dt: float, velocity: np.ndarray, origin: np.ndarray, k: np.ndarray) -> None:
+        """Move the pattern by ``velocity`` (world mm/s) over ``dt`` and re-anchor it at the
+        fish's new head position ``origin`` with orientation ``k`` (unit vector)."""
+        origin = np.asarray(origin, float)
+        shift = float(np.dot(velocity, self.k)) * dt - float(np.dot(origin - self.origin, self.k))
+        self.phase = (self.phase + 2 * np.pi * shift / self.period) % (2 * np.pi)
+        self.origin, self.k = origin.copy(), np.asarray(k, float)
+
+    def luminance(self, points: np.ndarray) -> np.ndarray:
+        u = (np.asarray(points, float) - self.origin) @ self.k
+        return 0.5 + 0.5 * self.contrast * np.cos(2 * np.pi * u / self.period - self.phase)
+
+    def dark_bars(self, half_width: float) -> list[tuple[np.ndarray, float]]:
+        """Centres (world) and orientation of the dark half-periods within ``half_width`` mm of
+        the head (for drawing)."""
+        out = []
+        m0 = math.floor((-half_width / self.period) - 1)
+        for m in range(m0, m0 + int(2 * half_width / self.period) + 4):
+            u = self.period * ((self.phase + np.pi) / (2 * np.pi) + m)
+            if abs(u) <= half_width + self.period:
+                out.append((self.origin + u * self.k, math.atan2(self.k[1], self.k[0])))
+        return out
+
+    def to_dict(self) -> dict:
+        return {"kind": "grating", "period_mm": self.period, "contrast": self.contrast,
+                "profile": "sine"}
+
+
+class Dots:
+    """Random dots: bright discs of radius ``radius`` (mm) on a dark floor, ``density`` per mm²,
+    in a square torus window of side ``window`` (mm) that travels with the fish."""
+
+    kind = "dots"
+
+    def __init__(self, coherence: float = 1.0, density: float = 0.1, radius: float = 0.6,
+                 window: float = 30.0, lifetime: float = 0.5):
+        if not 0 <= coherence <= 1:
+            raise ValueError(f"coherence must be in [0, 1] (got {coherence})")
+        if not (density > 0 and radius > 0 and window > 4 * radius and lifetime > 0):
+            raise ValueError("dots: density, radius, lifetime must be > 0 and window > 4 radius")
+        self.coherence, self.density, self.radius = float(coherence), float(density), float(radius)
+        self.window, self.lifetime = float(window), float(lifetime)
+        self.n = max(1, int(round(density * window * window)))
+        self.pos = np.zeros((self.n, 2))
+        self.dirs = np.zeros((self.n, 2))
+        self.coherent = np.zeros(self.n, bool)
+        self.origin = np.zeros(2)
+        self.k = np.array([1.0, 0.0])
+        self.rng = np.random.default_rng(0)
+
+    def reset(self, rng: np.random.Generator, origin: np.ndarray, k: np.ndarray) -> None:
+        self.rng = rng
+        self.origin, self.k = np.asarray(origin, float).copy(), np.asarray(k, float)
+        self.pos = self.origin + rng.uniform(-0.5, 0.5, (self.n, 2)) * self.window
+        self._redraw(np.ones(self.n, bool))
+
+    def _redraw(self, which: np.ndarray) -> None:
+        m = int(which.sum())
+        a = self.rng.uniform(0, 2 * np.pi, m)
+        self.dirs[which] = np.c_[np.cos(a), np.sin(a)]
+        self.coherent[which] = self.rng.uniform(size=m) < self.coherence
+
+    def advance(self, dt: float, velocity: np.ndarray, origin: np.ndarray, k: np.ndarray) -> None:
+        speed = float(np.hypot(*velocity))
+        self.k = np.asarray(k, float)
+        vdir = np.asarray(velocity, float) / speed if speed > 0 else self.k
+        step = np.where(self.coherent[:, None], vdir[None, :], self.dirs) * speed * dt
+        self.pos += step
+        dead = self.rng.uniform(size=self.n) < dt / self.lifetime
+        if dead.any():
+            self.pos[dead] = np.asarray(origin) + self.rng.uniform(-0.5, 0.5, (int(dead.sum()), 2)) * self.window
+            self._redraw(dead)
+        self.origin = np.asarray(origin, float).copy()
+        # wrap into the window around the fish (torus)
+        self.pos = self.origin + (self.pos - self.origin + 0.5 * self.window) % self.window - 0.5 * self.window
+
+    def luminance(self, points: np.ndarray) -> np.ndarray:
+        p = np.asarray(points, float)
+        d = p.reshape(-1, 1, 2) - self.pos[None, :, :]
+        d = (d + 0.5 * self.window) % self.window - 0.5 * self.window
+        inside = (d[..., 0] ** 2 + d[..., 1] ** 2).min(axis=1) <= self.radius**2
+        return inside.astype(float).reshape(p.shape[:-1])
+
+    def to_dict(self) -> dict:
+        return {"kind": "dots", "coherence": self.coherence, "density_per_mm2": self.density,
+                "radius_mm": self.radius, "window_mm": self.window, "lifetime_s": self.lifetime}

@@ -1,0 +1,242 @@
+"""Zebrafish optomotor task: schedules, stimuli, env contract, features, references, plots, runner.
+
+The closed-loop checks use a hand-written bout generator (a travelling-wave bout about once a
+second, first half-beat biased to one side) instead of a brain."""
+
+import math
+from pathlib import Path
+from types import SimpleNamespace
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import tasks  # noqa: F401  (registers the envs)
+from bodies import BodyDivergedError
+from bodies.larva import N_JOINTS, bout
+from tasks.optomotor.features import detect_bouts, extract_features, omr_correct_fraction
+from tasks.optomotor.stimulus import Dots, Grating, Schedule, ScheduleError
+
+SHORT = [  # 1 s rest, 6 s motion toward the fish's left, 1 s rest
+    {"start_s": 0, "end_s": 1, "motion": 0, "direction_deg": 90, "speed_mm_s": 0},
+    {"start_s": 1, "end_s": 7, "motion": 1, "direction_deg": 90, "speed_mm_s": 10},
+    {"start_s": 7, "end_s": 8, "motion": 0, "direction_deg": 90, "speed_mm_s": 0},
+]
+
+
+def _write_schedule(tmp_path: Path, rows=SHORT) -> Path:
+    p = tmp_path / "short.csv"
+    p.write_text("start_s,end_s,motion,direction_deg,speed_mm_s\n"
+                 + "".join(f"{r['start_s']},{r['end_s']},{r['motion']},{r['direction_deg']},{r['speed_mm_s']}\n" for r in rows))
+    return p
+
+
+def run_bout_policy(env, follow: float = 1.0, seed: int = 0, every: float = 0.8):
+    """Drive ``env`` with periodic bouts; during motion the first half-beat turns toward the
+    motion side with sign ``follow`` (+1 with, -1 against), at rest to a random side.
+    Returns the trajectory sampled like the runner (record at 250 Hz)."""
+    rng = np.random.default_rng(seed)
+    obs, info = env.reset(seed=seed)
+    rows = {k: [np.asarray(v)] for k, v in info["record"].items()}
+    ts = [info["t"]]
+    onset, turn, nxt = -1.0, 0.0, 0.3
+    while True:
+        t = env._n * env.control_dt
+        if t >= nxt:
+            r = info["record"]
+            side = math.copysign(1.0, math.sin(r["motion_direction_fish"]))
+            turn = follow * side * 0.8 if r["motion_on"] else rng.choice([-0.8, 0.8])
+            onset, nxt = t, t + every
+        obs, _, term, trunc, info = env.step(bout(t, onset, turn=turn, amplitude=0.5, wavelength=1.3, decay=0.9))
+        assert env.observation_space.contains(obs)
+        if env._n % 2 == 0:
+            ts.append(info["t"])
+            for k, v in info["record"].items():
+                rows[k].append(np.asarray(v))
+        if term or trunc:
+            break
+    traj = {k: np.stack(v) for k, v in rows.items()}
+    traj["t"] = np.asarray(ts)
+    return traj
+
+
+# ------------------------------------------------------------------------------- schedules
+def test_schedule_tables_load_and_errors_name_the_row(tmp_path):
+    s = Schedule.load("omr_rest_motion_rest")
+    assert s.duration == 30 and s.motion_onsets() == [10.0]
+    assert s.at(15).motion and not s.at(25).motion and s.at(15).direction_deg == 90
+    assert s.mirrored().at(15).direction_deg == -90
+    assert Schedule.load("spontaneous").motion_onsets() == []
+    bad = _write_schedule(tmp_path, SHORT[:1] + [dict(SHORT[1], start_s=2)])
+    with pytest.raises(ScheduleError, match="row 3"):
+        Schedule.load(bad)
+    with pytest.raises(ScheduleError, match="bundled"):
+        Schedule.load("no_such_schedule")
+
+
+# ------------------------------------------------------------------------------- stimuli
+def test_grating_moves_and_includes_self_motion():
+    g = Grating(period=10.0)
+    g.reset(np.random.default_rng(0), np.zeros(2), np.array([1.0, 0.0]))
+    p = np.array([[0.0, 0.0], [2.5, 0.0]])
+    l0 = g.luminance(p)
+    g.advance(0.25, np.array([10.0, 0.0]), np.zeros(2), np.array([1.0, 0.0]))  # pattern +2.5 mm
+    assert np.allclose(g.luminance(p[1:]), l0[:1], atol=1e-9)
+    # the fish moving +2.5 mm with the pattern at rest: the world pattern stays put
+    g2 = Grating(period=10.0)
+    g2.reset(np.random.default_rng(0), np.zeros(2), np.array([1.0, 0.0]))
+    g2.advance(0.25, np.zeros(2), np.array([2.5, 0.0]), np.array([1.0, 0.0]))
+    assert np.allclose(g2.luminance(p), l0, atol=1e-9)
+
+
+def test_dots_coherence_and_luminance_range():
+    d = Dots(coherence=1.0, density=0.2)
+    d.reset(np.random.default_rng(1), np.zeros(2), np.array([1.0, 0.0]))
+    pos0 = d.pos.copy()
+    d.lifetime = 1e9
+    d.advance(0.1, np.array([10.0, 0.0]), np.zeros(2), np.array([1.0, 0.0]))
+    moved = (d.pos - pos0 + 15) % 30 - 15
+    assert np.allclose(moved, [1.0, 0.0], atol=1e-9)
+    lum = d.luminance(np.random.default_rng(2).uniform(-10, 10, (200, 2)))
+    assert set(np.unique(lum)) <= {0.0, 1.0} and 0 < lum.mean() < 1
+
+
+# ------------------------------------------------------------------------------- env
+def test_env_contract():
+    env = gym.make("cgym/ZebrafishOptomotor-v0").unwrapped
+    assert env.control_dt == 0.002 and env.record_rate_hz == 250
+    assert env.action_space.shape == (2 * N_JOINTS,) and env.body.n_joints == N_JOINTS
+    assert env.eye_sample_points.shape == (2, 16, 2)
+    assert np.all(env.eye_sample_points[0, :, 1] > 0) and np.all(env.eye_sample_points[1, :, 1] < 0)
+    obs, info = env.reset(seed=0)
+    assert set(obs) == {"eye_left", "eye_right", "tail_angles", "tail_velocities"}
+    rec = info["record"]
+    for k, shape in {"head_xy": (2,), "tail_angles": (N_JOINTS,), "centerline": (N_JOINTS + 2, 2),
+                     "stimulus_velocity_world": (2,)}.items():
+        assert np.shape(rec[k]) == shape, k
+    for k in ("heading", "speed", "motion_on", "motion_direction_fish"):
+        assert np.ndim(rec[k]) == 0, k
+    ti = env.task_info()
+    assert ti["schedule"][1]["motion"] == 1 and ti["duration_s"] == 30
+    assert abs(ti["schedule"][1]["direction_deg"]) == 90
+    with pytest.raises(ValueError, match="shape"):
+        env.step(np.zeros(3))
+    a = np.zeros(2 * N_JOINTS)
+    a[0] = np.nan
+    with pytest.raises(ValueError, match="L01"):
+        env.step(a)
+    with pytest.raises(ValueError, match="stimulus"):
+        gym.make("cgym/ZebrafishOptomotor-v0", stimulus="stripes")
+
+
+def test_motion_direction_in_record_follows_mirror_and_lock(tmp_path):
+    env = gym.make("cgym/ZebrafishOptomotor-v0", schedule=str(_write_schedule(tmp_path))).unwrapped
+    for mirror, sign in ((False, 1), (True, -1)):
+        env.reset(seed=1, options={"mirror": mirror, "heading": 0.3})
+        for _ in range(600):  # into the motion epoch (t = 1.2 s)
+            _, _, _, _, info = env.step(np.zeros(2 * N_JOINTS))
+        r = info["record"]
+        assert r["motion_on"] == 1
+        assert r["motion_direction_fish"] == pytest.approx(sign * math.pi / 2, abs=1e-6)
+        v = r["stimulus_velocity_world"]
+        assert np.hypot(*v) == pytest.approx(10.0)
+        # toward the fish's left (mirror: right) in the world: heading + 90 deg
+        assert math.atan2(v[1], v[0]) == pytest.approx(0.3 + sign * math.pi / 2, abs=1e-6)
+
+
+def test_moving_grating_changes_eye_samples_static_does_not(tmp_path):
+    env = gym.make("cgym/ZebrafishOptomotor-v0", schedule=str(_write_schedule(tmp_path))).unwrapped
+    obs0, _ = env.reset(seed=2)
+    for _ in range(100):  # rest, fish still
+        obs, *_ = env.step(np.zeros(2 * N_JOINTS))
+    assert np.allclose(obs["eye_left"], obs0["eye_left"], atol=1e-4)
+    for _ in range(500):
+        obs, *_ = env.step(np.zeros(2 * N_JOINTS))
+    assert not np.allclose(obs["eye_left"], obs0["eye_left"], atol=1e-2)
+
+
+def test_render_rgb_array():
+    env = gym.make("cgym/ZebrafishOptomotor-v0", render_mode="rgb_array", render_size=(64, 48)).unwrapped
+    env.reset(seed=0)
+    img = env.render()
+    assert img.shape == (48, 64, 3) and img.dtype == np.uint8 and img.std() > 1  # stripes drawn
+    env.close()
+
+
+def test_divergence_is_reported():
+    env = gym.make("cgym/ZebrafishOptomotor-v0").unwrapped
+    env.reset(seed=0)
+    env.body.data.qvel[0] = 1e6  # a blow-up
+    with pytest.raises(BodyDivergedError, match="ZebrafishOptomotor-v0 step 0"):
+        env.step(np.zeros(2 * N_JOINTS))
+
+
+# ------------------------------------------------------------------------------- features
+def test_features_of_a_synthetic_trajectory():
+    fs = 250.0
+    t = np.arange(0, 5, 1 / fs)
+    ta = np.zeros((t.size, N_JOINTS))
+    onsets = [0.5, 1.5, 2.6, 3.7]
+    for o in onsets:
+        m = (t >= o) & (t < o + 0.16)
+        ta[m] = 0.05 * np.sin(2 * np.pi * 29 * (t[m] - o))[:, None]
+    traj = {"t": t, "tail_angles": ta, "head_xy": np.c_[t, 0 * t], "heading": 0 * t,
+            "speed": np.ones_like(t), "motion_on": 0 * t, "motion_direction_fish": 0 * t + math.pi / 2}
+    bouts = detect_bouts(traj)
+    assert [round(b["onset_s"], 2) for b in bouts] == onsets
+    f = extract_features(traj, {})
+    assert f["n_bouts"] == 4
+    assert f["bout_duration_median_s"] == pytest.approx(0.16, abs=0.015)
+    assert f["tail_beat_frequency_median_hz"] == pytest.approx(29, abs=1.5)
+    assert f["interbout_interval_median_s"] == pytest.approx(1.1, abs=0.01)
+    still = dict(traj, tail_angles=np.zeros_like(ta))
+    g = extract_features(still, {})
+    assert g["n_bouts"] == 0 and math.isnan(g["omr_correct_fraction"]) and g["bout_rate_hz"] == 0
+
+
+@pytest.mark.parametrize("follow", [+1.0, -1.0])
+def test_closed_loop_bout_policy_turns_are_scored(tmp_path, follow):
+    env = gym.make("cgym/ZebrafishOptomotor-v0", schedule=str(_write_schedule(tmp_path))).unwrapped
+    traj = run_bout_policy(env, follow=follow, seed=3)
+    f = extract_features(traj, env.task_info())
+    print(f"\nfollow={follow:+}: {int(f['n_bouts'])} bouts, tail beat {f['tail_beat_frequency_median_hz']:.1f} Hz, "
+          f"peak speed {f['peak_speed_median_mm_s']:.1f} mm/s, displacement {f['displacement_median_mm']:.2f} mm, "
+          f"OMR fraction {f['omr_correct_fraction']:.2f} ({int(f['omr_turns_with'])} with / "
+          f"{int(f['omr_turns_against'])} against), latency {f['omr_latency_s']:.2f} s")
+    assert 8 <= f["n_bouts"] <= 11
+    assert f["tail_beat_frequency_median_hz"] == pytest.approx(29, abs=2)
+    assert 16 <= f["peak_speed_median_mm_s"] <= 85
+    assert f["omr_turns_with"] + f["omr_turns_against"] >= 5
+    assert f["omr_correct_fraction"] == (1.0 if follow > 0 else 0.0)
+    pooled = omr_correct_fraction([f, f])
+    assert pooled["value"] == f["omr_correct_fraction"] and pooled["n_turns"] > 0
+
+
+# ------------------------------------------------------------------------------- plots
+def test_plots_from_saved_episodes(tmp_path):
+    from tasks.optomotor.plots import optomotor_figures
+
+    env = gym.make("cgym/ZebrafishOptomotor-v0", schedule=str(_write_schedule(tmp_path))).unwrapped
+    traj = run_bout_policy(env, seed=4)
+    np.savez(tmp_path / "ep0.npz", **traj)
+    feats = extract_features(traj, {})
+    run = SimpleNamespace(label="bout policy", episodes=[{"_path": str(tmp_path / "ep0.json"), "status": "ok",
+                                                          "seed": 4, "features": feats}],
+                          ok_features=[feats])
+    paths = optomotor_figures({"task": "zebrafish/optomotor"}, [run], tmp_path / "fig")
+    assert len(paths) == 3 and all(p.exists() and p.stat().st_size > 1000 for p in paths)
+
+
+# ------------------------------------------------------------------------------- runner + scorer
+def test_runner_and_scorer_with_null_brain(tmp_path):
+    from runners.episode import run_many
+    from runners.scoring import score_runs
+
+    out = tmp_path / "run"
+    s = run_many("zebrafish/optomotor", "null", episodes=2, duration=0.4, out=out, progress=False,
+                 log=lambda m: None)
+    data = np.load(next(out.glob("episodes/*.npz")))
+    assert data["t"].size == 101 and data["centerline"].shape[1:] == (N_JOINTS + 2, 2)  # 250 Hz
+    card = score_runs([out], out_dir=tmp_path / "card", n_rep=20, figures=False)
+    md = card.to_markdown()
+    assert "omr_correct_fraction" in md
