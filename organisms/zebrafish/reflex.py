@@ -19,7 +19,7 @@ class ReflexBrain:
     def __init__(self, n_seg: int, control_dt: float, n_eye_samples: int, tau_int: float = 1.0,
                  h0: float = 1.2, h1: float = 3.0, turn_gain: float = 6.0, beat_hz: float = 29.0,
                  bout_s: float = 0.16, refractory_s: float = 0.2, amplitude: float = 0.8,
-                 turn_amplitude: float = 0.5, eye_points=None, gain: float = 14.0):
+                 turn_amplitude: float = 0.5, eye_points=None, gain: float = 9.0):
         self.n, self.dt = int(n_seg), float(control_dt)
         pts = default_eye_points(n_eye_samples) if eye_points is None else np.asarray(eye_points, float)
         self.retina = ReichardtRetina(pts, self.dt, gain=gain)

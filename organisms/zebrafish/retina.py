@@ -15,19 +15,15 @@ import numpy as np
 
 
 def default_eye_points(n_p: int) -> np.ndarray:
-    """Eye sample points (2, N_P, 2) mm in the fish frame, from the larva body if it says,
-    else a square grid of 1 mm spacing under each eye (x varies fastest)."""
-    try:  # the body module publishes the geometry the env uses
-        from bodies.larva import body as larva_body  # type: ignore
+    """Eye sample points (2, N_P, 2) mm in the fish frame: the optomotor env's grid when it has
+    N_P points, else a square grid of 1 mm spacing under each eye (x varies fastest)."""
+    try:  # the optomotor env publishes the geometry it samples (tasks/optomotor/env.py)
+        from tasks.optomotor.env import eye_grid
 
-        pts = getattr(larva_body, "EYE_SAMPLE_POINTS", None)
-        if pts is None and hasattr(larva_body, "eye_sample_points"):
-            pts = larva_body.eye_sample_points()
-        if pts is not None:
-            pts = np.asarray(pts, float)
-            if pts.shape == (2, n_p, 2):
-                return pts
-    except Exception:  # noqa: BLE001 - no larva body on this branch: use the default grid
+        pts = np.asarray(eye_grid(), float)
+        if pts.shape == (2, n_p, 2):
+            return pts
+    except Exception:  # noqa: BLE001 - no optomotor env here: use the default grid
         pass
     k = int(round(np.sqrt(n_p)))
     if k * k != n_p:
