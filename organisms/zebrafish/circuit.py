@@ -332,7 +332,7 @@ class OMRCircuit:
 
     def gate(self) -> float:
         a = self._arrays()
-        return float(float(a["t"]) - float(a["lastspike"][0]) < si(self.p["bout"]["T_bout"]))
+        return float(float(a["t"].ravel()[0]) - float(a["lastspike"][0]) < si(self.p["bout"]["T_bout"]))
 
     def describe(self) -> dict:
         return {"n_brain_units": int(self.layout.n_brain), "n_spinal_units": int(self.layout.n_spinal),
