@@ -3,5 +3,6 @@ sensorimotor bridge and the brains registered for it. Importing this package reg
 
 from . import c_elegans  # noqa: F401
 from . import drosophila  # noqa: F401
+from . import zebrafish  # noqa: F401
 
-ORGANISMS = {"celegans": c_elegans, "drosophila": drosophila}
+ORGANISMS = {"celegans": c_elegans, "zebrafish": zebrafish, "drosophila": drosophila}

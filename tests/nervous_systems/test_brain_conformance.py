@@ -1,7 +1,7 @@
-"""Brain-protocol conformance, run against every brain registered for C. elegans.
+"""Brain-protocol conformance, run against every brain registered for every organism.
 
 In the spirit of PyNN's backend conformance tests: the same checks for every implementation.
-Each brain drives the real chemotaxis env for 30 control steps; actions must lie in the action
+Each brain drives its organism's real env (``ORGANISM_ENVS``) for 30 control steps; actions must lie in the action
 space; a fresh brain with the same seed fed the same observations must act identically; the
 optional info() / record() / close() must behave.
 """
@@ -23,6 +23,12 @@ ENV_ID = "cgym/CElegansChemotaxis-v0"
 N_STEPS = 30
 SEED = 3
 BRAIN_NAMES = [s.name for s in brain_specs(ORGANISM)]
+# organism -> (env id, env kwargs) the conformance test drives its brains in
+ORGANISM_ENVS = {
+    "celegans": (ENV_ID, {"duration": 1}),
+    "zebrafish": ("cgym/ZebrafishOptomotor-v0", {"duration": 1}),
+}
+CASES = [(org, s.name) for org in ORGANISM_ENVS for s in brain_specs(org)]
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +36,23 @@ def env():
     e = gym.make(ENV_ID, duration=1)
     yield e
     e.close()
+
+
+@pytest.fixture(scope="module")
+def envs():
+    made = {}
+
+    def get(organism):
+        env_id, kwargs = ORGANISM_ENVS[organism]
+        if env_id not in gym.registry:
+            pytest.skip(f"{organism}: env {env_id} is not registered on this branch")
+        if organism not in made:
+            made[organism] = gym.make(env_id, **kwargs)
+        return made[organism]
+
+    yield get
+    for e in made.values():
+        e.close()
 
 
 def _run_in_env(brain, env):
@@ -59,17 +82,18 @@ def test_registry_lists_the_c_elegans_brains():
     assert {"connectome", "shuffled", "reflex", "null", "random"} <= set(BRAIN_NAMES)
 
 
-@pytest.mark.parametrize("name", BRAIN_NAMES)
-def test_brain_conformance(name, env):
+@pytest.mark.parametrize("organism,name", CASES, ids=[f"{o}-{n}" for o, n in CASES])
+def test_brain_conformance(organism, name, envs):
+    env = envs(organism)
     space = env.action_space
-    assert space.shape == (95,) and space.dtype == np.float32
-    brain = make_brain(name, ORGANISM, env.observation_space, space, control_dt=env.unwrapped.control_dt)
+    assert len(space.shape) == 1 and space.dtype == np.float32
+    brain = make_brain(name, organism, env.observation_space, space, control_dt=env.unwrapped.control_dt)
     assert isinstance(brain, brain_mod.Brain)
     try:
         observations, actions = _run_in_env(brain, env)
         for k, a in enumerate(actions):
             a = np.asarray(a)
-            assert a.shape == (95,) and a.dtype == np.float32, (name, k, a.shape, a.dtype)
+            assert a.shape == space.shape and a.dtype == np.float32, (name, k, a.shape, a.dtype)
             assert np.all(np.isfinite(a)), (name, k)
             assert np.all(a >= 0.0) and np.all(a <= 1.0), (name, k, a.min(), a.max())
             assert space.contains(a), (name, k)
@@ -98,7 +122,7 @@ def test_brain_conformance(name, env):
             brain.close()
 
     # determinism: a fresh brain, same seed, same observation sequence -> identical actions
-    twin = make_brain(name, ORGANISM, env.observation_space, space, control_dt=env.unwrapped.control_dt)
+    twin = make_brain(name, organism, env.observation_space, space, control_dt=env.unwrapped.control_dt)
     try:
         again = _replay(twin, observations)
     finally:

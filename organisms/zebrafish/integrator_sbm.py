@@ -1,0 +1,140 @@
+"""The hindbrain motion integrator as a seeded stochastic block model drawn from the CLEM tables.
+
+Boulanger-Weill et al. 2025 (clem_zfish1) publish class-level wiring, not a cell-to-cell edge list
+(``data/README.md``). So the integrator is *drawn* from it:
+
+* populations iMI+, iMI-, cMI, MON, SMI per hemisphere, ``scale`` model units per reconstructed
+  cell (``data/clem_populations.csv``: the CLEM proportions); each unit's transmitter is drawn
+  from its population's E/I counts (so cMI is ~90 % inhibitory, SMI mixed);
+* block (pre, post, same/other hemisphere) connection probability ``min(1, c * p_connect)`` and
+  weight ``g_syn * synapses_per_connection / (c * scale)`` (``data/clem_connectivity.csv``), so
+  the expected input a cell gets from a block is ``g_syn`` x the expected number of CLEM synapses;
+* visual input weight per population = its fraction of input synapses from axons that leave the
+  volume rostrally (``data/clem_inputs.csv``; the pretectal side).
+
+The ``shuffled`` control rewires these edges by degree-preserving double-edge swaps
+(:func:`nervous_systems.shuffle.degree_preserving_shuffle`: every unit keeps its in- and
+out-degree, each edge keeps its presynaptic sign and weight) — the block structure (who inhibits
+whom across the midline) is destroyed, the counts are kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nervous_systems.connectome import Connectome
+
+DATA = Path(__file__).resolve().parent / "data"
+POPULATIONS = ("iMI+", "iMI-", "cMI", "MON", "SMI")
+SIDES = ("L", "R")
+
+
+def _other(h: str) -> str:
+    return "R" if h == "L" else "L"
+
+
+@dataclass
+class IntegratorWiring:
+    names: list[str]           # unit names "iMI+_L_003"
+    population: np.ndarray     # (n,) population label
+    hemisphere: np.ndarray     # (n,) "L" / "R"
+    sign: np.ndarray           # (n,) +1 excitatory / -1 inhibitory
+    pre: np.ndarray            # edges, local indices
+    post: np.ndarray
+    weight: np.ndarray         # signed weight per edge
+    visual_weight: dict        # population -> relative pretectal input
+    label: str = "connectome"
+
+    @property
+    def n(self) -> int:
+        return len(self.names)
+
+    def block_matrix(self) -> pd.DataFrame:
+        """Summed signed weight per (pre population_hemi, post population_hemi)."""
+        key = np.char.add(np.char.add(self.population.astype(str), "_"), self.hemisphere.astype(str))
+        df = pd.DataFrame({"pre": key[self.pre], "post": key[self.post], "w": self.weight})
+        return df.pivot_table(index="pre", columns="post", values="w", aggfunc="sum", fill_value=0.0)
+
+
+def load_tables(data_dir: Path = DATA):
+    pops = pd.read_csv(data_dir / "clem_populations.csv")
+    conn = pd.read_csv(data_dir / "clem_connectivity.csv")
+    inputs = pd.read_csv(data_dir / "clem_inputs.csv")
+    for name, df, cols in (("clem_populations.csv", pops, ["population", "hemisphere", "n_cells", "n_excitatory", "n_inhibitory"]),
+                           ("clem_connectivity.csv", conn, ["pre", "post", "side", "p_connect", "synapses_per_connection"]),
+                           ("clem_inputs.csv", inputs, ["population", "source", "fraction_of_input_synapses"])):
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise ValueError(f"{data_dir / name}: missing columns {missing}")
+    return pops, conn, inputs
+
+
+def draw_integrator(seed: int = 0, scale: float = 5, completeness: float = 3.0, g_syn: float = 1.0,
+                    data_dir: Path = DATA) -> IntegratorWiring:
+    """Draw one wiring of the integrator (deterministic given ``seed``)."""
+    rng = np.random.default_rng(seed)
+    pops, conn, inputs = load_tables(data_dir)
+    # population sizes: CLEM counts pooled over hemispheres, split evenly (the reconstruction
+    # samples the two hemispheres unevenly; the circuit is bilaterally symmetric)
+    tot = pops.groupby("population")[["n_cells", "n_excitatory", "n_inhibitory"]].sum()
+    names, popl, hemi, sign = [], [], [], []
+    for p in POPULATIONS:
+        n = max(1, int(round(scale * tot.loc[p, "n_cells"] / 2)))
+        frac_e = tot.loc[p, "n_excitatory"] / max(1, tot.loc[p, "n_excitatory"] + tot.loc[p, "n_inhibitory"])
+        for h in SIDES:
+            s = np.where(rng.random(n) < frac_e, 1.0, -1.0)
+            for k in range(n):
+                names.append(f"{p}_{h}_{k:03d}")
+                popl.append(p)
+                hemi.append(h)
+            sign.extend(s.tolist())
+    popl, hemi, sign = np.asarray(popl), np.asarray(hemi), np.asarray(sign)
+    idx = {(p, h): np.flatnonzero((popl == p) & (hemi == h)) for p in POPULATIONS for h in SIDES}
+    pre_l, post_l, w_l = [], [], []
+    for r in conn.itertuples(index=False):
+        if r.pre not in POPULATIONS or r.post not in POPULATIONS:
+            continue
+        prob = min(1.0, completeness * float(r.p_connect))
+        w_abs = g_syn * float(r.synapses_per_connection) / (completeness * scale)
+        for h in SIDES:
+            src = idx[(r.pre, h)]
+            dst = idx[(r.post, h if r.side == "same" else _other(h))]
+            m = rng.random((len(src), len(dst))) < prob
+            if r.pre == r.post and r.side == "same":
+                np.fill_diagonal(m, False)
+            i, j = np.nonzero(m)
+            pre_l.append(src[i]); post_l.append(dst[j]); w_l.append(w_abs * sign[src[i]])
+    pre = np.concatenate(pre_l).astype(int)
+    post = np.concatenate(post_l).astype(int)
+    weight = np.concatenate(w_l)
+    rostral = inputs[inputs.source.str.contains("rostrally")]
+    vis = rostral.groupby("population")["fraction_of_input_synapses"].sum().to_dict()
+    visual = {p: float(vis.get(p, 0.0)) for p in POPULATIONS}
+    return IntegratorWiring(names, popl, hemi, sign, pre, post, weight, visual)
+
+
+def as_connectome(w: IntegratorWiring) -> Connectome:
+    neurons = pd.DataFrame({"cell_class": [f"{p}_{h}" for p, h in zip(w.population, w.hemisphere)],
+                            "neurotransmitter": np.where(w.sign > 0, "excitatory", "inhibitory")},
+                           index=pd.Index(w.names, name="name"))
+    edges = pd.DataFrame({"pre": np.asarray(w.names)[w.pre], "post": np.asarray(w.names)[w.post],
+                          "kind": "chem", "weight": np.abs(w.weight), "sign": np.sign(w.weight).astype(int)})
+    return Connectome(neurons=neurons, edges=edges, name="clem_sbm")
+
+
+def shuffle_integrator(w: IntegratorWiring, seed: int = 0) -> IntegratorWiring:
+    """Degree-preserving rewiring (Maslov & Sneppen swaps) of a drawn integrator."""
+    from nervous_systems.shuffle import degree_preserving_shuffle
+
+    c = degree_preserving_shuffle(as_connectome(w), seed=seed)
+    pos = {n: k for k, n in enumerate(w.names)}
+    e = c.edges
+    pre = e["pre"].map(pos).to_numpy(int)
+    post = e["post"].map(pos).to_numpy(int)
+    weight = e["weight"].to_numpy(float) * w.sign[pre]
+    return IntegratorWiring(w.names, w.population, w.hemisphere, w.sign, pre, post, weight,
+                            dict(w.visual_weight), label="shuffled")
