@@ -15,8 +15,6 @@ CC BY-NC 4.0) and what is real versus surrogate.
 
 from __future__ import annotations
 
-import importlib.util
-
 from nervous_systems.brain import register_brain
 
 ORGANISM = "drosophila"
@@ -42,6 +40,6 @@ register_brain("connectome", _connectome_brain, ORGANISM,
 register_brain("shuffled", _shuffled_brain, ORGANISM,
                "fly connectome brain on degree-preserving rewired edges (control)")
 
-if importlib.util.find_spec(f"{__name__}.reflex") is not None:   # written by the fly-body work
-    from . import reflex
-    reflex.register()
+from . import reflex  # noqa: E402  (antennal deflection → VNC grooming, no brain)
+
+reflex.register()
