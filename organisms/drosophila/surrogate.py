@@ -120,6 +120,36 @@ def write(directory: str | Path | None = None, seed: int = 0, n_edges: int | Non
     return directory
 
 
+SMALL_N = 2000
+
+
+def small_neuron_table(n: int = SMALL_N, seed: int = 0) -> pd.DataFrame:
+    """``n`` real FlyWire neurons: every JO-C/E/F, BM_Ant and read-out neuron, plus random
+    others (for quick tries and tests of the same loader / builder / bridge)."""
+    ann = flywire.load_annotations()
+    t = ann["cell_type"].fillna("").astype(str)
+    p = ann["primary_type"].fillna("").astype(str)
+    keep = (t.str.match(r"JO-[CEF]") | t.isin(["BM_Ant", "DNg62", "DNa01"])
+            | p.isin(["DNp09", "DNa02", "DNp50"]))
+    rng = np.random.default_rng(seed)
+    others = np.flatnonzero(~keep.to_numpy())
+    extra = rng.choice(others, n - int(keep.sum()), replace=False)
+    rows = np.sort(np.concatenate([np.flatnonzero(keep.to_numpy()), extra]))
+    return ann.iloc[rows].reset_index(drop=True)
+
+
+def write_small_graph(directory: str | Path, n: int = SMALL_N, n_edges: int = 60_000,
+                      seed: int = 0) -> Path:
+    """A small surrogate (``n`` real neurons, ``n_edges`` generated edges) in exactly the Shiu
+    layout, labelled as a surrogate like the full-size one; ``edges=DIRECTORY`` loads it."""
+    neurons = small_neuron_table(n, seed)
+    g = generate(neurons, n_edges, seed)
+    flywire.write_shiu(directory, neurons["root_id"].to_numpy(), g["pre"], g["post"], g["count"],
+                       g["excitatory"], metadata={"kind": "surrogate", "generator": GENERATOR,
+                                                  "generator_version": VERSION, "seed": seed})
+    return Path(directory)
+
+
 def ensure(seed: int = 0, verbose: bool = True) -> Path:
     """The full-size surrogate directory, generated on first use."""
     d = default_dir(seed)

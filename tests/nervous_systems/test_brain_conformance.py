@@ -27,7 +27,11 @@ BRAIN_NAMES = [s.name for s in brain_specs(ORGANISM)]
 ORGANISM_ENVS = {
     "celegans": (ENV_ID, {"duration": 1}),
     "zebrafish": ("cgym/ZebrafishOptomotor-v0", {"duration": 1}),
+    "drosophila": ("cgym/DrosophilaGrooming-v0", {"duration": 1}),
 }
+# brains that take a connectome run on a small generated graph of the same file format here
+# (the full-size fly brain is exercised by the slow tests)
+SMALL_CONNECTOME = {"drosophila": ("connectome", "shuffled")}
 CASES = [(org, s.name) for org in ORGANISM_ENVS for s in brain_specs(org)]
 
 
@@ -53,6 +57,22 @@ def envs():
     yield get
     for e in made.values():
         e.close()
+
+
+@pytest.fixture(scope="module")
+def brain_options(tmp_path_factory):
+    made = {}
+
+    def get(organism, name):
+        if name not in SMALL_CONNECTOME.get(organism, ()):
+            return {}
+        if organism not in made:
+            from organisms.drosophila.surrogate import write_small_graph
+            made[organism] = {"edges": str(write_small_graph(tmp_path_factory.mktemp("fly"))),
+                              "verbose": False}
+        return made[organism]
+
+    return get
 
 
 def _run_in_env(brain, env):
@@ -83,11 +103,13 @@ def test_registry_lists_the_c_elegans_brains():
 
 
 @pytest.mark.parametrize("organism,name", CASES, ids=[f"{o}-{n}" for o, n in CASES])
-def test_brain_conformance(organism, name, envs):
+def test_brain_conformance(organism, name, envs, brain_options):
     env = envs(organism)
     space = env.action_space
     assert len(space.shape) == 1 and space.dtype == np.float32
-    brain = make_brain(name, organism, env.observation_space, space, control_dt=env.unwrapped.control_dt)
+    opts = brain_options(organism, name)
+    brain = make_brain(name, organism, env.observation_space, space,
+                       control_dt=env.unwrapped.control_dt, **opts)
     assert isinstance(brain, brain_mod.Brain)
     try:
         observations, actions = _run_in_env(brain, env)
@@ -95,7 +117,7 @@ def test_brain_conformance(organism, name, envs):
             a = np.asarray(a)
             assert a.shape == space.shape and a.dtype == np.float32, (name, k, a.shape, a.dtype)
             assert np.all(np.isfinite(a)), (name, k)
-            assert np.all(a >= 0.0) and np.all(a <= 1.0), (name, k, a.min(), a.max())
+            assert np.all(a >= space.low) and np.all(a <= space.high), (name, k, a.min(), a.max())
             assert space.contains(a), (name, k)
 
         if hasattr(brain, "info"):
@@ -109,20 +131,26 @@ def test_brain_conformance(organism, name, envs):
 
         if hasattr(brain, "record"):
             rec = brain.record()
-            t, v = np.asarray(rec["t"]), np.asarray(rec["v"])
-            assert t.ndim == 1 and v.ndim == 2 and len(t) > 0
-            assert v.shape[0] == t.shape[0], (name, t.shape, v.shape)
-            assert np.all(np.diff(t) > 0)
-            if "names" in rec:
-                assert v.shape[1] == len(rec["names"])
+            t = np.asarray(rec["t"])
+            assert t.ndim == 1 and len(t) > 0 and np.all(np.diff(t) > 0)
+            # every numeric array whose first axis is time: one row per sample, finite
+            series = {k: np.asarray(v) for k, v in rec.items() if k != "t"
+                      and np.asarray(v).dtype.kind in "fiu" and np.ndim(v) >= 1
+                      and np.shape(v)[0] == len(t)}
+            assert series, f"brain {name!r}: record() has no time series besides t"
+            for key, v in series.items():
+                assert np.all(np.isfinite(v)), (name, key)
+            if "v" in rec and "names" in rec:
+                v = np.asarray(rec["v"])
+                assert v.ndim == 2 and v.shape[1] == len(rec["names"])
                 assert len(set(map(str, rec["names"]))) == v.shape[1]
-            assert np.all(np.isfinite(v))
     finally:
         if hasattr(brain, "close"):
             brain.close()
 
     # determinism: a fresh brain, same seed, same observation sequence -> identical actions
-    twin = make_brain(name, organism, env.observation_space, space, control_dt=env.unwrapped.control_dt)
+    twin = make_brain(name, organism, env.observation_space, space,
+                      control_dt=env.unwrapped.control_dt, **opts)
     try:
         again = _replay(twin, observations)
     finally:

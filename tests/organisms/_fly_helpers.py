@@ -9,32 +9,16 @@ from gymnasium import spaces
 
 from organisms.drosophila import flywire, surrogate
 
-N_SMALL = 2000
+N_SMALL = surrogate.SMALL_N
 COMMANDS = ("antennal_groom_left", "antennal_groom_right", "walk_forward", "walk_backward",
             "turn_left", "turn_right")
 
 
-def small_neuron_table(n: int = N_SMALL, seed: int = 0) -> pd.DataFrame:
-    """Every JO-C/E/F, BM_Ant and read-out neuron, plus random others, from the real table."""
-    ann = flywire.load_annotations()
-    t = ann["cell_type"].fillna("").astype(str)
-    p = ann["primary_type"].fillna("").astype(str)
-    keep = (t.str.match(r"JO-[CEF]") | t.isin(["BM_Ant", "DNg62", "DNa01"])
-            | p.isin(["DNp09", "DNa02", "DNp50"]))
-    rng = np.random.default_rng(seed)
-    others = np.flatnonzero(~keep.to_numpy())
-    extra = rng.choice(others, n - int(keep.sum()), replace=False)
-    rows = np.sort(np.concatenate([np.flatnonzero(keep.to_numpy()), extra]))
-    return ann.iloc[rows].reset_index(drop=True)
+small_neuron_table = surrogate.small_neuron_table
 
 
 def write_small_graph(directory, n: int = N_SMALL, n_edges: int = 60_000, seed: int = 0):
-    neurons = small_neuron_table(n, seed)
-    g = surrogate.generate(neurons, n_edges, seed)
-    flywire.write_shiu(directory, neurons["root_id"].to_numpy(), g["pre"], g["post"], g["count"],
-                       g["excitatory"], metadata={"kind": "surrogate", "generator": surrogate.GENERATOR,
-                                                  "generator_version": surrogate.VERSION, "seed": seed})
-    return directory
+    return surrogate.write_small_graph(directory, n, n_edges, seed)
 
 
 class StandInVNC:
