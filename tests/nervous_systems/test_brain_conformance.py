@@ -23,6 +23,15 @@ ENV_ID = "cgym/CElegansChemotaxis-v0"
 N_STEPS = 30
 SEED = 3
 BRAIN_NAMES = [s.name for s in brain_specs(ORGANISM)]
+try:
+    import torch  # noqa: F401
+    _NO_TORCH = ""
+except ImportError:
+    _NO_TORCH = "PyTorch not installed (optional extra [torch])"
+# every registered brain, plus the connectome brain on its second backend
+BRAIN_CASES = [pytest.param(n, {}, id=n) for n in BRAIN_NAMES] + [
+    pytest.param("connectome", {"backend": "torch"}, id="connectome-torch",
+                 marks=pytest.mark.skipif(bool(_NO_TORCH), reason=_NO_TORCH or "-"))]
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +68,12 @@ def test_registry_lists_the_c_elegans_brains():
     assert {"connectome", "shuffled", "reflex", "null", "random"} <= set(BRAIN_NAMES)
 
 
-@pytest.mark.parametrize("name", BRAIN_NAMES)
-def test_brain_conformance(name, env):
+@pytest.mark.parametrize("name, options", BRAIN_CASES)
+def test_brain_conformance(name, options, env):
     space = env.action_space
     assert space.shape == (95,) and space.dtype == np.float32
-    brain = make_brain(name, ORGANISM, env.observation_space, space, control_dt=env.unwrapped.control_dt)
+    brain = make_brain(name, ORGANISM, env.observation_space, space, control_dt=env.unwrapped.control_dt,
+                       **options)
     assert isinstance(brain, brain_mod.Brain)
     try:
         observations, actions = _run_in_env(brain, env)
@@ -98,7 +108,8 @@ def test_brain_conformance(name, env):
             brain.close()
 
     # determinism: a fresh brain, same seed, same observation sequence -> identical actions
-    twin = make_brain(name, ORGANISM, env.observation_space, space, control_dt=env.unwrapped.control_dt)
+    twin = make_brain(name, ORGANISM, env.observation_space, space, control_dt=env.unwrapped.control_dt,
+                      **options)
     try:
         again = _replay(twin, observations)
     finally:
