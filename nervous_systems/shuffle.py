@@ -76,3 +76,47 @@ def degree_preserving_shuffle(connectome: Connectome, seed: int = 0, swaps_per_e
     return connectome.with_edges(edges, name=f"{connectome.name}-shuffled-{seed}",
                                  shuffled={"method": "degree-preserving double-edge swaps",
                                            "seed": seed, "swaps_per_edge": swaps_per_edge})
+
+
+def shuffle_edge_arrays(pre: np.ndarray, post: np.ndarray, n: int, seed: int = 0,
+                        swaps_per_edge: float = 2.0) -> tuple[np.ndarray, dict]:
+    """Vectorised directed double-edge swaps for large graphs (fly scale: 15 M edges).
+
+    Same rule as :func:`degree_preserving_shuffle` (a→b, c→d ⇒ a→d, c→b; ``pre`` and each edge's
+    weight/sign stay in place, only targets move, so every in- and out-degree is kept), done in
+    rounds: each round pairs all edges at random and proposes one swap per pair (0.5 swaps per
+    edge); a pair is rejected if it would create a self-loop or a pair that already exists or
+    that another proposal of the round creates. Returns (new post, stats)."""
+    rng = np.random.default_rng(seed)
+    pre = np.asarray(pre, np.int64)
+    post = np.asarray(post, np.int64).copy()
+    m = len(pre)
+    stats = {"method": "degree-preserving double-edge swaps (vectorised rounds)", "seed": seed,
+             "swaps_per_edge": swaps_per_edge, "proposed": 0, "accepted": 0}
+    if m < 2:
+        return post, stats
+    rounds = max(1, int(round(2 * swaps_per_edge)))
+    for _ in range(rounds):
+        perm = rng.permutation(m)
+        x, y = perm[: m // 2], perm[m // 2: 2 * (m // 2)]
+        a, b, c, d = pre[x], post[x], pre[y], post[y]
+        ok = (a != d) & (c != b)
+        keys = np.sort(pre * n + post)
+        k1, k2 = a * n + d, c * n + b
+
+        def exists(k):
+            pos = np.searchsorted(keys, k)
+            pos[pos >= len(keys)] = len(keys) - 1
+            return keys[pos] == k
+        ok &= ~exists(k1) & ~exists(k2) & (k1 != k2)
+        # two accepted proposals must not create the same new pair
+        new = np.concatenate([k1[ok], k2[ok]])
+        uniq, inv, cnt = np.unique(new, return_inverse=True, return_counts=True)
+        clash = cnt[inv] > 1
+        idx = np.flatnonzero(ok)
+        bad = clash[: len(idx)] | clash[len(idx):]
+        ok[idx[bad]] = False
+        post[x[ok]], post[y[ok]] = d[ok], b[ok]
+        stats["proposed"] += int(len(x))
+        stats["accepted"] += int(ok.sum())
+    return post, stats

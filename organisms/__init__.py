@@ -2,5 +2,6 @@
 sensorimotor bridge and the brains registered for it. Importing this package registers them."""
 
 from . import c_elegans  # noqa: F401
+from . import drosophila  # noqa: F401
 
-ORGANISMS = {"celegans": c_elegans}
+ORGANISMS = {"celegans": c_elegans, "drosophila": drosophila}

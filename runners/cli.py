@@ -2,11 +2,13 @@
 
     cgym list
     cgym run TASK [--brain NAME] [--episodes N] [--duration S] [--seed K] [--out DIR]
-                  [--video] [--lesion NEURON ...] [--activate NEURON ...] [--connectome NAME]
+                  [--video] [--lesion NEURON ...] [--activate NEURON ...] [--silence CELLTYPE ...]
+                  [--connectome NAME]
                   [--medium agar] [--task-option key=value ...] [--brain-option key=value ...]
                   [--retry-failed] [--no-progress]
     cgym score RUN_DIR [RUN_DIR ...] [--out DIR] [--reps N]
     cgym bench TASK [--duration S] [--brain NAME] [--backend brian2|torch] [--out DIR]
+    cgym data fetch|path|info DATASET [DIR]
     cgym --version
 
 Exit codes: 0 success; 1 the command ran but failed (all episodes failed, a crash);
@@ -93,6 +95,8 @@ def cmd_run(args) -> int:
         brain_options["lesion"] = list(args.lesion)
     if args.activate:
         brain_options["activate"] = list(args.activate)
+    if args.silence:
+        brain_options["silence"] = list(args.silence)
     if args.connectome:
         brain_options["connectome"] = args.connectome
     task_options = _parse_kv(args.task_option, "--task-option")
@@ -173,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--video", action="store_true", help="write a video per episode")
     s.add_argument("--lesion", nargs="+", metavar="NEURON", help="neurons/classes to silence")
     s.add_argument("--activate", nargs="+", metavar="NEURON", help="neurons/classes to drive")
+    s.add_argument("--silence", nargs="+", metavar="CELLTYPE",
+                   help="cell types to silence (fly: Shiu 2024 silencing, e.g. aBN1, DNg62:left)")
     s.add_argument("--connectome", help="connectome data set, e.g. cook2019_herm")
     s.add_argument("--medium", help="medium, e.g. agar")
     s.add_argument("--task-option", action="append", metavar="KEY=VALUE")
@@ -198,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="network backend of the brain (brain option 'backend'; default: the brain's own)")
     s.add_argument("--out", help="folder (or .json path) for bench.json")
     s.set_defaults(func=cmd_bench)
+
+    from .datasets import add_parser as add_data_parser
+    add_data_parser(sub)
     return p
 
 

@@ -1,0 +1,146 @@
+"""A labelled SURROGATE edge list over the real FlyWire v783 neuron table.
+
+The real 15,091,983-edge Shiu et al. 2024 graph is not shipped (CC BY-NC 4.0, 100 MB; fetch it
+with ``cgym data fetch flywire-783``). Until it is present, the fly brain runs on this surrogate:
+the real neurons (ids, types, sides, transmitters) with generated wiring. **Nothing about fly
+behaviour may be claimed from it**; every output names it (``EdgeSet.label()``, ``brain.info()``).
+
+What is real and what is assumed (see also organisms/drosophila/README.md):
+
+* neurons: the real 138,639 neurons of the Shiu graph, in Shiu order (``Completeness_783.csv``);
+* number of edges: 15,091,983, the Shiu v783 graph's edge count (Shiu et al. 2024; DESIGN.md);
+* sign of every edge: the real transmitter prediction of its presynaptic neuron (Eckstein et al.
+  2024, via Codex ``neurons.csv``), with Shiu's rule (GABA, glutamate → −1, else +1);
+* synapses per edge: ``ceil(LogNormal(mu, sigma))`` with (mu, sigma) = (0.0363, 1.4687), solved
+  so that (a) the mean is 3.61 synapses per edge (~54.5 M v783 synapses / 15.09 M edges, Dorkenwald
+  et al. 2024) and (b) 17.9 % of edges have >= 5 synapses (2,701,601 thresholded v783
+  connections, Lin et al. 2024, Nature 634:153, doi:10.1038/s41586-024-07968-y, / 15,091,983);
+* who connects to whom: an ASSUMPTION — a directed Chung–Lu random graph (endpoints drawn
+  independently in proportion to per-neuron out- and in-propensities), propensities
+  LogNormal(0, 1) (heavy-tailed, as FlyWire degree distributions are, Lin et al. 2024; the
+  width is not fitted), scaled by super class: sensory neurons receive little in-brain input
+  (in × 0.2), descending and motor neurons send few in-brain outputs (out × 0.3, × 0.1; their
+  targets are in the VNC / muscles). No self-loops, no duplicate pairs. There is no spatial,
+  type or side structure: pathways such as JO → aBN1 → aDN1 are NOT in the surrogate.
+
+The generator is vectorised (NumPy), seeded and versioned; it writes exactly the Shiu file
+layout into a user cache (never into the repository) with ``cgym.kind = surrogate`` and the
+generator version and seed in the parquet metadata, and prints its time and peak memory.
+
+    python -m organisms.drosophila.surrogate [--seed 0] [--out DIR] [--edges N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import flywire
+
+GENERATOR = "cgym-flywire-surrogate"
+VERSION = 1
+N_EDGES_V783 = 15_091_983
+SYN_MU, SYN_SIGMA = 0.0363, 1.4687
+DEGREE_SIGMA = 1.0
+OUT_SCALE = {"descending": 0.3, "motor": 0.1}
+IN_SCALE = {"sensory": 0.2}
+
+
+def cache_root() -> Path:
+    from nervous_systems.brian2_setup import cache_dir
+    return cache_dir() / "flywire-783-surrogate"
+
+
+def default_dir(seed: int = 0) -> Path:
+    return cache_root() / f"v{VERSION}-seed{seed}"
+
+
+def generate(neurons: pd.DataFrame, n_edges: int, seed: int = 0) -> dict:
+    """Arrays of a surrogate graph over ``neurons`` (rows in model order; columns root_id,
+    super_class, nt_type). Returns dict(pre, post, count, excitatory)."""
+    n = len(neurons)
+    if n < 2:
+        raise ValueError("need at least 2 neurons")
+    max_edges = n * (n - 1)
+    if n_edges > 0.5 * max_edges:
+        raise ValueError(f"{n_edges} edges is too dense for {n} neurons (max half of {max_edges})")
+    rng = np.random.default_rng(seed)
+    sc = neurons["super_class"].fillna("").astype(str).to_numpy()
+    out_w = rng.lognormal(0.0, DEGREE_SIGMA, n) * np.vectorize(lambda s: OUT_SCALE.get(s, 1.0), otypes=[float])(sc)
+    in_w = rng.lognormal(0.0, DEGREE_SIGMA, n) * np.vectorize(lambda s: IN_SCALE.get(s, 1.0), otypes=[float])(sc)
+    out_c, in_c = np.cumsum(out_w), np.cumsum(in_w)
+    out_c /= out_c[-1]; in_c /= in_c[-1]
+    keys = np.zeros(0, np.int64)
+    while len(keys) < n_edges:
+        draw = int((n_edges - len(keys)) * 1.05) + 16
+        pre = np.searchsorted(out_c, rng.random(draw), side="right").astype(np.int64)
+        post = np.searchsorted(in_c, rng.random(draw), side="right").astype(np.int64)
+        ok = pre != post
+        keys = np.unique(np.concatenate([keys, pre[ok] * n + post[ok]]))
+        del pre, post, ok
+    if len(keys) > n_edges:   # drop a random surplus (keeps the sorted order)
+        drop = rng.choice(len(keys), len(keys) - n_edges, replace=False)
+        keep = np.ones(len(keys), bool); keep[drop] = False
+        keys = keys[keep]
+    pre = (keys // n).astype(np.int32)
+    post = (keys % n).astype(np.int32)
+    del keys
+    count = np.ceil(rng.lognormal(SYN_MU, SYN_SIGMA, n_edges)).astype(np.int32)
+    count[count < 1] = 1
+    sign = flywire.NeuronTable(neurons.reset_index(drop=True)).signs()
+    return {"pre": pre, "post": post, "count": count, "excitatory": sign[pre].astype(np.int8)}
+
+
+def write(directory: str | Path | None = None, seed: int = 0, n_edges: int | None = None,
+          neurons: pd.DataFrame | None = None, verbose: bool = True) -> Path:
+    """Generate and write a surrogate in the Shiu layout; returns the directory."""
+    t0 = time.perf_counter()
+    neurons = flywire.load_annotations() if neurons is None else neurons
+    n_edges = N_EDGES_V783 if n_edges is None else int(n_edges)
+    directory = Path(directory) if directory else default_dir(seed)
+    g = generate(neurons, n_edges, seed)
+    t_gen = time.perf_counter() - t0
+    flywire.write_shiu(directory, neurons["root_id"].to_numpy(np.int64), g["pre"], g["post"], g["count"],
+                       g["excitatory"], metadata={"kind": "surrogate", "generator": GENERATOR,
+                                                  "generator_version": VERSION, "seed": seed,
+                                                  "neurons": len(neurons), "edges": n_edges})
+    t_all = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if verbose:
+        print(f"surrogate {GENERATOR} v{VERSION} seed {seed}: {len(neurons):,} neurons, {n_edges:,} edges, "
+              f"{int(g['count'].sum()):,} synapses, {100 * np.mean(g['excitatory'] < 0):.1f}% inhibitory edges; "
+              f"generated in {t_gen:.1f} s, written in {t_all - t_gen:.1f} s; process peak RSS {peak:,.0f} MB "
+              f"-> {directory}", file=sys.stderr)
+    return directory
+
+
+def ensure(seed: int = 0, verbose: bool = True) -> Path:
+    """The full-size surrogate directory, generated on first use."""
+    d = default_dir(seed)
+    if not (d / flywire.SHIU_CONNECTIVITY).exists():
+        if verbose:
+            print(f"no FlyWire v783 edge list found (cgym data fetch flywire-783, or cgym data path "
+                  f"flywire-783 DIR); generating the labelled SURROGATE (seed {seed}) once into {d}",
+                  file=sys.stderr)
+        write(d, seed=seed, verbose=verbose)
+    return d
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m organisms.drosophila.surrogate", description=__doc__.split("\n")[0])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--edges", type=int, default=N_EDGES_V783)
+    p.add_argument("--out", help="folder (default: the user cache)")
+    a = p.parse_args(argv)
+    write(a.out, seed=a.seed, n_edges=a.edges)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
