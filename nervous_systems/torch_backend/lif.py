@@ -126,16 +126,13 @@ class TorchLIFNetwork:
         self._w = torch.as_tensor(weight[order] * p["w_syn"] * 1e3, dtype=self.dtype, device=self.device)
         del order
 
-        # --- state: X = [v; g] (mV), propagated by X <- P X + b where not refractory. A
+        # --- state: X = [v; g] (mV), exact linear update where not refractory. A
         #     refractory neuron's state is constant in Brian2 (no integration, synaptic writes
         #     dropped): (v_rst, 0) after a spike, its state at silencing if silenced. It is kept
         #     in X_frozen and re-imposed at the end of each step, which also performs the reset.
         kw = dict(dtype=self.dtype, device=self.device)
-        self._P = torch.tensor([[self._a_m, self._c_gv], [0.0, self._a_s]], **kw)
-        self._b = torch.tensor([[self._b_v], [0.0]], **kw)
         self._X = torch.zeros(2, self.n, **kw)
         self._X_frozen = torch.zeros(2, self.n, **kw)
-        self._Xn = torch.zeros(2, self.n, **kw)            # work buffer of each step
         self._X_frozen[0] = self._v_rst
         self._X[0] = self._v0
         self._until = torch.zeros(self.n, dtype=torch.int64, device=self.device)  # refractory until step
@@ -145,6 +142,9 @@ class TorchLIFNetwork:
         self._counts = torch.zeros(self.n, dtype=torch.int64, device=self.device)
         self._one = torch.ones((), dtype=torch.int64, device=self.device)
         self._pending: deque = deque()   # spike indices of the last D steps (oldest first)
+        self._recent: deque = deque()    # spike indices of the last R steps (refractory candidates)
+        self._R = max(0, self._rfc_steps_default - 1)
+        self._silenced_t = torch.zeros(0, dtype=torch.int64, device=self.device)
         self._rec: list = []             # (step, indices) if record_spikes
         self._k = 0
 
@@ -200,7 +200,8 @@ class TorchLIFNetwork:
         rfc[self.silenced] = self._timestep(_FOREVER_REFRACTORY_S)
         self._rfc_t = self.torch.as_tensor(rfc, device=self.device)
         if hasattr(self, "_until") and len(self.silenced):
-            self._until[self.torch.as_tensor(self.silenced, device=self.device)] = 2 ** 62
+            self._silenced_t = self.torch.as_tensor(self.silenced, device=self.device)
+            self._until[self._silenced_t] = 2 ** 62
 
     # ------------------------------------------------------------------ public API (LIFNetwork)
     def set_input_rates(self, indices, rates_hz) -> None:
@@ -245,21 +246,25 @@ class TorchLIFNetwork:
         self.step(int(round(float(duration_s) / self._dt)))
 
     def step(self, n_steps: int = 1) -> None:
+        """Advance ``n_steps`` time steps. Every neuron costs four in-place passes (the exact
+        update) and two scans (threshold, nonzero); everything else touches only spiking,
+        refractory or driven neurons, so the cost of synapses follows the spikes."""
         torch = self.torch
-        X, X_frozen, until, P, b = self._X, self._X_frozen, self._until, self._P, self._b
-        Xn = self._Xn
-        v_new, g_new, v_frozen, g_frozen = Xn[0], Xn[1], X_frozen[0], X_frozen[1]
+        X, X_frozen, until = self._X, self._X_frozen, self._until
+        v, g, v_frozen, g_frozen = X[0], X[1], X_frozen[0], X_frozen[1]
         indptr, degree, post, w = self._indptr, self._degree, self._post, self._w
+        a_m, a_s, c_gv, b_v, v_th = self._a_m, self._a_s, self._c_gv, self._b_v, self._v_th
         n_in = len(self.input_indices)
+        empty = torch.zeros(0, dtype=torch.int64, device=self.device)
         with torch.no_grad(), intra_op_threads(self.threads):
             for _ in range(int(n_steps)):
                 k = self._k
-                # 1. exact linear update (of every neuron; refractory ones are re-imposed in 4.)
-                active = until <= k
-                torch.addmm(b, P, X, out=Xn)   # into a second buffer: out=X would alias the input
-                # 2. threshold
-                spk = (v_new > self._v_th) & active
-                spiking = torch.nonzero(spk).squeeze(1)
+                # 1. exact linear update of every neuron (refractory ones are re-imposed in 4.)
+                v.mul_(a_m).add_(g, alpha=c_gv).add_(b_v)
+                g.mul_(a_s)
+                # 2. threshold: candidates above v_th, kept if not refractory (until <= k)
+                cand = torch.nonzero(v > v_th).squeeze(1)
+                spiking = cand[until[cand] <= k] if cand.numel() else empty
                 # 3a. synaptic spikes of step k - D: gather their CSR rows, scatter into g
                 self._pending.append(spiking)
                 if len(self._pending) > self._delay:
@@ -271,15 +276,15 @@ class TorchLIFNetwork:
                             shift = indptr[arriving] - torch.cumsum(counts, 0) + counts
                             edges = torch.repeat_interleave(shift, counts, output_size=total)
                             edges += torch.arange(total, device=self.device)
-                            g_new.index_add_(0, post[edges], w[edges])
+                            g.index_add_(0, post[edges], w[edges])
                 # 3b. Poisson input spikes: v += w_syn f_poi
                 if n_in:
                     hit = self._in_idx[torch.rand(n_in, generator=self._gen, dtype=self.dtype,
                                                   device=self.device) < self._in_p]
-                    v_new.index_put_((hit,), self._w_poi_t, accumulate=True)
-                # 4. refractory neurons (including this step's spikers = reset) back to their
-                #    frozen state: no integration, writes to them dropped (Brian2 semantics)
-                torch.where(active & ~spk, Xn, X_frozen, out=X)
+                    v.index_put_((hit,), self._w_poi_t, accumulate=True)
+                # 4. reset + refractoriness: this step's spikers and every neuron still
+                #    refractory (spiked within the last R steps, or silenced) get their frozen
+                #    state back: no integration, synaptic/Poisson writes dropped (Brian2 semantics)
                 if spiking.numel():
                     v_frozen[spiking] = self._v_rst
                     g_frozen[spiking] = 0
@@ -287,6 +292,18 @@ class TorchLIFNetwork:
                     self._counts.index_put_((spiking,), self._one, accumulate=True)
                     if self.record_spikes:
                         self._rec.append((k, spiking))
+                recent = self._recent
+                frozen = [spiking, self._silenced_t]
+                if recent:
+                    older = torch.cat(list(recent))
+                    frozen.append(older[until[older] > k])
+                frozen = torch.cat(frozen)
+                if frozen.numel():
+                    X[:, frozen] = X_frozen[:, frozen]
+                if self._R:
+                    recent.append(spiking)
+                    if len(recent) > self._R:
+                        recent.popleft()
                 self._k += 1
 
     def spike_counts(self) -> np.ndarray:
@@ -317,6 +334,7 @@ class TorchLIFNetwork:
             self._until[sil] = 2 ** 62
         self._counts.zero_()
         self._pending.clear()
+        self._recent.clear()
         self._rec = []
         self._k = 0
         if seed is not None:
@@ -326,8 +344,8 @@ class TorchLIFNetwork:
     def memory_bytes(self) -> int:
         """Bytes held in the network's tensors (edges, state, inputs) and the spike record."""
         t = self.torch
-        tensors = [self._indptr, self._degree, self._post, self._w, self._X, self._X_frozen, self._Xn, self._until,
-                   self._rfc_t, self._counts, self._in_idx, self._in_p, *self._pending, *(i for _, i in self._rec)]
+        tensors = [self._indptr, self._degree, self._post, self._w, self._X, self._X_frozen, self._until,
+                   self._rfc_t, self._counts, self._in_idx, self._in_p, *self._pending, *self._recent, *(i for _, i in self._rec)]
         return int(sum(x.numel() * x.element_size() for x in tensors if isinstance(x, t.Tensor)))
 
     @property
