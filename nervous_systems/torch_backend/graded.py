@@ -52,8 +52,8 @@ class TorchGradedNetwork:
     :meth:`reset_state`, :meth:`describe`. Stepping: :meth:`step` (n time steps), :meth:`run`
     (seconds). ``device``: ``None``/"auto" → CUDA if available else CPU; ``dtype`` "float32"
     (default, the GPU's native precision) or "float64"; ``seed`` seeds the noise generator;
-    ``threads``: torch CPU threads while stepping (default 1 for a small CPU network, see
-    ``intra_op_threads``).
+    ``threads``: torch CPU threads while stepping (default 1 on the CPU, see
+    ``torch_backend.default_threads``).
     """
 
     backend = "torch"

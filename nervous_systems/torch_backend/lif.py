@@ -62,8 +62,7 @@ class TorchLIFNetwork:
     model parameters by name in the model file's units, or names another model with
     ``{"model": ...}``; ``record_spikes=False`` keeps counts only), plus ``device`` (None/"auto":
     CUDA if available else CPU), ``dtype`` ("float32" default, "float64") and ``threads`` (CPU
-    intra-op threads while running; default: torch's setting for networks of 20,000 neurons and
-    more, 1 below).
+    intra-op threads while running; default 1, see ``torch_backend.default_threads``).
     """
 
     backend = "torch"
