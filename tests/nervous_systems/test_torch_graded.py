@@ -183,3 +183,11 @@ def test_closed_loop_brain_matches_brian2_noise_off(cook):
         for b in brains:
             b.close()
         env.close()
+
+
+def test_bench_passes_the_backend_option():
+    from runners.bench import bench_table, run_bench
+
+    r = run_bench("celegans/chemotaxis", "connectome", duration=0.1, brain_options={"backend": "torch"})
+    assert r["brain_backend"]["name"] == "torch" and r["brain_options"] == {"backend": "torch"}
+    assert "backend torch" in bench_table(r) and r["brain_alone"]["steps"] == 10

@@ -176,3 +176,13 @@ def test_poisson_drive_rates_match_brian2_larger_graph():
     assert np.abs(z).max() < 4.5 and z.std() < 1
     assert np.mean(ct[silent_b] == 0) >= 0.97
     assert abs(ct.sum() / cb.sum() - 1) < 0.10
+
+
+def test_brain_alone_benchmark_runs_both_backends():
+    from runners.bench_lif import run
+
+    for backend in ("torch", "brian2"):
+        r = run(backend, neurons=300, edges=None, duration=0.01, driven=10, rate=150.0)
+        assert r["backend"] == backend and r["edges"] == round(300 * 15_091_983 / 138_639)
+        assert r["spikes"] > 0 and r["memory_bytes"] > 0 and r["sim_s_per_wall_s"] > 0
+        assert r["device"].startswith(("cpu", "cuda"))
