@@ -26,23 +26,37 @@ class ConnectomeBrain:
 
     Parameters: ``connectome``; ``bridge`` (YAML path or dict); ``muscle_names`` (action order);
     ``control_dt`` (s, the env's step); ``model`` (name or NetworkModel); ``lesion`` /
-    ``activate`` (neuron or class names); ``record_dt`` (s); ``label`` (shown in outputs).
+    ``activate`` (neuron or class names); ``record_dt`` (s); ``label`` (shown in outputs);
+    ``backend`` ("brian2", default, or "torch": ``torch_backend.graded``, same model and scheme)
+    with ``torch_options`` (``device``, ``dtype``, ``threads``; torch only).
     """
 
     def __init__(self, connectome: Connectome, bridge, muscle_names, control_dt: float,
                  model: str | NetworkModel = "graded_kunert2014", lesion=(), activate=(),
                  activate_mV: float = 20.0, record_dt: float = 0.04, label: str = "connectome",
-                 model_overrides: dict | None = None):
+                 model_overrides: dict | None = None, backend: str = "brian2",
+                 torch_options: dict | None = None):
         model = NetworkModel.load(model) if isinstance(model, str) else model
         if model_overrides:
             model = model.with_overrides(**model_overrides)
         self.label = label
-        self.network = GradedNetwork(connectome, model,
-                                     Perturbation(list(lesion), list(activate), activate_mV))
+        perturbation = Perturbation(list(lesion), list(activate), activate_mV)
+        self.backend = backend
+        if backend == "torch":
+            from .torch_backend.graded import TorchClosedLoop, TorchGradedNetwork
+            self.network = TorchGradedNetwork(connectome, model, perturbation, **(torch_options or {}))
+        elif backend == "brian2" and not torch_options:
+            self.network = GradedNetwork(connectome, model, perturbation)
+        else:
+            raise ValueError(f"backend {backend!r} (torch_options {torch_options!r}): choose backend "
+                             "'brian2' or 'torch' (torch_options only with 'torch')")
         self.bridge = Bridge(bridge, self.network.connectome, muscle_names, control_dt)
         self.control_dt = control_dt
         self._record_every = max(1, int(round(record_dt / control_dt)))
-        self.loop = ClosedLoop(self.network.net, control_dt, apply=self._apply, read=self._read)
+        if backend == "torch":
+            self.loop = TorchClosedLoop(self.network, control_dt, apply=self._apply, read=self._read)
+        else:
+            self.loop = ClosedLoop(self.network.net, control_dt, apply=self._apply, read=self._read)
         self._rec_t: list[float] = []
         self._rec_v: list[np.ndarray] = []
         self._k = 0
@@ -70,7 +84,8 @@ class ConnectomeBrain:
         b2 = brian2()
         self.bridge.reset()
         self._rec_t, self._rec_v, self._k, self._pulses = [], [], 0, []
-        self.loop.reset(before_start=lambda: b2.seed(int(seed) if seed is not None else None))
+        seed_rng = self.network.seed if self.backend == "torch" else b2.seed
+        self.loop.reset(before_start=lambda: seed_rng(int(seed) if seed is not None else None))
 
     def act(self, observation) -> np.ndarray:
         for key, val in observation.items():

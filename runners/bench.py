@@ -37,12 +37,21 @@ def _loop(env, duration: float, policy, seed: int) -> tuple[float, float, int]:
     return time.perf_counter() - t0, t, steps
 
 
+def _brain_backend(brain) -> dict | str:
+    """The brain's backend as its info() names it (torch: name, version, device, dtype)."""
+    try:
+        return (brain.info() if hasattr(brain, "info") else {}).get("backend", "") or ""
+    except Exception:  # a brain without a working info() still benchmarks
+        return ""
+
+
 def run_bench(task: Any, brain_name: str = "connectome", duration: float = 2.0, seed: int = 0,
               brain_options: dict | None = None, task_options: dict | None = None) -> dict:
     spec = resolve_task(task)
     env = make_env(spec, duration, task_options)
     brain = build_brain(brain_name, spec.organism, env.observation_space, env.action_space,
                         control_dt=getattr(env.unwrapped, "control_dt", None), **(brain_options or {}))
+    backend = _brain_backend(brain)
     try:
         fixed = _fixed_action(env.action_space)
         wall_a, sim_a, steps = _loop(env, duration, lambda o: fixed, seed)
@@ -67,7 +76,8 @@ def run_bench(task: Any, brain_name: str = "connectome", duration: float = 2.0, 
         return {"wall_s": wall, "sim_s": sim, "steps": n,
                 "sim_s_per_wall_s": sim / wall if wall > 0 else float("inf"),
                 "us_per_step": 1e6 * wall / max(n, 1)}
-    return {"task": spec.name, "brain": brain_name, "duration": duration,
+    return {"task": spec.name, "brain": brain_name, "brain_options": dict(brain_options or {}),
+            "brain_backend": backend, "duration": duration,
             "control_dt": control_dt,
             "body": row(wall_a, sim_a, steps), "brain_alone": row(wall_b, sim_b, steps),
             "closed_loop": row(wall_c, sim_c, steps_c),
@@ -75,8 +85,12 @@ def run_bench(task: Any, brain_name: str = "connectome", duration: float = 2.0, 
 
 
 def bench_table(r: dict) -> str:
+    backend = r.get("brain_backend") or (r.get("brain_options") or {}).get("backend")
+    if isinstance(backend, dict):
+        backend = " ".join(str(v) for v in backend.values())
     lines = [f"bench {r['task']} × {r['brain']}: {r['duration']} s simulated, "
-             f"control dt {r['control_dt'] * 1e3:.3g} ms",
+             f"control dt {r['control_dt'] * 1e3:.3g} ms"
+             + (f"; backend {backend}" if backend else ""),
              f"{'part':<13} {'sim-s/wall-s':>13} {'wall (s)':>10} {'steps':>7} {'µs/step':>10}"]
     for key, name in (("body", "body alone"), ("brain_alone", "brain alone"),
                       ("closed_loop", "closed loop")):

@@ -9,7 +9,7 @@
     cgym sweep SWEEP.yaml --out DIR [--workers N | --dask-local N | --scheduler ADDRESS]
                   [--retry-failed] [--no-progress]
     cgym score RUN_DIR|SWEEP_DIR [...] [--out DIR] [--reps N]
-    cgym bench TASK [--duration S] [--brain NAME] [--out DIR]
+    cgym bench TASK [--duration S] [--brain NAME] [--backend brian2|torch] [--out DIR]
     cgym atlas ORGANISM [--brain NAME] [--lesion NEURON ...] [--stimulate NEURON ...] [--out DIR]
     cgym data fetch|path|info DATASET [DIR]
     cgym --version
@@ -170,6 +170,7 @@ def cmd_bench(args) -> int:
     from .bench import bench_table, run_bench
     from .recording import atomic_write_json
     r = run_bench(args.task, args.brain, args.duration, args.seed,
+                  brain_options={"backend": args.backend} if args.backend else None,
                   task_options=_parse_kv(args.task_option, "--task-option"))
     print(bench_table(r))
     if args.out:
@@ -272,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--brain", default="connectome")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--task-option", action="append", metavar="KEY=VALUE")
+    s.add_argument("--backend", choices=["brian2", "torch"],
+                   help="network backend of the brain (brain option 'backend'; default: the brain's own)")
     s.add_argument("--out", help="folder (or .json path) for bench.json")
     s.set_defaults(func=cmd_bench)
 

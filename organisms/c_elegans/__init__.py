@@ -10,7 +10,9 @@ Brains registered here for organism ``celegans``:
 
 Options of the connectome brains: ``connectome`` (dataset name), ``lesion`` / ``activate``
 (neuron or class names), ``activate_mV``, ``model`` (network model name), ``model_overrides``
-(dict of parameter values), ``record_dt`` (s), ``bridge`` (path to another bridge YAML).
+(dict of parameter values), ``record_dt`` (s), ``bridge`` (path to another bridge YAML),
+``backend`` ("brian2" default, or "torch": the same model in PyTorch, CUDA when present) with
+``torch_options`` (``device``, ``dtype``, ``threads``).
 """
 
 from __future__ import annotations

@@ -32,7 +32,16 @@ ORGANISM_ENVS = {
 # brains that take a connectome run on a small generated graph of the same file format here
 # (the full-size fly brain is exercised by the slow tests)
 SMALL_CONNECTOME = {"drosophila": ("connectome", "shuffled")}
-CASES = [(org, s.name) for org in ORGANISM_ENVS for s in brain_specs(org)]
+try:
+    import torch  # noqa: F401
+    _NO_TORCH = ""
+except ImportError:
+    _NO_TORCH = "PyTorch not installed (optional extra [torch])"
+# every registered brain of every organism, plus the worm connectome brain on its second backend
+CASES = [pytest.param(org, s.name, {}, id=f"{org}-{s.name}")
+         for org in ORGANISM_ENVS for s in brain_specs(org)] + [
+    pytest.param("celegans", "connectome", {"backend": "torch"}, id="celegans-connectome-torch",
+                 marks=pytest.mark.skipif(bool(_NO_TORCH), reason=_NO_TORCH or "-"))]
 
 
 @pytest.fixture(scope="module")
@@ -102,12 +111,12 @@ def test_registry_lists_the_c_elegans_brains():
     assert {"connectome", "shuffled", "reflex", "null", "random"} <= set(BRAIN_NAMES)
 
 
-@pytest.mark.parametrize("organism,name", CASES, ids=[f"{o}-{n}" for o, n in CASES])
-def test_brain_conformance(organism, name, envs, brain_options):
+@pytest.mark.parametrize("organism,name,options", CASES)
+def test_brain_conformance(organism, name, options, envs, brain_options):
     env = envs(organism)
     space = env.action_space
     assert len(space.shape) == 1 and space.dtype == np.float32
-    opts = brain_options(organism, name)
+    opts = {**brain_options(organism, name), **options}
     brain = make_brain(name, organism, env.observation_space, space,
                        control_dt=env.unwrapped.control_dt, **opts)
     assert isinstance(brain, brain_mod.Brain)
