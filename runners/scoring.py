@@ -636,8 +636,9 @@ def score_runs(run_dirs: Sequence[str | Path], out_dir: str | Path | None = None
     for r in runs:
         info = r.run.get("brain_info") or {}
         if info.get("surrogate"):
-            card.notes.append(f"Run {r.label}: uses a SURROGATE ({info.get('surrogate')}), "
-                              "not the real data set.")
+            what = info.get("edge_set_label") or info.get("surrogate")
+            card.notes.append(f"Run {r.label}: uses a SURROGATE ({what}), not the real data "
+                              "set: no result from it is a connectome result.")
         if r.n_failed:
             card.notes.append(f"Run {r.label}: {r.n_failed} of {len(r.episodes)} episode(s) "
                               "failed; their metrics count as missing.")

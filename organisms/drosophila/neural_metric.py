@@ -122,13 +122,27 @@ def scorecard_sections(runs) -> list[dict]:
         if info.get("surrogate"):
             lines.append("_Surrogate edge set: these rates say nothing about the fly (no JO → aBN1 → aDN1 "
                          "pathway exists in it); aBN1 is a wiring-derived proxy (cell_types.yaml)._\n")
+    sections = _motor_bridge_section(runs)
     if not lines:
-        return []
+        return sections
     intro = ("Closed-loop firing rates (spikes per neuron per s, filtered) of Johnston's organ JO-CE, "
              "aBN1 and aDN1 neurons, per side, while the antennal stimulus is on vs off "
              "(Hampel et al. 2015: JO → aBN1 → aDN1 drives antennal grooming; Shiu et al. 2024 "
              "reproduced it in the whole-brain LIF model).\n\n")
-    return [{"title": "Neural metric: aBN1 / aDN1 vs JO drive", "markdown": intro + "\n".join(lines), "data": data}]
+    return sections + [{"title": "Neural metric: aBN1 / aDN1 vs JO drive",
+                        "markdown": intro + "\n".join(lines), "data": data}]
+
+
+def _motor_bridge_section(runs) -> list[dict]:
+    """FlyWire has no ventral nerve cord: the env's ``task_info()["motor_bridge"]`` (the VNC
+    model's ``describe()``) is a modelling assumption, printed on every fly scorecard."""
+    for run in runs:
+        for ep in run.episodes:
+            text = (ep.get("task_info") or {}).get("motor_bridge")
+            if text:
+                return [{"title": "Modelling assumption: the motor bridge (no VNC in FlyWire)",
+                         "markdown": str(text), "data": {"motor_bridge": str(text)}}]
+    return []
 
 
 def main(argv=None) -> int:
