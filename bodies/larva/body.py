@@ -29,6 +29,7 @@ import mujoco
 import numpy as np
 
 from .. import BodyDivergedError, offscreen
+from ..divergence import check_state
 
 # --------------------------------------------------------------------------------------------
 # Parameters (mm, mg, s). Sources and reasoning in README.md.
@@ -361,17 +362,7 @@ class LarvaBody:
 
     def _check(self) -> None:
         d = self.data
-        if not math.isfinite(float(d.qpos.sum() + d.qvel.sum() + d.act.sum())):
-            for name, arr in (("qpos", d.qpos), ("qvel", d.qvel), ("act", d.act)):
-                if not np.all(np.isfinite(arr)):
-                    raise BodyDivergedError(f"larva body diverged at t={self.time:.4f} s: non-finite {name}")
-        warn = d.warning.number
-        if (warn > self._warn0).any():
-            names = [mujoco.mjtWarning(i).name for i in np.nonzero(warn > self._warn0)[0]]
-            raise BodyDivergedError(
-                f"larva body diverged at t={self.time:.4f} s: MuJoCo warnings {names} "
-                "(MuJoCo reset the state; is physics_dt too large?)"
-            )
+        check_state("larva", d, self._warn0, self.time, "MuJoCo reset the state; is physics_dt too large?")
         sp = math.hypot(d.qvel[0], d.qvel[1])
         if sp > _MAX_SPEED:
             raise BodyDivergedError(f"larva body diverged at t={self.time:.4f} s: speed {sp:.3g} mm/s exceeds {_MAX_SPEED:g}")

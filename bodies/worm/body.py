@@ -26,6 +26,7 @@ import mujoco
 import numpy as np
 
 from .. import BodyDivergedError, offscreen
+from ..divergence import check_state
 
 # --------------------------------------------------------------------------------------------
 # Muscles
@@ -334,17 +335,7 @@ class WormBody:
 
     def _check(self) -> None:
         d = self.data
-        if not math.isfinite(float(d.qpos.sum() + d.qvel.sum() + d.act.sum())):
-            for name, arr in (("qpos", d.qpos), ("qvel", d.qvel), ("act", d.act)):
-                if not np.all(np.isfinite(arr)):
-                    raise BodyDivergedError(f"worm body diverged at t={self.time:.4f} s: non-finite {name}")
-        warn = d.warning.number
-        if (warn > self._warn0).any():
-            names = [mujoco.mjtWarning(i).name for i in np.nonzero(warn > self._warn0)[0]]
-            raise BodyDivergedError(
-                f"worm body diverged at t={self.time:.4f} s: MuJoCo warnings {names} "
-                "(MuJoCo reset the state; is physics_dt too large for mass_scale?)"
-            )
+        check_state("worm", d, self._warn0, self.time, "MuJoCo reset the state; is physics_dt too large for mass_scale?")
         qv = d.qvel
         speed = max(abs(qv[0]), abs(qv[1])) + float(np.abs(qv[2:]).max()) * self.length
         if speed > _MAX_SPEED:
