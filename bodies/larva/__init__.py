@@ -10,6 +10,8 @@ See README.md in this folder for geometry, parameters, provenance and calibratio
 """
 
 from .body import MUSCLE_NAMES, N_JOINTS, LarvaBody
+from .eyes import EYE_GRID_X_MM, EYE_GRID_Y_MM, eye_grid
 from .patterns import bout, travelling_wave
 
-__all__ = ["LarvaBody", "MUSCLE_NAMES", "N_JOINTS", "bout", "travelling_wave"]
+__all__ = ["EYE_GRID_X_MM", "EYE_GRID_Y_MM", "LarvaBody", "MUSCLE_NAMES", "N_JOINTS", "bout", "eye_grid",
+           "travelling_wave"]

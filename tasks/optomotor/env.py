@@ -13,25 +13,16 @@ import numpy as np
 from gymnasium import spaces
 
 from bodies import BodyDivergedError
-from bodies.larva import MUSCLE_NAMES, N_JOINTS, LarvaBody
+from bodies.larva import EYE_GRID_X_MM, EYE_GRID_Y_MM, MUSCLE_NAMES, N_JOINTS, LarvaBody, eye_grid
 
 from .stimulus import Dots, Grating, Schedule
 
 ENV_ID = "cgym/ZebrafishOptomotor-v0"
 SPONTANEOUS_ENV_ID = "cgym/ZebrafishSpontaneous-v0"
 
-#: eye sample grid: 4 x 4 points per eye on the floor, fish frame (origin = head centre of
-#: mass, x forward, y left), 2 mm apart along x (-3..3 mm) and laterally 1..7 mm from the
-#: midline; index k = iy * 4 + ix (ix: caudal -> rostral, iy: near -> far from the midline).
-EYE_GRID_X_MM = (-3.0, -1.0, 1.0, 3.0)
-EYE_GRID_Y_MM = (1.0, 3.0, 5.0, 7.0)
-
-
-def eye_grid() -> np.ndarray:
-    gx, gy = np.meshgrid(EYE_GRID_X_MM, EYE_GRID_Y_MM)  # (iy, ix)
-    left = np.stack([gx.ravel(), gy.ravel()], axis=-1)
-    right = left * np.array([1.0, -1.0])
-    return np.stack([left, right])  # (2, 16, 2)
+# the eye sample grid is the body's (bodies/larva/eyes.py); re-exported here for old callers
+__all__ = ["ENV_ID", "SPONTANEOUS_ENV_ID", "EYE_GRID_X_MM", "EYE_GRID_Y_MM", "eye_grid",
+           "ZebrafishOptomotorEnv", "ZebrafishSpontaneousEnv"]
 
 
 class ZebrafishOptomotorEnv(gym.Env):
