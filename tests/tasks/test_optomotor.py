@@ -240,3 +240,35 @@ def test_runner_and_scorer_with_null_brain(tmp_path):
     card = score_runs([out], out_dir=tmp_path / "card", n_rep=20, figures=False)
     md = card.to_markdown()
     assert "omr_correct_fraction" in md
+
+
+def test_coherence_option_selects_dots_and_the_random_dot_schedule():
+    import gymnasium as gym
+
+    env = gym.make("cgym/ZebrafishOptomotor-v0", coherence=0.5)
+    try:
+        u = env.unwrapped
+        assert u.stimulus.kind == "dots" and u.stimulus.coherence == 0.5
+        assert u.schedule_base.source.endswith("random_dots.csv")
+        assert u.duration == 45.0
+        env.reset(seed=0)
+        assert u.task_info()["stimulus"]["coherence"] == 0.5
+    finally:
+        env.close()
+    with pytest.raises(ValueError, match="coherence must be a fraction"):
+        gym.make("cgym/ZebrafishOptomotor-v0", coherence=50)
+    g = gym.make("cgym/ZebrafishOptomotor-v0")
+    assert g.unwrapped.stimulus.kind == "grating"
+    g.close()
+
+
+def test_eye_grid_is_the_body_geometry():
+    from bodies.larva.eyes import eye_grid
+    from tasks.optomotor.env import ZebrafishOptomotorEnv
+
+    env = ZebrafishOptomotorEnv(duration=0.01)
+    try:
+        assert np.array_equal(env.eye_sample_points, eye_grid())
+    finally:
+        env.close()
+    assert eye_grid().shape == (2, 16, 2) and (eye_grid()[0, :, 1] > 0).all() and (eye_grid()[1, :, 1] < 0).all()
