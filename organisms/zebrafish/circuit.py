@@ -169,13 +169,22 @@ class OMRCircuit:
         dts = si(P["numerics"]["dt_spinal"]) * b2.second
         method = P["numerics"]["method"]
         bp = P["bout"]
+        # bout vigour: drawn per bout (reset of the trigger), scales the nMLF forward drive —
+        # real bouts vary in vigour from one to the next (CV of displacement ~0.4 in Le Goc 2021)
         self.bout = b2.NeuronGroup(
             1, """drive : 1 (linked)
+                  vig : 1
                   hazard = h0 + h1*clip(drive, 0, 1) : Hz""",
-            threshold="rand() < hazard*dt", refractory=(si(bp["T_bout"]) + si(bp["T_refr"])) * b2.second,
-            namespace={"h0": si(bp["h0"]) * b2.Hz, "h1": si(bp["h1"]) * b2.Hz}, dt=dtb, name="bout_trigger")
+            threshold="rand() < hazard*dt", reset="vig = clip(1 + vig_cv*randn(), vig_lo, vig_hi)",
+            refractory=(si(bp["T_bout"]) + si(bp["T_refr"])) * b2.second,
+            namespace={"h0": si(bp["h0"]) * b2.Hz, "h1": si(bp["h1"]) * b2.Hz,
+                       "vig_cv": si(bp.get("vigour_cv", 0.0)), "vig_lo": 0.3, "vig_hi": 2.0},
+            dt=dtb, name="bout_trigger")
+        self.bout.vig = 1.0
         self.G = b2.NeuronGroup(
-            N, """du/dt = (-u + (1 - gated + gated*gate)*(I_syn + I_ext + I_noise + bias - g_a*a + I_gate))/tau : 1
+            N, """du/dt = (-u + (1 - gated + gated*gate)*(I_syn + I_ext + I_noise + bias - g_a*a + I_gate*(1 + vig_on*(vig_b - 1))))/tau : 1
+                  vig_b : 1 (linked)
+                  vig_on : 1 (constant)
                   da/dt = (-a + clip(u, 0, 1))/tau_a : 1
                   gate = int(t - t_bout < T_bout) : 1
                   r = clip(u, 0, 1) : 1
@@ -194,6 +203,11 @@ class OMRCircuit:
         G.tau = tau * b2.second; G.tau_a = tau_a * b2.second; G.bias = bias; G.g_a = g_a
         G.gated = gated; G.I_gate = i_gate; G.u = bias
         G.t_bout = b2.linked_var(self.bout, "lastspike", index=np.zeros(N, dtype=int))
+        G.vig_b = b2.linked_var(self.bout, "vig", index=np.zeros(N, dtype=int))
+        vig_on = np.zeros(N)
+        for h in ("L", "R"):
+            vig_on[L.brain_pops[f"nMLF_{h}"]] = 1.0
+        G.vig_on = vig_on
         self.bout.drive = b2.linked_var(G, "u", index=np.array([L.brain_pops["BOUT"][0]]))
         nz = P["noise"]
         G.run_regularly(f"I_noise = {si(nz['sigma'])}*randn()", dt=si(nz["tau"]) * b2.second, name="omr_noise")
