@@ -105,14 +105,17 @@ def summarise(runs: list[dict], n_boot: int = 2000, seed: int = 0) -> dict:
     """Pool fictive runs of one (brain, coherence): fraction of motion-epoch bouts to the motion
     side (bootstrap CI over runs), bout rate in motion vs rest, latency of the first bout after
     motion onset, and the after-motion bias (fraction of bouts toward the preceding motion side)
-    in 0-2, 2-5, 5-10 s after the motion stops."""
+    in 0-2, 2-5, 5-10 s after the motion stops. 95 % CIs: bootstrap over trials (all runs pooled)."""
+    units = [(r, k) for r in runs for k in range(r["n_trials"])]  # bootstrap unit: one trial
+
     def frac(sel):
-        w = np.array([sum(1 for b in r["bouts"] if sel(b) and b["side"] == b["direction"]) for r in runs], float)
-        n = np.array([sum(1 for b in r["bouts"] if sel(b)) for r in runs], float)
+        w = np.array([sum(1 for b in r["bouts"] if b["trial"] == k and sel(b) and b["side"] == b["direction"])
+                      for r, k in units], float)
+        n = np.array([sum(1 for b in r["bouts"] if b["trial"] == k and sel(b)) for r, k in units], float)
         if n.sum() == 0:
             return {"value": float("nan"), "ci": [float("nan")] * 2, "n_bouts": 0}
         rng = np.random.default_rng(seed)
-        idx = rng.integers(0, len(runs), (n_boot, len(runs)))
+        idx = rng.integers(0, len(units), (n_boot, len(units)))
         tot = n[idx].sum(1)
         boots = np.where(tot > 0, w[idx].sum(1) / np.maximum(tot, 1), np.nan)
         return {"value": float(w.sum() / n.sum()), "ci": np.nanpercentile(boots, [2.5, 97.5]).tolist(),

@@ -167,7 +167,7 @@ def test_fictive_summary_counts_sides_and_after_motion_bins():
              {"t": 4, "trial": 0, "direction": 1, "phase": "post", "since_s": 1.0, "side": 1, "asym": 0.1},
              {"t": 5, "trial": 0, "direction": 1, "phase": "post", "since_s": 6.0, "side": -1, "asym": -0.1}]
     run = {"bouts": bouts, "n_trials": 1, "motion_s": 10.0, "rest_pre_s": 5.0, "rest_post_s": 10.0}
-    s = summarise([run, run])
+    s = summarise([run, run])  # 2 trials in all
     assert s["correct"]["value"] == pytest.approx(2 / 3) and s["correct"]["n_bouts"] == 6
     assert s["bout_rate_motion_hz"] == pytest.approx(0.3)
     assert s["latency_first_bout_s"] == pytest.approx(1.0)

@@ -86,7 +86,7 @@ def main(argv=None) -> int:
            "runs": [{k: v for k, v in r.items() if k != "trace"} for r in runs]}
     out.with_suffix(".json").write_text(json.dumps(res, indent=1))
     md = [f"Fictive random-dot protocol (open loop, brain side), {len(a.seeds)} run(s) x {a.trials} trials x "
-          f"10 s motion per brain and coherence; 95 % CI: bootstrap over runs.", "",
+          f"10 s motion per brain and coherence; 95 % CI: bootstrap over trials.", "",
           "| brain | coherence | P(turn with motion) [95 % CI] | bouts | bout rate motion / rest (Hz) | "
           "first-bout latency (s) | after-motion bias 0-2 / 2-5 / 5-10 s |", "|---|---|---|---|---|---|---|"]
 
