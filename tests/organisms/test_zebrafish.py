@@ -199,3 +199,27 @@ def test_integrator_edges_are_needed_for_direction_selectivity():
     c = nm.evaluate("connectome", cache=False)["scores"]
     n = nm.evaluate("no-integrator-edges", cache=False)["scores"]
     assert c["iMI"]["corr_pref_null"] > n["iMI"]["corr_pref_null"] + 0.1
+
+
+def test_no_visual_path_bypasses_the_integrator_to_the_turn_command():
+    """Issue 12: the turn side must be read from the CLEM integrator, not from a hand-built
+    lateralised visual path. Every input of vSPN and ARTR comes from the integrator, the ARTR
+    or (none) the pretectum; the hindbrain's visual input is only weakly direction-biased and
+    all integrator time constants are short."""
+    from organisms.zebrafish.circuit import OMRCircuit, load_params, si
+
+    p = load_params()
+    c = OMRCircuit(sbm.make_wiring("connectome", g_syn=si(p["integrator"]["g_syn"]),
+                                   completeness=si(p["integrator"]["completeness"])), 2, p, include_spinal=False)
+    owner = {}
+    for name, idx in c.layout.brain_pops.items():
+        for i in idx:
+            owner[int(i)] = name
+    pre_of = lambda target: {owner[int(i)].rsplit("_", 1)[0] for i, j in zip(c.brain_pre, c.brain_post)  # noqa: E731
+                             if owner[int(j)].startswith(target)}
+    assert pre_of("vSPN") <= {"iMI+", "ARTR"}
+    assert pre_of("ARTR") <= {"ARTR"}
+    for pop in sbm.POPULATIONS:
+        assert si(p["populations"][pop]["tau"]) <= 0.1
+    assert si(p["visual"]["ds_bias"]) < 0.5
+    assert not any(k.startswith("BIN") for k in c.layout.brain_pops)
