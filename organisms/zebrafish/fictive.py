@@ -13,8 +13,8 @@ Trials (after Bahl & Engert 2020, doi:10.1038/s41593-019-0534-9, free-swimming p
 spirit; epoch lengths are this project's): ``rest_pre`` s of static dots, ``motion`` s of dots
 with coherence c moving toward the left or the right (alternating), ``rest_post`` s static
 (the after-motion epoch). The stimulus object is passed in (duck-typed: ``reset(rng, origin,
-k)``, ``advance(dt, velocity, origin, k)``, ``luminance(points)``), e.g. the task's
-``tasks.optomotor.stimulus.Dots``, so this module stays free of task imports.
+k)``, ``advance(dt, velocity, origin, k)``, ``luminance(points)``), e.g. :class:`RandomDots`
+(the task's dot generator, kept here so that the organism imports no task).
 """
 
 from __future__ import annotations
@@ -26,6 +26,56 @@ from nervous_systems.brian2_setup import brian2
 from .circuit import OMRCircuit, load_params, si
 from .integrator_sbm import IntegratorWiring
 from .retina import ReichardtRetina, default_eye_points
+
+
+class RandomDots:
+    """Random-dot kinematogram under the paralysed fish (fish frame), the same generator as the
+    optomotor task's ``tasks.optomotor.stimulus.Dots`` with its defaults (radius 1 mm, 0.15 dots
+    per mm², lifetime 1 s, 30 mm torus window) — kept here so that the organism imports no task;
+    ``tests/organisms/test_zebrafish.py`` checks that both give the same luminance."""
+
+    def __init__(self, coherence: float = 1.0, density: float = 0.15, radius: float = 1.0,
+                 window: float = 30.0, lifetime: float = 1.0):
+        if not 0 <= coherence <= 1:
+            raise ValueError(f"coherence must be in [0, 1] (got {coherence})")
+        self.coherence, self.density, self.radius = float(coherence), float(density), float(radius)
+        self.window, self.lifetime = float(window), float(lifetime)
+        self.n = max(1, int(round(density * window * window)))
+        self.pos = np.zeros((self.n, 2))
+        self.dirs = np.zeros((self.n, 2))
+        self.coherent = np.zeros(self.n, bool)
+        self.origin = np.zeros(2)
+        self.rng = np.random.default_rng(0)
+
+    def reset(self, rng: np.random.Generator, origin, k) -> None:
+        self.rng = rng
+        self.origin = np.asarray(origin, float).copy()
+        self.pos = self.origin + rng.uniform(-0.5, 0.5, (self.n, 2)) * self.window
+        self._redraw(np.ones(self.n, bool))
+
+    def _redraw(self, which: np.ndarray) -> None:
+        m = int(which.sum())
+        a = self.rng.uniform(0, 2 * np.pi, m)
+        self.dirs[which] = np.c_[np.cos(a), np.sin(a)]
+        self.coherent[which] = self.rng.uniform(size=m) < self.coherence
+
+    def advance(self, dt: float, velocity, origin, k) -> None:
+        speed = float(np.hypot(*velocity))
+        vdir = np.asarray(velocity, float) / speed if speed > 0 else np.asarray(k, float)
+        self.pos += np.where(self.coherent[:, None], vdir[None, :], self.dirs) * speed * dt
+        dead = self.rng.uniform(size=self.n) < dt / self.lifetime
+        if dead.any():
+            self.pos[dead] = np.asarray(origin) + self.rng.uniform(-0.5, 0.5, (int(dead.sum()), 2)) * self.window
+            self._redraw(dead)
+        self.origin = np.asarray(origin, float).copy()
+        self.pos = self.origin + (self.pos - self.origin + 0.5 * self.window) % self.window - 0.5 * self.window
+
+    def luminance(self, points) -> np.ndarray:
+        p = np.asarray(points, float)
+        d = p.reshape(-1, 1, 2) - self.pos[None, :, :]
+        d = (d + 0.5 * self.window) % self.window - 0.5 * self.window
+        inside = (d[..., 0] ** 2 + d[..., 1] ** 2).min(axis=1) <= self.radius**2
+        return inside.astype(float).reshape(p.shape[:-1])
 
 
 def run_fictive(wiring: IntegratorWiring, stimulus, n_trials: int = 4, seed: int = 0,

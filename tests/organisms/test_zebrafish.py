@@ -223,3 +223,18 @@ def test_no_visual_path_bypasses_the_integrator_to_the_turn_command():
         assert si(p["populations"][pop]["tau"]) <= 0.1
     assert si(p["visual"]["ds_bias"]) < 0.5
     assert not any(k.startswith("BIN") for k in c.layout.brain_pops)
+
+
+def test_fictive_dots_are_the_tasks_dots():
+    from organisms.zebrafish.fictive import RandomDots
+    from tasks.optomotor.stimulus import Dots
+
+    pts = default_eye_points(16)
+    a, b = RandomDots(coherence=0.5), Dots(coherence=0.5)
+    a.reset(np.random.default_rng(3), np.zeros(2), np.array([0.0, 1.0]))
+    b.reset(np.random.default_rng(3), np.zeros(2), np.array([0.0, 1.0]))
+    for k in range(300):
+        vel = np.array([0.0, 10.0]) if k > 50 else np.zeros(2)
+        a.advance(0.002, vel, np.zeros(2), np.array([0.0, 1.0]))
+        b.advance(0.002, vel, np.zeros(2), np.array([0.0, 1.0]))
+        assert np.array_equal(a.luminance(pts), b.luminance(pts))

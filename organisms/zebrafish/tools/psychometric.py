@@ -8,8 +8,9 @@ Each (brain, coherence, seed) is one open-loop run of :func:`organisms.zebrafish
 (``--trials`` trials of 5 s rest / 10 s motion / 10 s rest); for the control brains the seed is
 also the wiring seed (a fresh SBM draw / block shuffle per seed; connectome keeps its draw 0).
 Writes ``<out>.json`` (all bouts and summaries), ``<out>.md`` (the table) and ``<out>.png``.
-The dots are the optomotor task's (``tasks.optomotor.stimulus.Dots``, this tool's one import
-from tasks; the organism's modules import no task).
+The dots are :class:`organisms.zebrafish.fictive.RandomDots`, the optomotor task's generator
+(the first results were made with ``tasks.optomotor.stimulus.Dots`` itself; a test checks that
+both give the same luminance).
 """
 
 from __future__ import annotations
@@ -37,10 +38,8 @@ REFERENCE = {
 
 def _one(job):
     brain, coh, seed, trials, overrides = job
-    from tasks.optomotor.stimulus import Dots
-
     from organisms.zebrafish.circuit import load_params, si
-    from organisms.zebrafish.fictive import run_fictive
+    from organisms.zebrafish.fictive import RandomDots, run_fictive
     from organisms.zebrafish.integrator_sbm import make_wiring
 
     p = load_params(overrides=overrides or None)
@@ -48,7 +47,7 @@ def _one(job):
     wseed = 0 if brain == "connectome" else seed + (1 if brain == "sbm-redraw" else 0)
     w = make_wiring(brain, wseed, scale=si(ip["scale"]), completeness=si(ip["completeness"]), g_syn=si(ip["g_syn"]))
     t0 = time.time()
-    r = run_fictive(w, Dots(coherence=coh), n_trials=trials, seed=seed, params=p)
+    r = run_fictive(w, RandomDots(coherence=coh), n_trials=trials, seed=seed, params=p)
     r.update(brain=brain, coherence=coh, seed=seed, wiring_seed=wseed, wall_s=time.time() - t0)
     return r
 
@@ -64,7 +63,12 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--override", action="append", default=[], metavar="SECTION.NAME=VALUE")
     ap.add_argument("--out", default="organisms/zebrafish/figures/psychometric")
+    ap.add_argument("--replot", action="store_true", help="only redraw <out>.png from <out>.json")
     a = ap.parse_args(argv)
+    if a.replot:
+        res = json.loads(Path(a.out).with_suffix(".json").read_text())
+        _figure(res["summary"], res["brains"], res["coherences"], Path(a.out).with_suffix(".png"))
+        return 0
     ov = {k: float(v) for k, v in (o.split("=", 1) for o in a.override)}
     jobs = [(b, c, s, a.trials, ov) for b in a.brains for c in a.coherences for s in a.seeds]
     t0 = time.time()
@@ -130,7 +134,7 @@ def _figure(table, brains, cohs, path):
     ax[2].axhline(0.5, color="0.7", lw=0.8)
     ax[0].set(xlabel="coherence (%)", ylabel="P(bout toward motion)", title="psychometric", ylim=(0.3, 1.02))
     ax[1].set(xlabel="coherence (%)", ylabel="mean inter-bout interval in motion (s)", title="chronometric")
-    ax[2].set(xlabel="time since motion stopped (s)", ylabel="P(bout toward previous motion)", title="after-motion bias", ylim=(0.2, 1.02))
+    ax[2].set(xlabel="time since motion stopped (s)", ylabel="P(bout toward previous motion)", title="after-motion bias", ylim=(-0.02, 1.02))
     ax[0].legend(fontsize=7); ax[1].legend(fontsize=7); ax[2].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
