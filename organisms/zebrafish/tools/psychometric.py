@@ -1,5 +1,6 @@
 """Psychometric / chronometric table of the fictive random-dot protocol for several brains.
 
+    python -m organisms.zebrafish.tools.psychometric --combine A.json B.json --out OUT   # pool seeds
     python -m organisms.zebrafish.tools.psychometric --brains connectome sbm-redraw block-shuffled \
         no-integrator-edges --coherences 0 0.25 0.5 1 --seeds 0 1 --trials 4 --workers 2 \
         --out organisms/zebrafish/figures/psychometric
@@ -64,19 +65,30 @@ def main(argv=None) -> int:
     ap.add_argument("--override", action="append", default=[], metavar="SECTION.NAME=VALUE")
     ap.add_argument("--out", default="organisms/zebrafish/figures/psychometric")
     ap.add_argument("--replot", action="store_true", help="only redraw <out>.png from <out>.json")
+    ap.add_argument("--combine", nargs="+", metavar="JSON",
+                    help="pool the runs of earlier outputs (e.g. other seeds) instead of running")
     a = ap.parse_args(argv)
     if a.replot:
         res = json.loads(Path(a.out).with_suffix(".json").read_text())
         _figure(res["summary"], res["brains"], res["coherences"], Path(a.out).with_suffix(".png"))
         return 0
     ov = {k: float(v) for k, v in (o.split("=", 1) for o in a.override)}
-    jobs = [(b, c, s, a.trials, ov) for b in a.brains for c in a.coherences for s in a.seeds]
     t0 = time.time()
-    if a.workers > 1:
-        with ProcessPoolExecutor(a.workers) as ex:
-            runs = list(ex.map(_one, jobs))
+    if a.combine:
+        parts = [json.loads(Path(f).read_text()) for f in a.combine]
+        runs = [r for p in parts for r in p["runs"]]
+        a.seeds = sorted({r["seed"] for r in runs})
+        a.trials = parts[0]["trials"]
+        if any(p["overrides"] != parts[0]["overrides"] for p in parts):
+            raise SystemExit("--combine: the outputs were made with different --override values")
+        ov = parts[0]["overrides"]
     else:
-        runs = [_one(j) for j in jobs]
+        jobs = [(b, c, s, a.trials, ov) for b in a.brains for c in a.coherences for s in a.seeds]
+        if a.workers > 1:
+            with ProcessPoolExecutor(a.workers) as ex:
+                runs = list(ex.map(_one, jobs))
+        else:
+            runs = [_one(j) for j in jobs]
     table = {}
     for b in a.brains:
         for c in a.coherences:
