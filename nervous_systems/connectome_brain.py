@@ -35,7 +35,8 @@ class ConnectomeBrain:
                  model: str | NetworkModel = "graded_kunert2014", lesion=(), activate=(),
                  activate_mV: float = 20.0, record_dt: float = 0.04, label: str = "connectome",
                  model_overrides: dict | None = None, backend: str = "brian2",
-                 torch_options: dict | None = None):
+                 torch_options: dict | None = None, threshold_shift_mV: dict | None = None,
+                 describe_extra: dict | None = None):
         model = NetworkModel.load(model) if isinstance(model, str) else model
         if model_overrides:
             model = model.with_overrides(**model_overrides)
@@ -50,6 +51,15 @@ class ConnectomeBrain:
         else:
             raise ValueError(f"backend {backend!r} (torch_options {torch_options!r}): choose backend "
                              "'brian2' or 'torch' (torch_options only with 'torch')")
+        shifts = {k: float(v) for k, v in (threshold_shift_mV or {}).items() if float(v) != 0.0}
+        if shifts:
+            if backend != "brian2":
+                raise ValueError("per-class threshold shifts (threshold_mV parameters) are implemented "
+                                 "for the brian2 backend only")
+            vec = np.zeros(self.network.n)
+            vec[self.network.connectome.index_of(list(shifts))] = list(shifts.values())
+            self.network.shift_thresholds(vec)
+        self._describe_extra = dict(describe_extra or {})
         self.bridge = Bridge(bridge, self.network.connectome, muscle_names, control_dt)
         self.control_dt = control_dt
         self._record_every = max(1, int(round(record_dt / control_dt)))
@@ -111,7 +121,7 @@ class ConnectomeBrain:
 
     def info(self) -> dict:
         return {"brain": self.label, **self.network.describe(),
-                "bridge": self.bridge.source}
+                "bridge": self.bridge.source, **self._describe_extra}
 
     def close(self) -> None:
         self.loop.stop()
