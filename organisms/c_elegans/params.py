@@ -8,12 +8,14 @@ replaces it. Fits (``cgym fit``) read a file, change only entries with ``fit: tr
 bounds, and write a new file with the same layout plus a ``fit:`` block (command, optimiser,
 settings, budget, seeds).
 
-Parameter names (nothing per edge):
+Parameter names (nothing per edge; CLASS ``ALL`` means every neuron, and adds to the class's own):
 
 ``model.<p>``                 a network-model parameter (``nervous_systems/models/*.yaml``), in that
                               file's unit (e.g. ``model.a_d`` in Hz, ``model.sigma_noise`` in mV)
 ``class.<CLASS>.gain``        multiplies the weight of every outgoing chemical synapse of the neurons
                               of CLASS (a class-level synaptic strength; wiring and signs untouched)
+``class.<CLASS>.input_gain``  multiplies the weight of every incoming chemical synapse of CLASS (the
+                              effective weight of an edge is w x gain(pre class) x input_gain(post class))
 ``class.<CLASS>.gap_gain``    multiplies every gap junction that touches CLASS
 ``class.<CLASS>.threshold_mV`` shifts the synaptic-release threshold V_th of the class relative to
                               its rest potential (+ = harder to activate; Brian2 backend)
@@ -213,12 +215,12 @@ class ParamSet:
 def _check_name(name: str, where: str) -> None:
     parts = str(name).split(".")
     ok = ((parts[0] == "model" and len(parts) == 2)
-          or (parts[0] == "class" and len(parts) == 3 and parts[2] in ("gain", "gap_gain", "threshold_mV"))
+          or (parts[0] == "class" and len(parts) == 3 and parts[2] in ("gain", "input_gain", "gap_gain", "threshold_mV"))
           or (parts[0] == "bridge" and len(parts) == 4 and parts[1] == "tonic" and parts[3] == "mV")
           or (parts[0] == "bridge" and len(parts) == 3 and parts[1] != "tonic"))
     if not ok:
         raise ParamsFileError(f"{where}: parameter name {name!r} not understood (model.<p>, "
-                              "class.<CLASS>.gain|gap_gain|threshold_mV, bridge.<sensor>.<key>, "
+                              "class.<CLASS>.gain|input_gain|gap_gain|threshold_mV, bridge.<sensor>.<key>, "
                               "bridge.tonic.<NEURON>.mV, bridge.motor.gain|tone)")
 
 
@@ -241,11 +243,14 @@ def apply_class_params(connectome, params: ParamSet):
     """Connectome copy with ``class.*.gain`` / ``gap_gain`` applied to edge weights (per class,
     never per edge). Returns (connectome, {neuron name: threshold shift in mV})."""
     gains = params.per_class("gain")
+    in_gains = params.per_class("input_gain")
     gap_gains = params.per_class("gap_gain")
     thresholds = params.per_class("threshold_mV")
     where = params.source or "params"
 
     def members(cls_name):
+        if cls_name == "ALL":
+            return list(connectome.names)
         try:
             return connectome.resolve([cls_name])
         except Exception as exc:  # unknown names: one clear line
@@ -257,6 +262,11 @@ def apply_class_params(connectome, params: ParamSet):
     for cls_name, g in gains.items():
         if g != 1.0:
             m = (e["kind"] == "chem").to_numpy() & e["pre"].isin(members(cls_name)).to_numpy()
+            w[m] *= g
+            changed = True
+    for cls_name, g in in_gains.items():
+        if g != 1.0:
+            m = (e["kind"] == "chem").to_numpy() & e["post"].isin(members(cls_name)).to_numpy()
             w[m] *= g
             changed = True
     for cls_name, g in gap_gains.items():

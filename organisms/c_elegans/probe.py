@@ -41,12 +41,13 @@ def _parse_step(text: str) -> tuple[float, float]:
 
 
 def step_responses(brain: str = "connectome", low: float = 20.0, high: float = 40.0, *,
-                   pre: float = 4.0, hold: float = 8.0, post: float = 8.0, window: float = 4.0,
+                   pre: float = 8.0, hold: float = 8.0, post: float = 8.0, window: float = 4.0,
                    control_dt: float = 0.01, noise: bool = False, seed: int = 0,
                    brain_options: dict | None = None) -> dict:
     """Run the up/down step protocol; returns {"t", "v" (T x N, mV), "names", "up", "down",
     "baseline"} where up/down map each neuron to its signed peak change (mV) within ``window`` s
-    after the step."""
+    after the step. ``pre`` s at LOW come first, so the network settles to its own rest state (with
+    shifted thresholds it is not the Kunert rest state it starts from)."""
     from bodies.worm.body import MUSCLE_NAMES
     N_JOINTS = 23  # default worm body: 24 segments
     from nervous_systems.brain import make_brain
