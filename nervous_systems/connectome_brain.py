@@ -27,7 +27,8 @@ class ConnectomeBrain:
     Parameters: ``connectome``; ``bridge`` (YAML path or dict); ``muscle_names`` (action order);
     ``control_dt`` (s, the env's step); ``model`` (name or NetworkModel); ``lesion`` /
     ``activate`` (neuron or class names); ``record_dt`` (s); ``label`` (shown in outputs);
-    ``backend`` ("brian2", default, or "torch": ``torch_backend.graded``, same model and scheme)
+    ``init_sd_mV`` (s.d. of a per-seed Gaussian initial membrane-potential offset around rest; 0 =
+    every episode starts at rest); ``backend`` ("brian2", default, or "torch": ``torch_backend.graded``, same model and scheme)
     with ``torch_options`` (``device``, ``dtype``, ``threads``; torch only).
     """
 
@@ -36,7 +37,7 @@ class ConnectomeBrain:
                  activate_mV: float = 20.0, record_dt: float = 0.04, label: str = "connectome",
                  model_overrides: dict | None = None, backend: str = "brian2",
                  torch_options: dict | None = None, threshold_shift_mV: dict | None = None,
-                 describe_extra: dict | None = None):
+                 describe_extra: dict | None = None, init_sd_mV: float = 0.0):
         model = NetworkModel.load(model) if isinstance(model, str) else model
         if model_overrides:
             model = model.with_overrides(**model_overrides)
@@ -60,6 +61,9 @@ class ConnectomeBrain:
             vec[self.network.connectome.index_of(list(shifts))] = list(shifts.values())
             self.network.shift_thresholds(vec)
         self._describe_extra = dict(describe_extra or {})
+        self.init_sd_mV = float(init_sd_mV)
+        if self.init_sd_mV < 0 or (self.init_sd_mV > 0 and backend != "brian2"):
+            raise ValueError(f"init_sd_mV={init_sd_mV}: must be >= 0 (and > 0 needs the brian2 backend)")
         self.bridge = Bridge(bridge, self.network.connectome, muscle_names, control_dt)
         self.control_dt = control_dt
         self._record_every = max(1, int(round(record_dt / control_dt)))
@@ -74,7 +78,10 @@ class ConnectomeBrain:
 
     # ------------------------------------------------------------------ network-side callbacks
     def _apply(self, obs) -> None:
-        drive = self.bridge.encode(obs)
+        if self.bridge.needs_state:
+            drive = self.bridge.encode(obs, self.network.state()[0], self.network.v_rest)
+        else:
+            drive = self.bridge.encode(obs)
         if self._pulses:  # stimulate(): current injection, as a depolarisation target in mV
             for idx, amplitude_mV, _ in self._pulses:
                 drive[idx] += amplitude_mV
@@ -95,7 +102,15 @@ class ConnectomeBrain:
         self.bridge.reset()
         self._rec_t, self._rec_v, self._k, self._pulses = [], [], 0, []
         seed_rng = self.network.seed if self.backend == "torch" else b2.seed
-        self.loop.reset(before_start=lambda: seed_rng(int(seed) if seed is not None else None))
+
+        def before_start():
+            seed_rng(int(seed) if seed is not None else None)
+            if self.init_sd_mV > 0:  # each seed starts from its own neural state (one animal)
+                rng = np.random.default_rng(None if seed is None else [int(seed), 7919])
+                v0 = self.network.v_rest + rng.normal(0.0, self.init_sd_mV * 1e-3, self.network.n)
+                self.network.neurons.v = v0 * b2.volt
+
+        self.loop.reset(before_start=before_start)
 
     def act(self, observation) -> np.ndarray:
         for key, val in observation.items():

@@ -8,7 +8,9 @@ replaces it. Fits (``cgym fit``) read a file, change only entries with ``fit: tr
 bounds, and write a new file with the same layout plus a ``fit:`` block (command, optimiser,
 settings, budget, seeds).
 
-Parameter names (nothing per edge; CLASS ``ALL`` means every neuron, and adds to the class's own):
+Parameter names (nothing per edge; CLASS ``ALL`` means every neuron, ``SENSORY``, ``INTERNEURON``,
+``MOTOR``, ``PHARYNGEAL`` every neuron of that Cook 2019 cell type; group entries combine with a
+class's own: gains multiply, threshold shifts add):
 
 ``model.<p>``                 a network-model parameter (``nervous_systems/models/*.yaml``), in that
                               file's unit (e.g. ``model.a_d`` in Hz, ``model.sigma_noise`` in mV)
@@ -43,6 +45,11 @@ SCHEMA = "cgym.celegans.params/1"
 PARAMS_DIR = Path(__file__).resolve().parent / "params"
 DEFAULT_FILES = {"connectome": "connectome.yaml", "shuffled": "shuffled.yaml",
                  "no-nerve-ring": "no_nerve_ring.yaml"}
+
+
+# Group names usable in place of a class: every neuron of a Cook 2019 cell type (neuron table).
+CELL_TYPE_GROUPS = {"SENSORY": "sensory", "INTERNEURON": "interneuron", "MOTOR": "motor",
+                    "PHARYNGEAL": "pharyngeal"}
 
 
 class ParamsFileError(ValueError):
@@ -125,7 +132,7 @@ class ParamSet:
     def dump(self, path: str | Path) -> None:
         path = Path(path)
         tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False, width=100))
+        tmp.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False, width=100, default_flow_style=None))
         tmp.replace(path)
 
     # ---------------------------------------------------------------- the fit's view
@@ -251,6 +258,9 @@ def apply_class_params(connectome, params: ParamSet):
     def members(cls_name):
         if cls_name == "ALL":
             return list(connectome.names)
+        if cls_name in CELL_TYPE_GROUPS:
+            ct = connectome.neurons["cell_type"].astype(str)
+            return [str(x) for x in connectome.neurons.index[(ct == CELL_TYPE_GROUPS[cls_name]).to_numpy()]]
         try:
             return connectome.resolve([cls_name])
         except Exception as exc:  # unknown names: one clear line

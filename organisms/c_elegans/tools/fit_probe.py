@@ -34,7 +34,20 @@ def _mean(d, names):
     return float(np.mean([d[n] for n in names]))
 
 
-def probe_loss(r: dict, target_mV: float = 3.0) -> tuple[float, dict]:
+MOTOR_GROUPS = ("VB", "DB", "VA", "DA", "AVB", "AVA")
+
+
+def _group_rest(baseline: dict, group: str) -> float:
+    import re
+    pat = re.compile(rf"^{group}(\d|L$|R$)")
+    return float(np.mean([v for n, v in baseline.items() if pat.match(n)]))
+
+
+def probe_loss(r: dict, target_mV: float = 3.0, motor_rest: dict | None = None) -> tuple[float, dict]:
+    """Hinge loss on the sign pattern; plus, when ``motor_rest`` (group -> rest mV of the unfitted
+    brain) is given, a penalty on moving the rest potential of the motor circuit (B/A motor
+    neurons, AVB, AVA) by more than 1 mV: the forward-crawling loop was calibrated at that rest
+    state, and a probe fit must not buy amplitude by breaking locomotion."""
     up, dn = r["up"], r["down"]
     terms = {
         "AIY_up": _mean(up, ["AIYL", "AIYR"]),
@@ -45,6 +58,10 @@ def probe_loss(r: dict, target_mV: float = 3.0) -> tuple[float, dict]:
         "SMD_abs": max(abs(_mean(x, [n])) for x in (up, dn) for n in ("SMDDL", "SMDDR", "SMDVL", "SMDVR")),
     }
     loss = sum(max(0.0, target_mV - v) / target_mV for v in terms.values())
+    for g, ref in (motor_rest or {}).items():
+        d = _group_rest(r["baseline"], g) - ref
+        terms[f"rest_{g}"] = d
+        loss += max(0.0, abs(d) - 1.0) / 2.0
     return loss, terms
 
 
@@ -78,9 +95,13 @@ def main(argv=None) -> int:
     p.add_argument("--sigma0", type=float, default=0.25)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--target-mV", type=float, default=3.0)
+    p.add_argument("--reference", default=None,
+                   help="params file of the unfitted brain whose motor-circuit rest state must be kept")
     a = p.parse_args(argv)
     start = ParamSet.load(a.start)
     names = start.fit_names()
+    ref = step_responses(a.brain, brain_options={"params": a.reference}) if a.reference else None
+    motor_rest = {g: _group_rest(ref["baseline"], g) for g in MOTOR_GROUPS} if ref else None
     es = cma.CMAEvolutionStrategy(_to_unit(start, start.vector()).tolist(), a.sigma0,
                                   {"popsize": a.popsize, "bounds": [0, 1], "seed": a.seed, "verbose": -9})
     best = (np.inf, None, None)
@@ -95,7 +116,7 @@ def main(argv=None) -> int:
             cand.dump(tmp)
             try:
                 r = step_responses(a.brain, brain_options={"params": tmp})
-                loss, terms = probe_loss(r, a.target_mV)
+                loss, terms = probe_loss(r, a.target_mV, motor_rest)
             except Exception as exc:  # a diverging candidate is just a bad one
                 loss, terms = 10.0, {"error": str(exc)[:80]}
             n_eval += 1
@@ -107,7 +128,8 @@ def main(argv=None) -> int:
         es.tell(us, losses)
         loss, cand, terms = best
         cand.fit_info = {
-            "target": "open-loop NaCl step sign pattern of issue 11 (not behaviour)",
+            "target": "open-loop NaCl step sign pattern of issue 11 (not behaviour); motor-circuit rest "
+                      "state of --reference kept (penalty)",
             "command": "python -m organisms.c_elegans.tools.fit_probe " + " ".join(argv or sys.argv[1:]),
             "optimiser": {"name": "cma.CMAEvolutionStrategy", "version": cma.__version__,
                           "popsize": a.popsize, "sigma0": a.sigma0, "seed": a.seed,
