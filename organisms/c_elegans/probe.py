@@ -48,8 +48,7 @@ def step_responses(brain: str = "connectome", low: float = 20.0, high: float = 4
     "baseline"} where up/down map each neuron to its signed peak change (mV) within ``window`` s
     after the step. ``pre`` s at LOW come first, so the network settles to its own rest state (with
     shifted thresholds it is not the Kunert rest state it starts from)."""
-    from bodies.worm.body import MUSCLE_NAMES
-    N_JOINTS = 23  # default worm body: 24 segments
+    n_joints = 23  # curvature samples of the default worm body (24 segments)
     from nervous_systems.brain import make_brain
 
     options = dict(brain_options or {})
@@ -64,7 +63,7 @@ def step_responses(brain: str = "connectome", low: float = 20.0, high: float = 4
     for c in conc:
         obs = {"concentration": np.array([c], np.float32),
                "dcdt": np.array([(c - prev) / control_dt], np.float32),
-               "curvature": np.zeros(N_JOINTS, np.float32), "touch": np.zeros(1, np.float32)}
+               "curvature": np.zeros(n_joints, np.float32), "touch": np.zeros(1, np.float32)}
         prev = c
         b.act(obs)
     rec = b.record()
@@ -82,7 +81,6 @@ def step_responses(brain: str = "connectome", low: float = 20.0, high: float = 4
 
     up, base = peak(k_up)
     down, _ = peak(k_down)
-    assert len(MUSCLE_NAMES)  # the body module defines the action layout the brain needs
     return {"t": t, "v": v, "names": names, "up": up, "down": down,
             "baseline": {n: float(base[j]) for j, n in enumerate(names)}, "t_up": pre, "t_down": pre + hold,
             "low": low, "high": high, "brain": brain, "info": info}
@@ -107,6 +105,8 @@ def plot(result: dict, path: Path, neurons=PATHWAY) -> None:
         ax.tick_params(labelsize=6)
     for ax in axes.ravel()[len(neurons):]:
         ax.axis("off")
+    for ax in axes.ravel()[max(0, len(neurons) - cols):len(neurons)]:
+        ax.set_xlabel("time (s)", fontsize=7)
     fig.suptitle(f"brain {result['brain']}: NaCl {result['low']:g} -> {result['high']:g} -> {result['low']:g} mM "
                  "(grey: high); V - V(0), mV; noise off", fontsize=9)
     fig.tight_layout()
