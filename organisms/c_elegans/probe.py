@@ -27,7 +27,7 @@ PATHWAY = ["ASEL", "ASER", "AIYL", "AIYR", "AIBL", "AIBR", "AIAL", "AIZL", "RIAL
            "SMBDL", "DA01", "VA01", "DB01", "VB01"]
 
 
-def _parse_step(text: str) -> tuple[float, float]:
+def parse_step(text: str) -> tuple[float, float]:
     parts = str(text).split(":")
     if len(parts) != 3 or parts[0].lower() != "nacl":
         raise ValueError(f"--step {text!r}: expected NaCl:LOW:HIGH in mM, e.g. NaCl:20:40")
@@ -117,7 +117,7 @@ def plot(result: dict, path: Path, neurons=PATHWAY) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--step", default="NaCl:20:40", help="NaCl:LOW:HIGH concentration step in mM")
     parser.add_argument("--brain", default="connectome", help="connectome, shuffled, no-nerve-ring")
-    parser.add_argument("--params", default=None, help="parameter file (default: the brain's own)")
+    parser.add_argument("--params", default=None, help="parameter file; none = the brain's own params/<brain>.yaml")
     parser.add_argument("--hold", type=float, default=8.0, help="s at the high concentration")
     parser.add_argument("--noise", action="store_true", help="keep the model's noise on")
     parser.add_argument("--all", action="store_true", help="print every neuron, not only the pathway")
@@ -126,7 +126,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     try:
-        low, high = _parse_step(args.step)
+        low, high = parse_step(args.step)
     except ValueError as exc:
         print(f"error: {exc}")
         return 2

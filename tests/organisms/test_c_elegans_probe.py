@@ -13,7 +13,7 @@ import pytest
 
 import organisms  # noqa: F401
 from organisms.c_elegans.params import PARAMS_DIR
-from organisms.c_elegans.probe import _parse_step, step_responses
+from organisms.c_elegans.probe import parse_step, step_responses
 
 
 def mean(d, *names):
@@ -62,7 +62,7 @@ def test_ava_moves_several_mV(fitted):
 
 
 def test_step_argument_errors():
-    assert _parse_step("NaCl:20:40") == (20.0, 40.0)
+    assert parse_step("NaCl:20:40") == (20.0, 40.0)
     for bad in ("NaCl:40:20", "KCl:1:2", "NaCl:a:b", "NaCl:20"):
         with pytest.raises(ValueError, match="--step"):
-            _parse_step(bad)
+            parse_step(bad)
