@@ -56,7 +56,7 @@ def test_fitted_amplitudes_downstream(fitted):
 
 
 @pytest.mark.xfail(strict=True, reason="issue 11 asks several mV at AVA; the best probe fit reaches "
-                   "+0.4 mV (README: 'What does not work')")
+                   "+0.4 mV (organisms/c_elegans/README.md, issue 11 section 1)")
 def test_ava_moves_several_mV(fitted):
     assert mean(fitted["down"], "AVAL", "AVAR") > 3.0
 
