@@ -101,3 +101,21 @@ def test_brains_load_their_own_files_and_accept_params_option(tmp_path):
     finally:
         b.close()
     assert (PARAMS_DIR / DEFAULT_FILES["shuffled"]).exists()
+
+
+def test_init_sd_makes_each_seed_start_from_its_own_state():
+    from nervous_systems.brain import make_brain
+    b = make_brain("connectome", "celegans", None, None, control_dt=0.01, init_sd_mV=2.0,
+                   model_overrides={"sigma_noise": 0.0})
+    obs = {"concentration": np.ones(1, np.float32), "dcdt": np.zeros(1, np.float32),
+           "curvature": np.zeros(23, np.float32), "touch": np.zeros(1, np.float32)}
+    try:
+        states = []
+        for seed in (1, 2, 1):
+            b.reset(seed)
+            b.act(obs)
+            states.append(b.network.state()[0].copy())
+    finally:
+        b.close()
+    assert np.allclose(states[0], states[2])               # same seed, same animal
+    assert np.abs(states[0] - states[1]).max() > 0.5e-3     # another seed starts elsewhere (> 0.5 mV)
