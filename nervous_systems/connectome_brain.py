@@ -65,6 +65,7 @@ class ConnectomeBrain:
         if self.init_sd_mV < 0 or (self.init_sd_mV > 0 and backend != "brian2"):
             raise ValueError(f"init_sd_mV={init_sd_mV}: must be >= 0 (and > 0 needs the brian2 backend)")
         self.bridge = Bridge(bridge, self.network.connectome, muscle_names, control_dt)
+        self._bridge_needs_state = self.bridge.needs_state  # fixed after construction; checked per step
         self.control_dt = control_dt
         self._record_every = max(1, int(round(record_dt / control_dt)))
         if backend == "torch":
@@ -78,7 +79,7 @@ class ConnectomeBrain:
 
     # ------------------------------------------------------------------ network-side callbacks
     def _apply(self, obs) -> None:
-        if self.bridge.needs_state:
+        if self._bridge_needs_state:
             drive = self.bridge.encode(obs, self.network.state()[0], self.network.v_rest)
         else:
             drive = self.bridge.encode(obs)
