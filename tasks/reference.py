@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
-import yaml
+from bodies.yaml_file import YAMLFileError, parse_yaml
 
 __all__ = [
     "KINDS",
@@ -396,9 +396,9 @@ def load_reference_file(path: str | Path) -> ReferenceLibrary:
     except OSError as e:
         raise ReferenceLibraryError(f"{fname}: cannot read ({e})") from e
     try:
-        data = yaml.safe_load(blob)
-    except yaml.YAMLError as e:
-        raise ReferenceLibraryError(f"{fname}: not valid YAML ({e})") from e
+        data = parse_yaml(blob, fname)
+    except YAMLFileError as e:
+        raise ReferenceLibraryError(str(e)) from None
     if not isinstance(data, Mapping):
         raise ReferenceLibraryError(f"{fname}: top level must be a mapping")
     for k in ("library", "version", "entries"):
