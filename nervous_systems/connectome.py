@@ -33,6 +33,8 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from .integrity import sha256_file
+
 EDGE_KINDS = ("chem", "gap", "nmj")
 EDGE_COLUMNS = ("pre", "post", "kind", "weight", "sign")
 
@@ -56,14 +58,6 @@ class ConnectomeError(ValueError):
 
 class ConnectomeIntegrityError(ConnectomeError):
     """A shipped connectome file differs from the sha256 or counts pinned in its provenance."""
-
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verify_files(pinned: dict[str | Path, str], restore: str) -> None:
