@@ -17,10 +17,11 @@ One file per finished episode (``ep_XXXX.nwb``, default folder ``RUN_DIR/nwb/``)
   metres through NWB's ``conversion`` factor.
 * **Neural activity** of the model (processing module ``misc``: NWB has no module for simulated
   neurons, and ``ecephys``/``icephys``/``ophys`` mean real electrodes or imaging): a
-  ``DynamicTable`` ``neurons`` (one row per recorded neuron, with its name) and one
-  ``TimeSeries`` per recorded variable (membrane potential, rate, ...) whose columns are the rows
-  of that table; spike times, where a brain records them, go to the ``Units`` table with the
-  neuron's name.
+  ``DynamicTable`` per set of recorded names (``neurons`` for the worm's 302 neurons,
+  ``populations`` / ``command_names`` for the fly's populations and descending commands) and one
+  ``TimeSeries`` per recorded variable (membrane potential in volts, rates, ...) whose columns
+  are the rows of the table its description names; spike times, where a brain records them, go
+  to the ``Units`` table with the neuron's name.
 
 Reads the run folder with json and numpy only (``allow_pickle=False``): a run folder is data.
 Needs the optional extra ``nwb`` (``pip install -e ".[nwb]"``: pynwb, nwbinspector).
@@ -113,10 +114,80 @@ def _json(obj) -> str:
     return json.dumps(obj, sort_keys=True, default=str)
 
 
+def _name_lists(arrays: dict) -> dict[str, list[str]]:
+    """1-D string arrays of the neural record (``neural_names``, ``neural_populations``, ...)."""
+    return {k: [str(x) for x in np.asarray(v).ravel()] for k, v in arrays.items()
+            if k.startswith("neural_") and k != "neural_unit" and np.asarray(v).ndim == 1
+            and np.asarray(v).dtype.kind in "US"}
+
+
+def _names_for(var: str, width: int, lists: dict[str, list[str]]) -> str | None:
+    """The name list that labels the columns of ``neural_<var>`` (``width`` columns)."""
+    for key in (f"neural_{var}_names", f"neural_{var.rstrip('s')}_names", "neural_names"):
+        if key in lists and len(lists[key]) == width:
+            return key
+    same = [k for k, v in lists.items() if len(v) == width]
+    return same[0] if len(same) == 1 else None
+
+
+def _add_neural(nwb, arrays: dict, brain, cfg: dict) -> None:
+    """Model neural activity into processing module ``misc``: one DynamicTable per set of
+    column names (``neurons``, ``populations``, ...) and one TimeSeries per recorded variable."""
+    from hdmf.common import DynamicTable, VectorData
+    from pynwb import TimeSeries
+
+    nt = arrays.get("neural_t")
+    if nt is None or not len(nt):
+        return
+    nt = np.asarray(nt, dtype=float)
+    # the runner aligns the neural record to the trajectory clock; where the brain recorded more
+    # slowly, a sample is repeated with the same time: keep each recorded sample once
+    keep = np.r_[True, np.diff(nt) > 0] if np.all(np.diff(nt) >= 0) else np.ones(len(nt), bool)
+    unit = str(arrays.get("neural_unit", "")) or "n.a."
+    lists = _name_lists(arrays)
+    series = {k[len("neural_"):]: np.asarray(v) for k, v in arrays.items()
+              if k.startswith("neural_") and k != "neural_t" and np.asarray(v).ndim == 2
+              and np.asarray(v).shape[0] == len(nt) and np.issubdtype(np.asarray(v).dtype, np.number)}
+    if not series:
+        return
+    misc = nwb.create_processing_module(
+        "misc", f"neural activity of the simulated nervous system (brain {brain}); a model, not a "
+                f"recording. Brain info: {_json(cfg.get('brain_info', {}))[:2000]}")
+    tables: dict[str, str] = {}
+    for var, data in sorted(series.items()):
+        names_key = _names_for(var, data.shape[1], lists)
+        where = "no column names were recorded"
+        if names_key is not None:
+            if names_key not in tables:
+                tname = "neurons" if names_key == "neural_names" else names_key[len("neural_"):]
+                misc.add(DynamicTable(
+                    name=tname, description=f"model units ({names_key[len('neural_'):]}) in the "
+                                            f"column order of the neural TimeSeries that name this table",
+                    columns=[VectorData(name="neuron_name" if names_key == "neural_names" else "label",
+                                        description="name in the connectome / model",
+                                        data=lists[names_key])]))
+                tables[names_key] = tname
+            where = f"column j = row j of the '{tables[names_key]}' table"
+        # neural_unit is the unit of the main recorded variable: v (voltage) or rates
+        main = var in ("v", "V", "vm", "rate", "rates") or len(series) == 1
+        u, conv = ({"mV": ("volts", 1e-3), "V": ("volts", 1.0)}.get(unit, (unit, 1.0))
+                   if main else ("n.a.", 1.0))
+        misc.add(TimeSeries(
+            name=f"model_{var}", data=data[keep], unit=u, conversion=conv,
+            description=f"simulated '{var}' (recorded in {unit if main else 'model units'}); {where}",
+            comments="simulation output of connectome-gym", **_timing(nt[keep])))
+    spike_i, spike_t = arrays.get("neural_spike_i"), arrays.get("neural_spike_t")
+    names = lists.get("neural_names")
+    if names and spike_i is not None and spike_t is not None and len(spike_i) == len(spike_t):
+        nwb.add_unit_column(name="neuron_name", description="model neuron name")
+        for j, name in enumerate(names):
+            times = np.sort(np.asarray(spike_t, dtype=float)[np.asarray(spike_i) == j])
+            nwb.add_unit(spike_times=times, neuron_name=name)
+
+
 def export_episode(run_dir: Path, episode_json: Path, out_path: Path) -> Path:
     """Write one finished episode of ``run_dir`` as the NWB file ``out_path``."""
     _require_pynwb()
-    from hdmf.common import DynamicTable, VectorData
     from pynwb import NWBHDF5IO, NWBFile, TimeSeries
     from pynwb.behavior import CompassDirection, Position, SpatialSeries
     from pynwb.file import Subject
@@ -196,45 +267,7 @@ def export_episode(run_dir: Path, episode_json: Path, out_path: Path) -> Path:
         behavior.add(heading)
 
     # ---------------------------------------------------------------- neural activity
-    names = arrays.get("neural_names")
-    nt = arrays.get("neural_t")
-    unit = str(arrays.get("neural_unit", "n.a.")) or "n.a."
-    if names is not None and nt is not None and len(nt):
-        names = [str(n) for n in np.asarray(names).ravel()]
-        nt = np.asarray(nt, dtype=float)
-        # the runner aligns the neural record to the trajectory clock; where the brain recorded
-        # more slowly, a sample is repeated with the same time: keep each recorded sample once
-        keep = np.r_[True, np.diff(nt) > 0] if np.all(np.diff(nt) >= 0) else np.ones(len(nt), bool)
-        misc = nwb.create_processing_module(
-            "misc", f"neural activity of the simulated nervous system (brain {brain}); a model, "
-                    f"not a recording. Brain info: {_json(cfg.get('brain_info', {}))[:2000]}")
-        table = DynamicTable(name="neurons", description="model neurons recorded in this episode, "
-                             "in the column order of every neural TimeSeries of this module",
-                             columns=[VectorData(name="neuron_name", description="neuron name in the "
-                                                 "connectome / model", data=names)])
-        misc.add(table)
-        for key in sorted(arrays):
-            if not key.startswith("neural_") or key in ("neural_t", "neural_names", "neural_unit"):
-                continue
-            data = np.asarray(arrays[key])
-            var = key[len("neural_"):]
-            if data.ndim == 2 and data.shape == (len(nt), len(names)) and np.issubdtype(data.dtype, np.number):
-                data = data[keep]
-                is_v = var in ("v", "V", "vm")  # the recorded unit (neural_unit) belongs to v
-                u, conv = {"mV": ("volts", 1e-3), "V": ("volts", 1.0)}.get(unit, (unit, 1.0)) \
-                    if is_v else ("n.a.", 1.0)
-                misc.add(TimeSeries(
-                    name=f"model_{var}", data=data, unit=u, conversion=conv,
-                    description=(f"simulated '{var}' of each model neuron (recorded in "
-                                 f"{unit if is_v else 'model units'}); "
-                                 f"column j = row j of the 'neurons' table"),
-                    comments="simulation output of connectome-gym", **_timing(nt[keep])))
-        spike_i, spike_t = arrays.get("neural_spike_i"), arrays.get("neural_spike_t")
-        if spike_i is not None and spike_t is not None and len(spike_i) == len(spike_t):
-            nwb.add_unit_column(name="neuron_name", description="model neuron name")
-            for j, name in enumerate(names):
-                times = np.sort(np.asarray(spike_t, dtype=float)[np.asarray(spike_i) == j])
-                nwb.add_unit(spike_times=times, neuron_name=name)
+    _add_neural(nwb, arrays, brain, cfg)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.stem}.tmp.nwb")
     with NWBHDF5IO(str(tmp), "w") as io:

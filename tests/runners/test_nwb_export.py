@@ -84,3 +84,37 @@ def test_damaged_npz_is_named(worm_run, tmp_path):
     (run / "episodes" / "ep_0000.npz").write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(nwb_export.ExportError, match=r"ep_0000\.npz: cannot read"):
         nwb_export.export_run(run, tmp_path / "out", log=lambda m: None)
+
+
+def test_fly_like_record_gets_one_table_per_name_set(tmp_path):
+    """Populations and descending commands (the fly brain's record) label their own series."""
+    run = tmp_path / "run"
+    (run / "episodes").mkdir(parents=True)
+    T = 120
+    t = np.arange(T) * 0.01
+    rng = np.random.default_rng(0)
+    np.savez_compressed(run / "episodes" / "ep_0003.npz", t=t, actions=rng.random((T, 57)).astype(np.float32),
+                        thorax_xyz=rng.random((T, 3)), heading=rng.random(T),
+                        neural_t=t, neural_rates=rng.random((T, 16)), neural_commands=rng.random((T, 6)),
+                        neural_populations=np.array([f"pop{i}" for i in range(16)]),
+                        neural_command_names=np.array([f"cmd{i}" for i in range(6)]),
+                        neural_unit=np.array("Hz"))
+    cfg = {"task": "drosophila/grooming", "organism": "drosophila", "brain": "connectome",
+           "record_rate_hz": 100}
+    (run / "run.json").write_text(json.dumps({"task": "drosophila/grooming", "brain": "connectome",
+                                              "config": cfg, "created": "2026-01-02T03:04:05+00:00"}))
+    (run / "episodes" / "ep_0003.json").write_text(json.dumps(
+        {"seed": 3, "status": "ok", "config": cfg, "files": {"npz": "ep_0003.npz"}}))
+    (path,) = nwb_export.export_run(run, tmp_path / "out", log=lambda m: None)
+    serious = [m for m in nwbinspector.inspect_nwbfile(nwbfile_path=path)
+               if m.importance != nwbinspector.Importance.BEST_PRACTICE_SUGGESTION]
+    assert serious == [], [(m.check_function_name, m.message) for m in serious]
+    with pynwb.NWBHDF5IO(str(path), "r") as io:
+        f = io.read()
+        assert f.subject.species == "Drosophila melanogaster"
+        misc = f.processing["misc"]
+        assert list(misc["populations"]["label"].data[:]) == [f"pop{i}" for i in range(16)]
+        assert list(misc["command_names"]["label"].data[:]) == [f"cmd{i}" for i in range(6)]
+        assert misc["model_rates"].unit == "Hz" and "'populations' table" in misc["model_rates"].description
+        assert "'command_names' table" in misc["model_commands"].description
+        assert f.processing["behavior"]["Position"]["thorax_xyz"].conversion == pytest.approx(1e-2)  # cm
