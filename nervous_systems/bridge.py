@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from bodies.yaml_file import load_yaml
+from .yaml_file import load_yaml
 
 from .connectome import Connectome
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bodies.yaml_file import YAMLFileError, load_yaml
+from .yaml_file import YAMLFileError, load_yaml
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 

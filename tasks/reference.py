@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
-from bodies.yaml_file import YAMLFileError, parse_yaml
+import yaml
 
 __all__ = [
     "KINDS",
@@ -396,9 +396,12 @@ def load_reference_file(path: str | Path) -> ReferenceLibrary:
     except OSError as e:
         raise ReferenceLibraryError(f"{fname}: cannot read ({e})") from e
     try:
-        data = parse_yaml(blob, fname)
-    except YAMLFileError as e:
-        raise ReferenceLibraryError(str(e)) from None
+        data = yaml.safe_load(blob)
+    except yaml.YAMLError as e:  # one line with file and line (as nervous_systems.yaml_file,
+        mark = getattr(e, "problem_mark", None)  # which tasks may not import)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = " ".join(str(getattr(e, "problem", None) or e).split())
+        raise ReferenceLibraryError(f"{fname}{where}: invalid YAML: {problem}") from None
     if not isinstance(data, Mapping):
         raise ReferenceLibraryError(f"{fname}: top level must be a mapping")
     for k in ("library", "version", "entries"):

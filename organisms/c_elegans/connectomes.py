@@ -16,7 +16,7 @@ import difflib
 import functools
 from pathlib import Path
 
-from bodies.yaml_file import load_yaml
+from nervous_systems.yaml_file import load_yaml
 
 from nervous_systems.connectome import Connectome, ConnectomeIntegrityError, verify_counts, verify_files
 

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bodies.yaml_file import load_yaml
+from nervous_systems.yaml_file import load_yaml
 
 from . import flywire
 

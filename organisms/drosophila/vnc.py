@@ -36,7 +36,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import yaml
 
-from bodies.yaml_file import load_yaml
+from nervous_systems.yaml_file import load_yaml
 
 __all__ = ["DESCENDING_COMMANDS", "VentralNerveCordModel", "load_params", "derive_groom_poses", "PARAMS_PATH"]
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from bodies.yaml_file import load_yaml
+from nervous_systems.yaml_file import load_yaml
 
 from nervous_systems.brian2_setup import brian2
 

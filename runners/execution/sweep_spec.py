@@ -343,7 +343,7 @@ def parse_sweep(data: Any, source: str = "<sweep>") -> SweepSpec:
 
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and check a sweep YAML file."""
-    from bodies.yaml_file import YAMLFileError, load_yaml
+    from nervous_systems.yaml_file import YAMLFileError, load_yaml
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"sweep file {path} does not exist")

@@ -1,10 +1,10 @@
 """Read a project YAML file by path; a syntax error names the file, line and column in one line.
 
-Lives in ``bodies`` only because of the import rules: it is the one package that every layer
-(tasks, nervous_systems, organisms, runners) may import. It imports nothing of the project.
-Every YAML file the project reads by path goes through :func:`load_yaml` (model, bridge, cell
-types, VNC parameters, sweep files, reference libraries), so a broken file never surfaces as
-PyYAML's ``"<unicode string>", line 3``.
+Every YAML file the project reads by path goes through :func:`load_yaml` (network model, bridge,
+fly cell types, VNC parameters, larva circuit, sweep files), so a broken file never surfaces as
+PyYAML's ``"<unicode string>", line 3``. It imports nothing of the project. The import rules let
+nervous_systems, organisms and runners use it, but not tasks (tasks -> bodies only): the
+reference-library loader (tasks/reference.py) names file and line with PyYAML's own marks.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from bodies.yaml_file import YAMLFileError, load_yaml
+from nervous_systems.yaml_file import YAMLFileError, load_yaml
 
 BAD = "name: x\nparameters: [1, 2\nequations: {}\n"  # unclosed flow sequence
 
@@ -39,7 +39,7 @@ def test_load_yaml_is_safe(tmp_path):
     "organisms.zebrafish.circuit.load_params",
     "organisms.drosophila.brain.load_cell_types",
     "organisms.drosophila.vnc.load_params",
-    "runners.sweep_spec.load_sweep",
+    "runners.execution.sweep_spec.load_sweep",
     "tasks.reference.load_reference_file",
 ])
 def test_every_project_yaml_loader_names_file_and_line(tmp_path, loader):
