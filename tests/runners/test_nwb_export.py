@@ -16,7 +16,7 @@ from runners.io import nwb as nwb_export  # noqa: E402
 
 @pytest.fixture(scope="module")
 def worm_run(tmp_path_factory):
-    from runners.episode import run_many
+    from runners.execution.episode import run_many
     out = tmp_path_factory.mktemp("nwb") / "run"
     # 3.2 s at 100 Hz: more samples (321) than neurons (302) and muscles (95), so that the
     # recording is long enough for nwbinspector's time-first orientation heuristic
