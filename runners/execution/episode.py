@@ -583,6 +583,12 @@ def run_many(task: Any, brain_name: str, episodes: int, seed: int = 0, duration:
     runner = EpisodeRunner(spec, brain_name, duration, brain_options, task_options,
                            record_rate_hz, video)
     try:
+        if video:  # no GL backend: one line and exit 2 before any episode runs
+            from bodies.offscreen import RenderingUnavailable, ensure_gl
+            try:
+                ensure_gl()
+            except RenderingUnavailable as exc:
+                raise RunConfigError(f"--video: {exc}") from None
         run_file = out_dir / rec_io.RUN_FILE
         config = runner.config()
         reference = reference_summary(spec)

@@ -101,3 +101,17 @@ def test_explicit_backend_with_missing_library_names_it(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "libOSMesa" in proc.stdout and "apt install libosmesa6" in proc.stdout
     assert len(proc.stdout.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="MUJOCO_GL backends are Linux's")
+def test_video_without_gl_stops_before_any_episode_with_one_line(tmp_path):
+    env = _child_env(tmp_path)
+    out = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "runners", "run", "celegans/chemotaxis", "--brain", "reflex",
+         "--duration", "0.2", "--episodes", "1", "--out", str(out), "--no-progress", "--video"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cgym run: error: --video: offscreen rendering needs libEGL")
+    assert "libosmesa6" in lines[0] and not (out / "episodes").exists()
