@@ -112,7 +112,10 @@ def atomic_write_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
 
 def read_json(path: str | Path) -> Any:
     with open(path, encoding="utf-8") as f:
-        return json.load(f)
+        try:
+            return json.load(f)
+        except json.JSONDecodeError as exc:  # same type, but the message names the file
+            raise json.JSONDecodeError(f"{path}: not valid JSON ({exc.msg})", exc.doc, exc.pos) from None
 
 
 def load_npz(path: str | Path) -> dict[str, np.ndarray]:

@@ -72,3 +72,11 @@ def test_stale_tmp_files_are_removed_and_nothing_else(run_dir):
     assert sorted(removed) == sorted(stale) and not any(p.exists() for p in stale)
     assert sorted(p.name for p in ep.iterdir() if not p.name.startswith(".")) == \
         [n for n in keep if not n.startswith(".")]
+
+
+def test_read_json_names_the_file(tmp_path):
+    from runners.io.recording import read_json
+    bad = tmp_path / "run.json"
+    bad.write_text('{"task": "celegans/chem')
+    with pytest.raises(json.JSONDecodeError, match=r"run\.json: not valid JSON \(Unterminated string"):
+        read_json(bad)
