@@ -85,18 +85,19 @@ class ParamSet:
 
     # ---------------------------------------------------------------- file I/O
     @classmethod
-    def load(cls, path: str | Path) -> "ParamSet":
+    def load(cls, path: str | Path) -> ParamSet:
         path = Path(path)
         if not path.exists():
             raise ParamsFileError(f"{path}: no such parameter file")
+        from nervous_systems.yaml_file import load_yaml
         try:
-            raw = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            raise ParamsFileError(f"{path}: invalid YAML: {exc}") from None
+            raw = load_yaml(path)
+        except ValueError as exc:  # one line naming file, line and column
+            raise ParamsFileError(str(exc)) from None
         return cls.from_dict(raw, source=str(path))
 
     @classmethod
-    def from_dict(cls, raw: dict, source: str = "") -> "ParamSet":
+    def from_dict(cls, raw: dict, source: str = "") -> ParamSet:
         where = source or "params"
         if not isinstance(raw, dict) or raw.get("schema") != SCHEMA:
             raise ParamsFileError(f"{where}: expected 'schema: {SCHEMA}'")
@@ -148,7 +149,7 @@ class ParamSet:
         return (np.array([self.parameters[k].bounds[0] for k in names], float),
                 np.array([self.parameters[k].bounds[1] for k in names], float))
 
-    def with_vector(self, x, source: str = "fitted") -> "ParamSet":
+    def with_vector(self, x, source: str = "fitted") -> ParamSet:
         """A copy with the fittable parameters set to ``x`` (clipped to bounds)."""
         names = self.fit_names()
         x = np.asarray(x, float).reshape(-1)
@@ -157,7 +158,7 @@ class ParamSet:
                                   f"{len(names)} fittable parameters")
         return self.with_values(dict(zip(names, x.tolist())), source=source)
 
-    def with_values(self, values: dict, source: str = "fitted") -> "ParamSet":
+    def with_values(self, values: dict, source: str = "fitted") -> ParamSet:
         new = copy.deepcopy(self)
         for k, v in values.items():
             if k not in new.parameters:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 SIGNS_YAML = Path(__file__).resolve().parent / "synapse_signs.yaml"
 
@@ -28,7 +27,8 @@ class SignsFileError(ValueError):
 
 
 def apply_sign_overrides(connectome, path: str | Path = SIGNS_YAML):
-    raw = yaml.safe_load(Path(path).read_text())
+    from nervous_systems.yaml_file import load_yaml
+    raw = load_yaml(path)
     if not isinstance(raw, dict) or raw.get("schema") != "cgym.celegans.signs/1":
         raise SignsFileError(f"{path}: expected 'schema: cgym.celegans.signs/1'")
     e = connectome.edges.copy()

@@ -6,8 +6,14 @@ import yaml
 
 import organisms  # noqa: F401
 from organisms.c_elegans import load_connectome
-from organisms.c_elegans.params import (DEFAULT_FILES, PARAMS_DIR, ParamsFileError, ParamSet,
-                                        apply_class_params, load_params)
+from organisms.c_elegans.params import (
+    DEFAULT_FILES,
+    PARAMS_DIR,
+    ParamSet,
+    ParamsFileError,
+    apply_class_params,
+    load_params,
+)
 from organisms.c_elegans.wiring import apply_sign_overrides, nerve_ring_neurons
 
 

@@ -49,7 +49,7 @@ def test_fitted_sign_pattern(fitted):
 
 def test_fitted_amplitudes_downstream(fitted):
     up, dn = fitted["up"], fitted["down"]
-    amp = lambda *ns: max(abs(mean(up, *ns)), abs(mean(dn, *ns)))  # noqa: E731
+    amp = lambda *ns: max(abs(mean(up, *ns)), abs(mean(dn, *ns)))
     assert amp("AIBL", "AIBR") > 3.0
     assert amp("RIAL", "RIAR") > 1.0
     assert max(amp(n) for n in ("SMDDL", "SMDDR", "SMDVL", "SMDVR")) > 1.5

@@ -83,8 +83,9 @@ def _from_unit(ps: ParamSet, u):
 
 
 def main(argv=None) -> int:
-    import cma
     import tempfile
+
+    import cma
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--start", required=True)
