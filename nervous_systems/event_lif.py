@@ -144,7 +144,7 @@ class EventLIFNetwork:
 
     def __init__(self, n: int, pre: np.ndarray, post: np.ndarray, weight: np.ndarray,
                  params: dict | None = None, seed: int | None = None, dt_ms: float = 0.1,
-                 record_spikes: bool = True):
+                 record_spikes: bool = True, record_buffer: int | None = None):
         params = dict(params or {})
         model = params.pop("model", DEFAULT_MODEL)
         self.model = NetworkModel.load(model) if isinstance(model, (str, Path)) else model
@@ -210,7 +210,10 @@ class EventLIFNetwork:
         consts = {"n": n_, "v0": v0, "v_rst": v_rst, "v_th": v_th, "K": self._K, "lam_m": self._lam_m,
                   "lam_s": self._lam_s, "w_poi": self._w_poi, "D": self._delay}
         self._kernel = load_kernel().Kernel(consts, self._a)
-        cap = max(2 * n_, 1 << 18) if self.record_spikes else 0
+        # spikes recorded by one kernel call; a call stops early (and is flushed) when fewer than
+        # n slots are left, so the buffer holds at least one step's worth of spikes
+        cap = max(2 * n_, 1 << 18) if record_buffer is None else max(int(record_buffer), n_)
+        cap = cap if self.record_spikes else 0
         self._rec_i = np.zeros(cap, np.int32)
         self._rec_k = np.zeros(cap, np.int64)
         self._rec_n = 0
