@@ -224,3 +224,40 @@ def test_deterministic_drive_identical_on_a_larger_graph():
     print(f"\n{len(sb)} Brian2 spikes, {len(se)} event spikes")
     assert len(sb) > 10_000
     assert np.array_equal(sb, se) and np.array_equal(ib, ie)
+
+
+def test_fly_brain_runs_on_the_event_backend(tmp_path):
+    """The fly connectome brain (organisms/drosophila) with backend='event' on the fly helpers'
+    small graph: left antennal deflection drives the left JO neurons, and the same seed gives the
+    same actions."""
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("organisms.drosophila.brain", reason="the fly brain is not present")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "organisms"))
+    try:
+        from _fly_helpers import ACTION_SPACE, ACTUATORS, OBS_SPACE, StandInVNC, write_small_graph
+    finally:
+        sys.path.pop(0)
+    import organisms  # noqa: F401
+    from nervous_systems.brain import make_brain
+
+    brain = make_brain("connectome", "drosophila", OBS_SPACE, ACTION_SPACE, control_dt=0.002,
+                       edges=str(write_small_graph(tmp_path)), vnc_factory=StandInVNC,
+                       actuator_names=ACTUATORS, verbose=False, backend="event")
+    assert brain.info()["network"]["backend"] == "event"
+    o = {"antenna_deflection": np.array([0.3, 0.0]), "antenna_contact": np.zeros(2)}
+
+    def run():
+        brain.reset(seed=1)
+        return np.stack([brain.act(o) for _ in range(100)])
+
+    acts = run()
+    assert ACTION_SPACE.contains(acts[-1].astype(ACTION_SPACE.dtype))
+    rec = brain.record()
+    names = list(rec["populations"])
+    left, right = (rec["rates"][:, names.index(p)] for p in ("JO-CE:left", "JO-CE:right"))
+    assert left[-1] > 100 and right.max() < 10
+    assert np.array_equal(acts, run())
+    if hasattr(brain, "close"):
+        brain.close()
