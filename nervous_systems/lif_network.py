@@ -271,6 +271,11 @@ class LIFNetwork:
             b2.seed(int(seed))
         self.seed = seed
 
+    @property
+    def t(self) -> float:
+        """Model time in s (as the torch and event backends' ``t``)."""
+        return float(self.net.t)
+
     def memory_bytes(self) -> int:
         """Bytes held in the network's state arrays (neurons, synapses, Poisson input, monitor)
         plus the stored initial state (a copy of the same arrays once the network has run)."""
