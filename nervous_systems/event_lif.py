@@ -258,16 +258,12 @@ class EventLIFNetwork:
         self._drive_idx = self.input_indices[on].astype(np.int32)
         self._drive_p = prob[on]
 
-    def _poisson(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
-        """Input spikes of the next ``steps`` steps: (pointer per step, neuron indices)."""
-        ptr = np.zeros(steps + 1, np.int64)
+    def _uniforms(self, steps: int) -> np.ndarray:
+        """Uniform draws of the next ``steps`` steps, one per driven input neuron and step."""
         m = len(self._drive_idx)
         if m == 0:
-            return ptr, np.zeros(0, np.int32)
-        hit = self._rng.random((steps, m)) < self._drive_p
-        rows, cols = np.nonzero(hit)
-        np.cumsum(np.bincount(rows, minlength=steps), out=ptr[1:])
-        return ptr, np.ascontiguousarray(self._drive_idx[cols])
+            return np.zeros((steps, 0))
+        return self._rng.random((steps, m))
 
     def _flush(self) -> None:
         if self._rec_n:
@@ -337,16 +333,17 @@ class EventLIFNetwork:
         self.step(int(round(float(duration_s) / self._dt)))
 
     def step(self, n_steps: int = 1) -> None:
-        """Advance ``n_steps`` time steps (Poisson input drawn in chunks, then one kernel call)."""
+        """Advance ``n_steps`` time steps (uniforms for the Poisson input drawn in chunks of steps,
+        one kernel call per chunk)."""
         remaining = int(n_steps)
         m = max(1, len(self._drive_idx))
         while remaining > 0:
             chunk = min(remaining, max(1, (1 << 18) // m))
-            ptr, idx = self._poisson(chunk)
+            u = self._uniforms(chunk)
             done = 0
             while done < chunk:
-                j, self._rec_n = self._kernel.run(chunk - done, ptr[done:], idx, self._rec_i, self._rec_k,
-                                                  self._rec_n, self.record_spikes)
+                j, self._rec_n = self._kernel.run(chunk - done, u[done:], self._drive_p, self._drive_idx,
+                                                  self._rec_i, self._rec_k, self._rec_n, self.record_spikes)
                 done += j
                 if done < chunk:
                     self._flush()

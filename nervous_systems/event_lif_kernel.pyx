@@ -209,14 +209,16 @@ cdef class Kernel:
         return 0
 
     # ------------------------------------------------------------------ the step loop
-    def run(self, i64 n_steps, i64[::1] p_ptr, int[::1] p_idx, int[::1] rec_i, i64[::1] rec_k,
-            i64 rec_n, bint record):
-        """Advance up to n_steps steps; Poisson input spikes of step j (relative) are
-        p_idx[p_ptr[j]:p_ptr[j+1]]. Spikes are appended to rec_i/rec_k from rec_n on; stops
-        early when fewer than n slots are left. Returns (steps done, rec_n)."""
+    def run(self, i64 n_steps, double[:, ::1] u, double[::1] p_in, int[::1] idx_in, int[::1] rec_i,
+            i64[::1] rec_k, i64 rec_n, bint record):
+        """Advance up to n_steps steps. Poisson input: neuron idx_in[q] gets an input spike at
+        step j (relative) when u[j, q] < p_in[q] (uniform draws; p = rate dt, as Brian2's
+        PoissonGroup). Spikes are appended to rec_i/rec_k from rec_n on; stops early when fewer
+        than n slots are left. Returns (steps done, rec_n)."""
         cdef i64 j, k, e, e1, t, s
         cdef int i, r, slot, m, nt, q
         cdef int cap = rec_i.shape[0]
+        cdef int n_in = idx_in.shape[0]
         cdef int D1 = self.D + 1
         cdef i64 done = n_steps
         with nogil:
@@ -265,8 +267,10 @@ cdef class Kernel:
                             nt += 1
                         self.g[i] += self.w[e]
                     self.n_events += e1 - self.indptr[q]
-                for e in range(p_ptr[j], p_ptr[j + 1]):
-                    i = p_idx[e]
+                for q in range(n_in):
+                    if not (u[j, q] < p_in[q]):
+                        continue
+                    i = idx_in[q]
                     if k < self.until[i] or self.last_spike[i] == k:
                         continue
                     if self.t_last[i] < k:
