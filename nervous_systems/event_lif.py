@@ -18,8 +18,9 @@ So a silent neuron's state need not be stepped. Design (the simplest one that is
 alternative of stepping every neuron that is off rest never shrinks the active set, because g
 decays exponentially and never returns exactly to 0):
 
-* per neuron: (v, g) and the step ``t_last`` they belong to; ``until`` (first non-refractory
-  step), ``last_spike``, and ``sched``, the planned step of its next threshold crossing;
+* per neuron: (v, g) and the step ``t_last`` they belong to, ``until`` (first step at which it
+  integrates and takes input again) — one 32-byte record, what a synaptic event reads — and
+  ``sched``, the planned step of its next threshold crossing;
 * an input event (synaptic spike arriving after the delay, or a Poisson input spike) brings its
   target to the current step by the closed form, adds the input, and — once per target and step,
   after all of that step's inputs — plans the first grid step at which the input-free trajectory
@@ -199,10 +200,13 @@ class EventLIFNetwork:
         # --- state (mV, steps)
         n_ = self.n
         steps = np.arange(_TABLE, dtype=np.float64)
+        # per neuron, one 32-byte record (what a synaptic event reads): v, g (mV) after the step
+        # t_last; until = first step at which it integrates and accepts input again
+        state = np.zeros(n_, np.dtype([("v", "f8"), ("g", "f8"), ("t_last", "i8"), ("until", "i8")]))
+        state["v"], state["t_last"] = v0, -1
         self._a = {"Am": np.exp(-steps * self._lam_m), "As": np.exp(-steps * self._lam_s),
-                   "v": np.full(n_, v0), "g": np.zeros(n_),
-                   "t_last": np.full(n_, -1, np.int64), "until": np.zeros(n_, np.int64),
-                   "last_spike": np.full(n_, -1, np.int64), "sched": np.full(n_, -1, np.int64),
+                   "state": state, "v": state["v"], "g": state["g"], "t_last": state["t_last"],
+                   "until": state["until"], "sched": np.full(n_, -1, np.int64),
                    "counts": np.zeros(n_, np.int64), "rfc": np.full(n_, self._rfc_steps_default, np.int64),
                    "indptr": self._indptr, "post": self._post, "w": self._w,
                    "ring": np.zeros((self._delay + 1, n_), np.int32),
@@ -374,7 +378,6 @@ class EventLIFNetwork:
         a["g"][:] = 0.0
         a["t_last"][:] = -1
         a["until"][:] = 0
-        a["last_spike"][:] = -1
         a["sched"][:] = -1
         a["counts"][:] = 0
         self._kernel.clear()
@@ -388,7 +391,8 @@ class EventLIFNetwork:
 
     def memory_bytes(self) -> int:
         """Bytes held in the network's arrays (edges, state, delay ring, spike record)."""
-        arrays = [*self._a.values(), self._rec_i, self._rec_k, *(x for r in self._rec for x in r)]
+        arrays = [x for k, x in self._a.items() if k not in ("v", "g", "t_last", "until")]   # views of state
+        arrays += [self._rec_i, self._rec_k, *(x for r in self._rec for x in r)]
         return int(sum(x.nbytes for x in arrays)) + 12 * int(self._kernel.heap_size())
 
     @property

@@ -25,12 +25,20 @@ ctypedef long long i64
 cdef i64 NEVER = (<i64>1) << 62
 
 
+cdef packed struct Neuron:       # the fields every synaptic event reads, in one cache line
+    double v                     # mV, after the update of step t_last (and its inputs)
+    double g                     # mV
+    i64 t_last
+    i64 until                    # first step at which it integrates and accepts input again
+
+
 cdef class Kernel:
     cdef double v0, v_rst, v_th, K, lam_m, lam_s, w_poi, bound_tol
     cdef int n, D, NT
     cdef public i64 k
-    cdef double[::1] v, g, Am, As
-    cdef i64[::1] t_last, until, last_spike, sched, counts, rfc, indptr
+    cdef Neuron[::1] s
+    cdef double[::1] Am, As
+    cdef i64[::1] sched, counts, rfc, indptr
     cdef int[::1] post
     cdef double[::1] w
     cdef int[:, ::1] ring
@@ -51,10 +59,9 @@ cdef class Kernel:
         self.K, self.lam_m, self.lam_s = c["K"], c["lam_m"], c["lam_s"]
         self.w_poi, self.D = c["w_poi"], c["D"]
         self.bound_tol = 1e-9
-        self.v, self.g = arrays["v"], arrays["g"]
+        self.s = arrays["state"]
         self.Am, self.As = arrays["Am"], arrays["As"]
         self.NT = len(self.Am)
-        self.t_last, self.until, self.last_spike = arrays["t_last"], arrays["until"], arrays["last_spike"]
         self.sched, self.counts, self.rfc = arrays["sched"], arrays["counts"], arrays["rfc"]
         self.indptr, self.post, self.w = arrays["indptr"], arrays["post"], arrays["w"]
         self.ring, self.ring_len = arrays["ring"], arrays["ring_len"]
@@ -149,28 +156,29 @@ cdef class Kernel:
 
     cdef inline void advance(self, int i, i64 k) noexcept nogil:
         """State of neuron i (last set at step t_last, free since) after the update of step k."""
-        cdef i64 n = k - self.t_last[i]
+        cdef Neuron* x = &self.s[i]
+        cdef i64 n = k - x.t_last
         cdef double g, P
         if n <= 0:
             return
-        g = self.g[i]
+        g = x.g
         if g == 0.0:
-            if self.v[i] != self.v0:
-                self.v[i] = self.v0 + (self.v[i] - self.v0) * self.am(n)
+            if x.v != self.v0:
+                x.v = self.v0 + (x.v - self.v0) * self.am(n)
         else:
-            P = (self.v[i] - self.v0) - self.K * g
-            self.v[i] = self.v0 + P * self.am(n) + self.K * g * self.as_(n)
-            self.g[i] = g * self.as_(n)
-        self.t_last[i] = k
+            P = (x.v - self.v0) - self.K * g
+            x.v = self.v0 + P * self.am(n) + self.K * g * self.as_(n)
+            x.g = g * self.as_(n)
+        x.t_last = k
 
     cdef inline bint above(self, double P, double Q, i64 n) noexcept nogil:
         return self.v0 + P * self.am(n) + Q * self.as_(n) > self.v_th
 
     cdef int plan(self, int i, i64 k) except -1 nogil:
         """First step s > k at which neuron i, free from step k on, is above threshold (or none)."""
-        cdef double g = self.g[i]
+        cdef double g = self.s[i].g
         cdef double Q = self.K * g
-        cdef double P = (self.v[i] - self.v0) - Q
+        cdef double P = (self.s[i].v - self.v0) - Q
         cdef double Pp = P if P > 0 else 0.0
         cdef double Qp = Q if Q > 0 else 0.0
         cdef double ts
@@ -221,6 +229,7 @@ cdef class Kernel:
         cdef int n_in = idx_in.shape[0]
         cdef int D1 = self.D + 1
         cdef i64 done = n_steps
+        cdef Neuron* x
         with nogil:
             for j in range(n_steps):
                 if record and cap - rec_n < self.n:
@@ -238,12 +247,14 @@ cdef class Kernel:
                         continue             # stale plan (re-planned after a later input)
                     self.sched[i] = -1
                     self.counts[i] += 1
-                    self.last_spike[i] = k
                     r = <int> self.rfc[i]
-                    self.until[i] = k + r
-                    self.t_last[i] = k + (r - 1 if r > 0 else 0)   # frozen until integration resumes
-                    self.v[i] = self.v_rst
-                    self.g[i] = 0.0
+                    x = &self.s[i]
+                    # refractory (no integration, input dropped) until k + rfc; input of this very
+                    # step is dropped even without refractory period (the reset follows it)
+                    x.until = k + (r if r > 0 else 1)
+                    x.t_last = k + (r - 1 if r > 0 else 0)   # frozen until integration resumes
+                    x.v = self.v_rst
+                    x.g = 0.0
                     self.ring[slot, self.ring_len[slot]] = i
                     self.ring_len[slot] += 1
                     if record:
@@ -259,25 +270,27 @@ cdef class Kernel:
                     e1 = self.indptr[q + 1]
                     for e in range(self.indptr[q], e1):
                         i = self.post[e]
-                        if k < self.until[i] or self.last_spike[i] == k:
+                        x = &self.s[i]
+                        if k < x.until:
                             continue
-                        if self.t_last[i] < k:
+                        if x.t_last < k:
                             self.advance(i, k)
                             self.touched[nt] = i
                             nt += 1
-                        self.g[i] += self.w[e]
+                        x.g += self.w[e]
                     self.n_events += e1 - self.indptr[q]
                 for q in range(n_in):
                     if not (u[j, q] < p_in[q]):
                         continue
                     i = idx_in[q]
-                    if k < self.until[i] or self.last_spike[i] == k:
+                    x = &self.s[i]
+                    if k < x.until:
                         continue
-                    if self.t_last[i] < k:
+                    if x.t_last < k:
                         self.advance(i, k)
                         self.touched[nt] = i
                         nt += 1
-                    self.v[i] += self.w_poi
+                    x.v += self.w_poi
                 # plan the next threshold crossing of every neuron that got input
                 for m in range(nt):
                     self.plan(self.touched[m], k)
