@@ -10,7 +10,7 @@ a benchmark graph, not the connectome. ``--driven`` random neurons get Poisson d
 (Shiu's activation protocol). Every network is built, warmed up (Brian2 compiles its code, the
 event kernel is loaded), then timed for ``--duration`` simulated seconds per round, backends in
 turn; the table gives each backend's median over rounds and its speed relative to Brian2.
-(``runners/bench_lif.py`` times one backend per process, for peak-memory figures.)
+(``runners/execution/bench_lif.py`` times one backend per process, for peak-memory figures.)
 """
 
 from __future__ import annotations
