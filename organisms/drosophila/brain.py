@@ -147,8 +147,8 @@ class FlyBrain:
                                 "step in s): make_brain(..., control_dt=env.unwrapped.control_dt)")
         if action_space is None:
             raise FlyBrainError("the fly brain needs the env's action_space (for the VNC model)")
-        if backend not in ("brian2", "torch"):
-            raise FlyBrainError(f"backend must be 'brian2' or 'torch', got {backend!r}")
+        if backend not in ("brian2", "torch", "event"):
+            raise FlyBrainError(f"backend must be 'brian2', 'torch' or 'event', got {backend!r}")
         t0 = time.perf_counter()
         self.control_dt = float(control_dt)
         self.backend = backend
@@ -214,6 +214,8 @@ class FlyBrain:
         net_seed = None if seed is None else int(seed)
         if backend == "torch":
             from nervous_systems.torch_backend.lif import TorchLIFNetwork as Net  # lazy: optional
+        elif backend == "event":
+            from nervous_systems.event_lif import EventLIFNetwork as Net
         else:
             from nervous_systems.lif_network import LIFNetwork as Net
         self.network = Net(es.n, es.pre, es.post, es.weight, params=params, seed=net_seed)
