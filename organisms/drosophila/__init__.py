@@ -43,3 +43,8 @@ register_brain("shuffled", _shuffled_brain, ORGANISM,
 from . import reflex  # noqa: E402  (antennal deflection → VNC grooming, no brain)
 
 reflex.register()
+
+# --- cgym suite: brain-level benchmarks (organisms/drosophila/benchmarks.py) into s-bench's
+# tasks/benchmarks.py registry; a no-op until that registry exists.
+from . import benchmarks as _benchmarks  # noqa: E402
+_benchmarks.register()
