@@ -42,8 +42,6 @@ from pathlib import Path
 
 import numpy as np
 
-from . import probe
-
 SCHEMA = "cgym.benchmark/1"
 SHIU = "Shiu et al. 2024, Nature 634:210, doi:10.1038/s41586-024-07763-9"
 HAMPEL = "Hampel et al. 2015, eLife 4:e08758, doi:10.7554/eLife.08758"
@@ -60,6 +58,7 @@ SPECS = {
 
 def _loaded(brain: str, brain_options: dict, cache: dict):
     """(neurons, edge set) for a connectome brain, or None for brains without neurons."""
+    from . import probe
     if brain not in ("connectome", "shuffled"):
         return None
     key = (brain, str(brain_options.get("edges", "auto")), int(brain_options.get("surrogate_seed", 0)),
@@ -72,6 +71,7 @@ def _loaded(brain: str, brain_options: dict, cache: dict):
 
 
 def _trials(quick: bool, seeds) -> int:
+    from . import probe
     return 2 if quick else max(probe.SHIU_TRIALS, len(seeds))
 
 
@@ -154,9 +154,10 @@ def _progress(enabled: bool, what: str):
 
 # ---------------------------------------------------------------------- benchmarks
 def run_shiu2024(brain: str, brain_options: dict, out: Path, *, seeds: list[int], quick: bool = False,
-                 progress: bool = True, _cache: dict | None = None) -> dict:
+                 progress: bool = True, cache: dict | None = None) -> dict:
+    from . import probe
     name = "drosophila/shiu2024"
-    cache = {} if _cache is None else _cache
+    cache = {} if cache is None else cache
     loaded = _loaded(brain, dict(brain_options or {}), cache)
     if loaded is None:
         return _not_applicable(name, brain, out)
@@ -178,9 +179,10 @@ def run_shiu2024(brain: str, brain_options: dict, out: Path, *, seeds: list[int]
 
 
 def run_side_selectivity(brain: str, brain_options: dict, out: Path, *, seeds: list[int], quick: bool = False,
-                         progress: bool = True, _cache: dict | None = None) -> dict:
+                         progress: bool = True, cache: dict | None = None) -> dict:
+    from . import probe
     name = "drosophila/side-selectivity"
-    cache = {} if _cache is None else _cache
+    cache = {} if cache is None else cache
     loaded = _loaded(brain, dict(brain_options or {}), cache)
     if loaded is None:
         return _not_applicable(name, brain, out)
@@ -203,9 +205,10 @@ def run_side_selectivity(brain: str, brain_options: dict, out: Path, *, seeds: l
 
 
 def run_perturbations(brain: str, brain_options: dict, out: Path, *, seeds: list[int], quick: bool = False,
-                      progress: bool = True, _cache: dict | None = None) -> dict:
+                      progress: bool = True, cache: dict | None = None) -> dict:
+    from . import probe
     name = "drosophila/perturbations"
-    cache = {} if _cache is None else _cache
+    cache = {} if cache is None else cache
     loaded = _loaded(brain, dict(brain_options or {}), cache)
     if loaded is None:
         return _not_applicable(name, brain, out)
@@ -296,7 +299,7 @@ def main(argv=None) -> int:
     for name in a.only:
         if name not in fns:
             p.error(f"unknown benchmark {name!r}; choose from {', '.join(fns)}")
-        res = fns[name](a.brain, {"edges": a.edges}, Path(a.out), seeds=[0], quick=a.quick, _cache=cache)
+        res = fns[name](a.brain, {"edges": a.edges}, Path(a.out), seeds=[0], quick=a.quick, cache=cache)
         print(markdown(res))
     return 0
 
