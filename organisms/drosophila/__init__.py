@@ -44,7 +44,7 @@ from . import reflex  # noqa: E402  (antennal deflection → VNC grooming, no br
 
 reflex.register()
 
-# --- cgym suite: brain-level benchmarks (organisms/drosophila/benchmarks.py) into s-bench's
-# tasks/benchmarks.py registry; a no-op until that registry exists.
-from . import benchmarks as _benchmarks  # noqa: E402
-_benchmarks.register()
+# --- cgym suite: brain-level benchmarks (organisms/drosophila/benchmarks.py, specs in suite.py)
+# into s-bench's tasks/benchmarks.py registry; a no-op until that registry exists.
+from . import suite  # noqa: E402
+suite.register()

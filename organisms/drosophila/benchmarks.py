@@ -42,6 +42,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .suite import RUNS, SPECS, register  # noqa: F401  (re-exported)
+
 SCHEMA = "cgym.benchmark/1"
 SHIU = "Shiu et al. 2024, Nature 634:210, doi:10.1038/s41586-024-07763-9"
 HAMPEL = "Hampel et al. 2015, eLife 4:e08758, doi:10.7554/eLife.08758"
@@ -49,11 +51,6 @@ OZDIL = "Özdil et al. 2024, bioRxiv, doi:10.1101/2024.12.17.628844"
 SEEDS = "Seeds et al. 2014, eLife 3:e02951, doi:10.7554/eLife.02951"
 UNVERIFIED = " [direction only; NOT verified in a source readable here]"
 DIRECTION = " [direction only; no number compared]"
-SPECS = {
-    "drosophila/shiu2024": ("neural", "Shiu 2024 activation prediction: left JO-CE rate -> aBN1/aDN1/aDN2 rates (by root id)"),
-    "drosophila/side-selectivity": ("neural", "JO-CE of one side drives the same circuit side's aBN1/aDN1/aDN2 more"),
-    "drosophila/perturbations": ("perturbation", "aBN1 activation/silencing, JO-F gating by CB0496 (Shiu 2024, Hampel 2015, Özdil 2024; Seeds 2014 listed)"),
-}
 
 
 def _loaded(brain: str, brain_options: dict, cache: dict):
@@ -248,26 +245,6 @@ def run_perturbations(brain: str, brain_options: dict, out: Path, *, seeds: list
                  "enter the VNC, which FlyWire does not contain.")
     notes.append("Silencing = Shiu's (all synapses out of the neuron set to 0; the neuron is held refractory).")
     return _result(name, brain, info, rows, notes, labels, out, [act, ce, ce_sil, jf, jf_sil])
-
-
-RUNS = {"drosophila/shiu2024": "organisms.drosophila.benchmarks:run_shiu2024",
-        "drosophila/side-selectivity": "organisms.drosophila.benchmarks:run_side_selectivity",
-        "drosophila/perturbations": "organisms.drosophila.benchmarks:run_perturbations"}
-
-
-def register() -> bool:
-    """Register the three benchmarks with ``tasks.benchmarks`` (s-bench's registry) when it exists.
-    Returns False (nothing registered) where the registry is not installed yet."""
-    try:
-        from tasks.benchmarks import BenchmarkSpec, register_benchmark
-    except ModuleNotFoundError as exc:
-        if exc.name in ("tasks.benchmarks",):
-            return False
-        raise
-    for name, (kind, description) in SPECS.items():
-        register_benchmark(BenchmarkSpec(name=name, organism="drosophila", kind=kind, run=RUNS[name],
-                                         description=description))
-    return True
 
 
 def markdown(result: dict) -> str:
