@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -121,8 +122,9 @@ def _result(name: str, brain: str, es_info: dict | None, rows, notes, labels, ou
 
 
 def _not_applicable(name: str, brain: str, out: Path) -> dict:
-    return _result(name, brain, {}, [], [f"brain {brain!r} has no neurons: this benchmark probes the connectome "
-                                         "brains (connectome, shuffled) by root id"], [], out)
+    note = (f"brain {brain!r} has no neurons: this benchmark probes the connectome "
+            "brains (connectome, shuffled) by root id")
+    return _result(name, brain, {}, [], [note], [], out)
 
 
 def _header(es, loaded_labels: list[str]) -> tuple[dict, list[str], list[str]]:
@@ -145,7 +147,7 @@ def _progress(enabled: bool, what: str):
         return None
 
     def cb(i, n):
-        print(f"\r  {what}: {i}/{n} trials", end="\n" if i == n else "", flush=True)
+        print(f"\r  {what}: {i}/{n} trials", end="\n" if i == n else "", flush=True, file=sys.stderr)
     return cb
 
 
@@ -282,5 +284,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    import sys
     sys.exit(main())

@@ -90,10 +90,10 @@ def test_probe_cli_rejects_bad_input_in_one_line(planted):
     code = ("import sys, argparse; from organisms.drosophila import probe; p = argparse.ArgumentParser(); "
             "probe.add_arguments(p); sys.exit(probe.run(p.parse_args(sys.argv[1:])))")
     r = subprocess.run([sys.executable, "-c", code, "--edges", str(planted), "--drive", "aDN", "--trials", "1"],
-                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+                       cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert r.returncode == 2 and "aDN" in r.stderr and "Traceback" not in r.stderr
     r = subprocess.run([sys.executable, "-c", code, "--rates", "10,-5"], cwd=ROOT, capture_output=True,
-                       text=True, timeout=120)
+                       text=True, timeout=120, check=False)
     assert r.returncode == 2 and "rates" in r.stderr
 
 
