@@ -371,7 +371,8 @@ class FlyBrain:
         describe = getattr(self.vnc, "describe", None)
         return {
             "brain": self.label, "organism": "drosophila", "backend": self.backend,
-            "surrogate": bool(es.surrogate), "label": es.label(), "edge_set": es.describe(),
+            "surrogate": bool(es.surrogate), "shuffled": es.kind.startswith("shuffled"),
+            "label": es.label(), "edge_set": es.describe(),
             "edge_set_label": es.label(),
             "network": self.network.describe(), "build_s": self.build_s, "memory": self.memory,
             "perturbations": {"silence": self.silence_names, "silenced_neurons": int(len(self.silenced)),

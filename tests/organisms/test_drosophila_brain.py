@@ -98,6 +98,7 @@ def test_shuffled_brain_keeps_degrees(graph_dir):
         # labelled as shuffled everywhere, with its own hash (issue 15 item 4)
         info, rinfo = brain.info(), real.info()
         assert info["edge_set"]["kind"] == "shuffled-surrogate" and "SHUFFLED" in info["label"]
+        assert info["shuffled"] and not rinfo["shuffled"]
         assert info["edge_set"]["sha256"] != rinfo["edge_set"]["sha256"]
         assert info["edge_set"]["shuffled_from_sha256"] == rinfo["edge_set"]["sha256"]
         assert info["edge_set_label"] == info["label"] and rinfo["label"] not in info["label"].split(" (")[0]
