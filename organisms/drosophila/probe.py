@@ -237,28 +237,28 @@ def _duration(text: str) -> float:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``cgym probe drosophila`` (called by the runners' probe dispatcher)."""
     parser.add_argument("--protocol", choices=PROTOCOLS, default="shiu2024",
-                        help="named open-loop protocol (default: shiu2024, Shiu et al. 2024 Fig. 5g)")
+                        help="named open-loop protocol (shiu2024: Shiu et al. 2024 Fig. 5g)")
     parser.add_argument("--edges", default="auto",
                         help="edge set: auto (real if present, else surrogate), real, surrogate, or a folder "
-                             "with the Shiu files (default: auto)")
-    parser.add_argument("--surrogate-seed", type=int, default=0, help="seed of the surrogate edge set (default: 0)")
+                             "with the Shiu files")
+    parser.add_argument("--surrogate-seed", type=int, default=0, help="seed of the surrogate edge set")
     parser.add_argument("--shuffle-seed", type=int, default=None,
-                        help="run on a degree-preserving shuffle of the edge set with this seed (default: no shuffle)")
-    parser.add_argument("--rates", type=_floats, default=list(SHIU_RATES_HZ),
-                        help="drive rates in Hz, comma-separated (default: Shiu's 20,40,...,220)")
+                        help="run on a degree-preserving shuffle of the edge set with this seed (None: no shuffle)")
+    parser.add_argument("--rates", type=_floats, default=",".join(str(r) for r in SHIU_RATES_HZ),
+                        help="drive rates in Hz, comma-separated (Shiu's 20,40,...,220)")
     parser.add_argument("--trials", type=_positive_int, default=SHIU_TRIALS,
-                        help=f"trials per rate (default: Shiu's {SHIU_TRIALS})")
+                        help="trials per rate (Shiu's n_run)")
     parser.add_argument("--duration", type=_duration, default=SHIU_DURATION_S,
-                        help=f"seconds per trial (default: Shiu's {SHIU_DURATION_S:g})")
+                        help="seconds per trial (Shiu's t_run)")
     parser.add_argument("--drive", default=DEFAULT_DRIVE,
-                        help=f"population to drive (cell_types.yaml name, optionally :left/:right; "
-                             f"default: {DEFAULT_DRIVE}, Shiu's 70 left JO-CE)")
+                        help="population to drive (cell_types.yaml name, optionally :left/:right; "
+                             "JO-CE-Shiu2024 = Shiu's 70 left JO-CE)")
     parser.add_argument("--silence", nargs="*", default=[],
                         help="populations or FlyWire types to silence (Shiu's silencing; e.g. aBN1, CB0496-Shiu2024)")
     parser.add_argument("--backend", choices=("brian2", "torch"), default="brian2",
-                        help="simulator backend (default: brian2)")
-    parser.add_argument("--seed", type=int, default=0, help="base random seed of the Poisson drive (default: 0)")
-    parser.add_argument("--out", default=None, help="write the result as JSON to this file (default: print only)")
+                        help="simulator backend")
+    parser.add_argument("--seed", type=int, default=0, help="base random seed of the Poisson drive")
+    parser.add_argument("--out", default=None, help="write the result as JSON to this file (None: print only)")
     parser.add_argument("--markdown", default=None, help="also write the read-out table as Markdown to this file")
 
 

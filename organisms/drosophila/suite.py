@@ -16,16 +16,11 @@ RUNS = {"drosophila/shiu2024": "organisms.drosophila.benchmarks:run_shiu2024",
         "drosophila/perturbations": "organisms.drosophila.benchmarks:run_perturbations"}
 
 
-def register() -> bool:
-    """Register the three benchmarks with ``tasks.benchmarks`` (s-bench's registry) when it exists.
-    Returns False (nothing registered) where the registry is not installed yet."""
-    try:
-        from tasks.benchmarks import BenchmarkSpec, register_benchmark
-    except ModuleNotFoundError as exc:
-        if exc.name in ("tasks.benchmarks",):
-            return False
-        raise
+def register(spec_class, register_benchmark) -> list[str]:
+    """Register the three benchmarks with s-bench's registry: ``spec_class`` =
+    ``tasks.benchmarks.BenchmarkSpec``, ``register_benchmark`` = ``tasks.benchmarks.register_benchmark``
+    (passed in, so this module imports no task). Returns the names registered."""
     for name, (kind, description) in SPECS.items():
-        register_benchmark(BenchmarkSpec(name=name, organism="drosophila", kind=kind, run=RUNS[name],
-                                         description=description))
-    return True
+        register_benchmark(spec_class(name=name, organism="drosophila", kind=kind, run=RUNS[name],
+                                      description=description))
+    return list(SPECS)

@@ -7,7 +7,6 @@ import ast
 import json
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -114,24 +113,21 @@ def test_shuffled_real_edges_are_labelled_shuffled_with_their_own_hash():
 
 
 # ------------------------------------------------------------------ benchmarks registration
-def test_benchmarks_register_into_the_suite_registry(monkeypatch):
-    from organisms.drosophila import benchmarks
+def test_benchmarks_register_into_the_suite_registry():
+    from organisms.drosophila import benchmarks, suite
 
     got = {}
-    fake = types.ModuleType("tasks.benchmarks")
 
     class BenchmarkSpec:
         def __init__(self, **kw):
             self.__dict__.update(kw)
-    fake.BenchmarkSpec = BenchmarkSpec
-    fake.register_benchmark = lambda spec: got.setdefault(spec.name, spec)
-    monkeypatch.setitem(sys.modules, "tasks.benchmarks", fake)
-    assert benchmarks.register() is True
+    assert suite.register(BenchmarkSpec, lambda spec: got.setdefault(spec.name, spec)) == list(got)
     assert set(got) == {"drosophila/shiu2024", "drosophila/side-selectivity", "drosophila/perturbations"}
     assert got["drosophila/perturbations"].kind == "perturbation" and got["drosophila/shiu2024"].kind == "neural"
     for spec in got.values():
         mod, fn = spec.run.split(":")
         assert mod == "organisms.drosophila.benchmarks" and callable(getattr(benchmarks, fn))
+        assert spec.organism == "drosophila" and spec.description
 
 
 def _check_schema(res, name):
