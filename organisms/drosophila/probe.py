@@ -115,6 +115,14 @@ def shiu2024(edges: str = "auto", rates_hz=SHIU_RATES_HZ, trials: int = SHIU_TRI
     if backend == "torch":
         from nervous_systems.torch_backend.lif import TorchLIFNetwork as Net
         net = Net(es.n, es.pre, es.post, es.weight, seed=seed)
+    elif backend == "event":
+        try:
+            from nervous_systems.event_lif import EventLIFNetwork as Net
+        except ModuleNotFoundError as exc:
+            raise ProbeError(f"backend 'event' needs nervous_systems.event_lif ({exc})") from None
+        net = Net(es.n, es.pre, es.post, es.weight, seed=seed)
+    elif backend != "brian2":
+        raise ProbeError(f"backend must be brian2, torch or event, got {backend!r}")
     else:
         from nervous_systems.lif_network import LIFNetwork as Net
         net = Net(es.n, es.pre, es.post, es.weight, seed=seed, record_spikes=False)
@@ -255,8 +263,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "JO-CE-Shiu2024 = Shiu's 70 left JO-CE)")
     parser.add_argument("--silence", nargs="*", default=[],
                         help="populations or FlyWire types to silence (Shiu's silencing; e.g. aBN1, CB0496-Shiu2024)")
-    parser.add_argument("--backend", choices=("brian2", "torch"), default="brian2",
-                        help="simulator backend")
+    parser.add_argument("--backend", choices=("brian2", "torch", "event"), default="brian2",
+                        help="simulator backend (event: the event-driven LIF, where installed)")
     parser.add_argument("--seed", type=int, default=0, help="base random seed of the Poisson drive")
     parser.add_argument("--out", default=None, help="write the result as JSON to this file (None: print only)")
     parser.add_argument("--markdown", default=None, help="also write the read-out table as Markdown to this file")
