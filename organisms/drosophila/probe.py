@@ -150,8 +150,11 @@ def shiu2024(edges: str = "auto", rates_hz=SHIU_RATES_HZ, trials: int = SHIU_TRI
         per_rate.append({"mean": np.nanmean(hz, 0) if present.any() else hz[0],
                          "sd": np.nanstd(hz, 0, ddof=1) if trials > 1 else np.zeros(len(ro))})
         drive_rates.append(float(dcounts.mean() / duration_s))
-    missing_drive = [i for i in identities.root_ids(drive.split(":")[0], v783_only=False)
-                     if int(i) not in set(neurons.root_ids.tolist())] if drive.split(":")[0] in identities.populations() else []
+    missing_drive = []
+    if drive.split(":")[0] in identities.populations():
+        in_graph = set(neurons.root_ids.tolist())
+        missing_drive = [int(i) for i in identities.root_ids(drive.split(":")[0], v783_only=False)
+                         if int(i) not in in_graph]
     neurons_out = []
     for j, r in enumerate(ro):
         e = {k: r[k] for k in ("population", "name", "type", "soma_side", "circuit_side", "root_id", "shiu2024_pin")}
