@@ -35,9 +35,11 @@ into halves L and T (⌊k/2⌋ and the rest):
                 of the full mean; the Brain-Score convention, Schrimpf et al. 2018,
                 doi:10.1101/407007);
     ``r_sig``, ``sign``  labels from one half, values from the other: pairs with q_L < 0.05;
-                the model is compared with T's mean, the ceiling is L's mean compared with T's
-                (an independent replicate of half the data: no Spearman–Brown step here, since
-                the target is a half too); both directions (L, T) and (T, L) averaged;
+                the model is compared with T's mean. Ceiling of ``r_sig``: √r(L, T) on those
+                pairs (the correlation a noise-free predictor reaches with a half target, the
+                classical attenuation bound); ceiling of ``sign``: L's sign against T's (an
+                independent replicate of half the data — a lower bound: a noise-free model can
+                exceed it); both directions (L, T) and (T, L) averaged;
     ``auroc``   |prediction| telling q_T < 0.05 pairs from the rest, labels from T; the model's
                 |response|, and for the ceiling |L mean|; both directions averaged.
 q within a half: each half mean is z-scored against the responding neuron's own single-trial
@@ -282,6 +284,9 @@ def split_half_scores(trials: np.ndarray, dff: np.ndarray, predictions: dict, n_
                 per[name]["auroc"].append(auroc(np.abs(pr[fin]), sig_b[fin]))
                 per[name]["n_sig"].append(int(ok.sum()))
         acc["ceiling"]["r_all"].append(spearman_brown(r_half))
+        # r_sig: the target is a half; a noise-free predictor reaches √(reliability of a half)
+        per["ceiling"]["r_sig"] = [float(np.sqrt(r)) if np.isfinite(r) and r > 0 else
+                                   (0.0 if np.isfinite(r) else np.nan) for r in per["ceiling"]["r_sig"]]
         for name, pr in preds.items():
             ok = np.isfinite(pr)
             acc[name]["r_all"].append(_spearman(pr[ok], full[ok]))

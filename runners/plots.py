@@ -201,7 +201,8 @@ def plot_metrics(task: dict, lib: Any, out: Path) -> Path | None:
 
 
 def _distance_series(run, a: dict, task_info: dict):
-    feats = (run.run.get("task_spec") or {}).get("features")
+    from .scoring import spec_field          # by task name in the registry, never run.json
+    feats = spec_field(run.run, "features")
     if isinstance(feats, str):
         try:
             fn = rec_io.load_callable(feats.partition(":")[0] + ":distance_to_peak_series")
@@ -302,8 +303,8 @@ def scorecard_figures(card, runs_by_task: dict, libs: dict, out_dir: Path) -> li
     paths: list[Path] = []
     for t in card.tasks:
         runs = runs_by_task[t["task"]]
-        plots_ref = next(((r.run.get("task_spec") or {}).get("plots") for r in runs
-                          if (r.run.get("task_spec") or {}).get("plots")), None)
+        from .scoring import spec_field      # by task name in the registry, never run.json
+        plots_ref = spec_field(runs[0].run, "plots") if runs else None
         makers = [lambda: [plot_metrics(t, libs.get(t["task"]), out_dir)]]
         if plots_ref:
             makers.append(lambda: rec_io.load_callable(plots_ref)(t, runs, out_dir))

@@ -23,22 +23,30 @@ Distribution metrics (entry kinds ``samples``, ``normal``, ``lognormal``, ``gamm
       same-sized groups of real animals are from each other).
     * score: ``clip((1 − D_model) / (1 − C50), 0, 1)`` — 1 when the model is as close to the
       reference as real animals are to each other, falling linearly to 0 at maximal distance.
-    * fewer than 2 valid model values: score 0, FAIL ("insufficient data").
+    * fewer than ``MIN_N`` (5) valid model values: "insufficient data", never a pass.
+    * verdict: pass (D ≤ C95), fail (D > C99 or complete separation), else inconclusive.
+    * ``distance_sd``: |model mean − reference mean| / reference s.d. (Glass's Δ), with a
+      bootstrap CI and its own ceiling (95th percentile for n real animals): a distance that
+      keeps growing beyond the ceiling (KS saturates at 1).
 
 Population metrics (entry kind ``population``, e.g. the chemotaxis index)
     One value for the whole run with a 95% bootstrap CI over episodes (from the task's
     population estimator: the features-module function named like the entry id, or the
     entry's ``estimator``; else the mean of the per-episode feature with a percentile
-    bootstrap). Pass rule:
+    bootstrap). Pass rule (the evidence, not the point):
 
     * with a reference ``threshold`` (e.g. CI ≥ 0.5 in standard plate assays): the model's
-      point value ≥ threshold;
+      whole 95% CI meets the threshold (pass), misses it (fail), or spans it (inconclusive);
     * with a reference ``value`` and ``interval``: the model's 95% CI overlaps the interval;
     * both when both are given. ``significant`` (CI lower bound ≥ threshold) is reported too:
       a pass that is also significant is established at the 95% level, a pass that is not
       needs more episodes.
     * score: ``clip((m − chance) / (target − chance), 0, 1)`` with target = the reference value
       (or the threshold) and chance = the entry's ``chance`` (default 0).
+
+The scorer finds a task's extractor, figures, sections and reference library by the task
+name in ``tasks.TASKS`` (package code), never from ``module:function`` strings in run.json.
+``score_runs(..., against=RUN2)`` scores runs against another run's episodes (run vs run).
 
 Aggregates per run and task: mean score over metrics, passed / total, weakest metric (lowest
 score). Per organism: the mean of the task means for each brain.
@@ -181,23 +189,55 @@ def reference_drawer(entry: Any) -> tuple[Callable[[int, np.random.Generator], n
     return draw, None
 
 
+MIN_N = 5   # below this many valid values a metric says "insufficient data", never pass
+
+
+def standardized_distance(model: np.ndarray, ref: np.ndarray) -> float:
+    """|mean(model) − mean(ref)| in units of the reference's between-animal s.d. (Glass's Δ; for
+    vector metrics the Euclidean norm over √trace of the reference covariance). 0 = same mean;
+    it keeps growing however far the model is (unlike KS, which saturates at 1)."""
+    a, b = _as_2d(model), _as_2d(ref)
+    spread = float(np.sqrt(np.sum(np.var(b, axis=0, ddof=1)))) if b.shape[0] > 1 else float("nan")
+    diff = float(np.linalg.norm(a.mean(axis=0) - b.mean(axis=0)))
+    if not spread > 0:
+        return 0.0 if diff == 0 else float("inf")
+    return diff / spread
+
+
 def compare_samples(model: np.ndarray, draw: Callable, n_rep: int = 200,
-                    rng: np.random.Generator | None = None, n_ref: int | None = None) -> dict:
-    """Model sample vs reference (``draw(k, rng)``) at matched n, with split-half ceiling."""
+                    rng: np.random.Generator | None = None, n_ref: int | None = None,
+                    min_n: int = MIN_N) -> dict:
+    """Model sample vs reference (``draw(k, rng)``) at matched n, with split-half ceilings.
+
+    Two distances: ``distance`` (KS / energy coefficient, in [0, 1], the pass test) and
+    ``distance_sd`` (:func:`standardized_distance` against a large reference draw, with a 95%
+    bootstrap CI over the model's episodes; its ceiling ``ceiling_sd`` is the 95th percentile of
+    the same distance for groups of n real animals). Verdict: fewer than ``min_n`` values →
+    "insufficient data"; D ≤ 95th percentile of real-animal split halves → "pass" (not
+    distinguishable from real animals at this n); D > 99th percentile → "fail"; in between →
+    "inconclusive"."""
     rng = rng or np.random.default_rng(0)
     model = np.asarray(model, float)
     n = int(model.shape[0])
-    if n < 2:
+    if n < min_n:
         return dict(distance=float("nan"), ceiling_median=float("nan"),
-                    ceiling_p95=float("nan"), score=0.0, passed=False, n=n,
-                    status="insufficient data", note=f"{n} valid model value(s); need >= 2")
+                    ceiling_p95=float("nan"), ceiling_p99=float("nan"), distance_sd=float("nan"),
+                    distance_sd_ci=[float("nan"), float("nan")], ceiling_sd=float("nan"),
+                    score=0.0, passed=False, n=n, status="insufficient data",
+                    verdict="insufficient data",
+                    note=f"{n} valid model value(s); at least {min_n} are needed")
     d_model = [distance(model, draw(n, rng)) for _ in range(n_rep)]
-    ceiling = []
+    ceiling, ceiling_sd = [], []
+    big = draw(max(2000, 4 * n), rng)
     for _ in range(n_rep):
         both = draw(2 * n, rng)
         ceiling.append(distance(both[:n], both[n:]))
+        ceiling_sd.append(standardized_distance(both[:n], big))
     dm = float(np.median(d_model))
-    c50, c95 = (float(v) for v in np.percentile(ceiling, [50, 95]))
+    c50, c95, c99 = (float(v) for v in np.percentile(ceiling, [50, 95, 99]))
+    dsd = standardized_distance(model, big)
+    boots = [standardized_distance(model[rng.integers(0, n, n)], big) for _ in range(min(n_rep, 400))]
+    dsd_ci = [float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))]
     score = float(np.clip((1 - dm) / (1 - c50), 0, 1)) if c50 < 1 else float(dm <= c95)
     note = ""
     if n_ref is not None and 2 * n > n_ref:
@@ -205,8 +245,12 @@ def compare_samples(model: np.ndarray, draw: Callable, n_rep: int = 200,
     if dm >= 1.0:
         note = (note + "; " if note else "") + "model and reference samples do not overlap"
     # complete separation (D = 1) never passes, even when tiny n makes the ceiling reach 1
-    return dict(distance=dm, ceiling_median=c50, ceiling_p95=c95, score=score,
-                passed=bool(dm <= c95 and dm < 1.0), n=n, status="scored", note=note,
+    passed = bool(dm <= c95 and dm < 1.0)
+    verdict = "pass" if passed else ("fail" if dm > c99 or dm >= 1.0 else "inconclusive")
+    return dict(distance=dm, ceiling_median=c50, ceiling_p95=c95, ceiling_p99=c99, score=score,
+                distance_sd=dsd, distance_sd_ci=dsd_ci,
+                ceiling_sd=float(np.percentile(ceiling_sd, 95)),
+                passed=passed, n=n, status="scored", verdict=verdict, note=note,
                 distance_kind=distance_name(model))
 
 
@@ -300,27 +344,37 @@ def population_estimate(entry: Any, features_list: list[dict], features_module: 
             "n": int(vals.size), "estimator": "mean of per-episode values (bootstrap CI)"}
 
 
-def judge_population(est: dict, entry: Any) -> dict:
+def judge_population(est: dict, entry: Any, min_n: int = MIN_N) -> dict:
     m = est.get("value")
     thr, ref_value = _threshold(entry), _field(entry, "value")
     interval = _field(entry, "interval")
     chance = float(_field(entry, "chance", 0.0) or 0.0)
     if m is None or not np.isfinite(m):
         return dict(score=0.0, passed=False, significant=False, status="insufficient data",
-                    note="the population estimator gave no value")
+                    verdict="insufficient data", note="the population estimator gave no value")
     lo = est.get("ci_low") if est.get("ci_low") is not None else m
     hi = est.get("ci_high") if est.get("ci_high") is not None else m
     lo = m if not np.isfinite(lo) else lo
     hi = m if not np.isfinite(hi) else hi
-    checks, notes = [], []
+    n = est.get("n")
+    if n is not None and int(n) < min_n:
+        return dict(score=0.0, passed=False, significant=False, status="insufficient data",
+                    verdict="insufficient data",
+                    note=f"{n} episode(s); at least {min_n} are needed")
+    # a pass needs the evidence: the whole 95% CI on the right side, not the point value
+    checks, against, notes = [], [], []
     if thr is not None:
         op, tv = thr
-        ok = _OPS[op](m, tv)
+        good, bad = (lo, hi) if op in (">=", ">") else (hi, lo)
+        ok, no = _OPS[op](good, tv), not _OPS[op](bad, tv)
         checks.append(ok)
-        notes.append(f"value {op} {_fmt(tv)}: {'yes' if ok else 'no'}")
+        against.append(no)
+        notes.append(f"95% CI [{_fmt(lo)}, {_fmt(hi)}] " + (f"entirely {op} {_fmt(tv)}" if ok else
+                     f"entirely on the wrong side of {_fmt(tv)}" if no else f"spans {_fmt(tv)}"))
     if interval is not None and len(interval) == 2:
         overlap = hi >= float(interval[0]) and lo <= float(interval[1])
         checks.append(overlap)
+        against.append(not overlap)
         notes.append("CI overlaps the reference interval" if overlap
                      else "CI outside the reference interval")
     if interval is not None and len(interval) == 2 and ref_value is None:
@@ -338,9 +392,11 @@ def judge_population(est: dict, entry: Any) -> dict:
         significant = bool(_OPS[op](bound, tv))
     if not checks:
         return dict(score=score, passed=None, significant=False, status="report only",
+                    verdict="report only",
                     note="the reference states no pass criterion (value only)")
-    return dict(score=score, passed=bool(all(checks)), significant=significant,
-                status="scored", note="; ".join(notes))
+    verdict = "pass" if all(checks) else ("fail" if any(against) else "inconclusive")
+    return dict(score=score, passed=verdict == "pass", significant=significant,
+                status="scored", verdict=verdict, note="; ".join(notes))
 
 
 # ----------------------------------------------------------------------------- runs
@@ -369,19 +425,88 @@ class RunData:
         return sum(e.get("status") != "ok" for e in self.episodes)
 
     def brain_label(self) -> str:
-        info = self.run.get("brain_info") or {}
-        parts = []
-        if info.get("surrogate") or info.get("label"):
-            parts.append(str(info.get("label") or "surrogate"))
-        for k in ("connectome", "connectome_name", "connectome_hash", "hash",
-                  "lesion", "activate", "kind"):
-            if info.get(k) not in (None, "", [], {}):
-                v = info[k]
-                v = v[:12] if isinstance(v, str) and "hash" in k else v
-                parts.append(f"{k}={v}")
-        if not parts and info.get("description"):
-            parts.append(str(info["description"]))
-        return ", ".join(str(p) for p in parts) or "—"
+        return describe_brain(self.run.get("brain_info") or {})
+
+
+def _plain(v: Any) -> str:
+    """A value as readable text: a dict by its name/label (never its repr), lists joined."""
+    if isinstance(v, dict):
+        for k in ("label", "name", "description", "id"):
+            if v.get(k):
+                return str(v[k])
+        return ", ".join(f"{k} {_plain(x)}" for k, x in v.items() if x not in (None, "", [], {}))
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_plain(x) for x in v)
+    return str(v)
+
+
+def describe_brain(info: dict) -> str:
+    """A brain's ``info()`` as one readable line: "connectome Cook 2019 hermaphrodite
+    (302 neurons); lesion AVAL, AVAR" — no Python dicts."""
+    if not isinstance(info, dict) or not info:
+        return "—"
+    parts = []
+    if info.get("surrogate"):
+        parts.append("SURROGATE " + _plain(info.get("edge_set_label") or info.get("surrogate")))
+    lead = info.get("label") or info.get("brain")
+    if lead:
+        parts.append(_plain(lead))
+    con = info.get("connectome") or info.get("connectome_name")
+    if con:
+        txt = "connectome " + _plain(con)
+        if isinstance(con, dict):
+            extra = [f"{con[k]} {w}" for k, w in (("n_neurons", "neurons"), ("n_neuron", "neurons"))
+                     if con.get(k)]
+            h = con.get("sha256") or con.get("hash") or con.get("content_hash")
+            if h:
+                extra.append(f"hash {str(h)[:12]}")
+            if extra:
+                txt += f" ({', '.join(extra)})"
+        parts.append(txt)
+    pert = info.get("perturbation") if isinstance(info.get("perturbation"), dict) else {}
+    for k in ("lesion", "activate"):
+        v = info.get(k) or pert.get(k)
+        if v not in (None, "", [], {}):
+            parts.append(f"{k} {_plain(v)}")
+    model = info.get("model")
+    if isinstance(model, dict) and model.get("name"):
+        parts.append(f"model {model['name']}")
+    elif isinstance(model, str):
+        parts.append(f"model {model}")
+    if not parts and info.get("description"):
+        parts.append(_plain(info["description"]))
+    return "; ".join(parts) or "—"
+
+
+def registered_task(name: Any):
+    """The task spec registered under ``name`` in package code (``tasks.TASKS``, or a task
+    registered in this process by ``runners.episode.EXTRA_TASKS``), else None.
+
+    A run folder is data: the scorer finds the task's feature extractor, figures, sections and
+    reference library by the task NAME in these in-process registries, never by a
+    ``module:function`` string read from ``run.json`` (a tampered run.json must not choose the
+    code that runs)."""
+    import sys
+    if not isinstance(name, str):
+        return None
+    try:
+        import tasks
+        spec = getattr(tasks, "TASKS", {}).get(name)
+    except ImportError:
+        spec = None
+    if spec is None:
+        for mod in ("runners.episode", "runners.execution.episode"):
+            extra = getattr(sys.modules.get(mod), "EXTRA_TASKS", None) or {}
+            if name in extra:
+                return extra[name]
+    return spec
+
+
+def spec_field(run: dict, name: str):
+    """A field (``features``, ``plots``, ``sections``, ``reference``, ``organism``) of the
+    registered spec of the run's task; None when the task is not registered."""
+    spec = registered_task(run.get("task"))
+    return None if spec is None else getattr(spec, name, None)
 
 
 def load_run(path: str | Path) -> RunData:
@@ -401,9 +526,13 @@ def load_run(path: str | Path) -> RunData:
 
 
 def _feature_extractor(run: dict):
-    """The task's feature extractor as it is now (None if it cannot be imported)."""
+    """The registered task's feature extractor as it is now (None if not registered or it
+    cannot be imported)."""
+    ref = spec_field(run, "features")
+    if callable(ref):
+        return ref
     try:
-        return rec_io.load_callable((run.get("task_spec") or {}).get("features"))
+        return rec_io.load_callable(ref)
     except (ImportError, AttributeError):
         return None
 
@@ -442,8 +571,10 @@ def _entries(lib) -> list:
 
 
 def _features_module(run: dict):
-    """The module of the task's feature extractor named in a run's ``run.json``."""
-    ref = (run.get("task_spec") or {}).get("features")
+    """The module of the registered task's feature extractor (by task name, not run.json)."""
+    ref = spec_field(run, "features")
+    if callable(ref):
+        ref = f"{ref.__module__}:{ref.__qualname__}"
     if not ref or not isinstance(ref, str):
         return None
     import importlib
@@ -473,6 +604,48 @@ class Scorecard:
         return scorecard_markdown(self)
 
 
+@dataclass
+class RunReferenceEntry:
+    """A reference entry made of another run's per-episode values (``cgym score --against``)."""
+    id: str
+    samples: list
+    unit: str = ""
+    description: str = ""
+    kind: str = "samples"
+    n_animals: int = 0
+    source: dict = field(default_factory=dict)
+    notes: str = ""
+
+
+@dataclass
+class RunReference:
+    name: str
+    entries: list
+    version: str = "run"
+    content_hash: str | None = None
+
+
+def run_as_reference(other: RunData, like: Any = None) -> RunReference:
+    """Every scalar or vector feature of ``other``'s finished episodes as a ``samples`` entry
+    (units and descriptions from the task's reference library ``like`` where ids match)."""
+    known = {_field(e, "id"): e for e in _entries(like)} if like is not None else {}
+    ids = sorted({k for f in other.ok_features for k in f})
+    entries = []
+    for eid in ids:
+        vals = [np.asarray(f.get(eid, np.nan), float) for f in other.ok_features]
+        vals = [v for v in vals if v.size and np.all(np.isfinite(v))]
+        shapes = {v.shape for v in vals}
+        if not vals or len(shapes) != 1:
+            continue
+        ref = known.get(eid)
+        entries.append(RunReferenceEntry(
+            id=eid, samples=[v.tolist() for v in vals], n_animals=len(vals),
+            unit=str(_field(ref, "unit", "") or "") if ref is not None else "",
+            description=str(_field(ref, "description", "") or "") if ref is not None else "",
+            source={"citation": f"run {other.path} (brain {other.brain}, {len(vals)} episodes)"}))
+    return RunReference(name=f"run {other.path.name}", entries=entries)
+
+
 def _unique_labels(runs: list[RunData]) -> None:
     seen: dict[str, int] = {}
     for r in runs:
@@ -482,7 +655,7 @@ def _unique_labels(runs: list[RunData]) -> None:
 
 
 def score_task(task: str, runs: list[RunData], lib: Any, n_rep: int = 200,
-               seed: int = 0) -> dict:
+               seed: int = 0, against: str | None = None) -> dict:
     rng = np.random.default_rng(seed)
     metrics = []
     feature_ids = set()
@@ -543,10 +716,14 @@ def score_task(task: str, runs: list[RunData], lib: Any, n_rep: int = 200,
         aggregates[r.label] = {
             "brain": r.brain, "mean_score": float(np.mean(scores)) if scores else None,
             "n_passed": int(sum(c["passed"] for _, c in cells)), "n_metrics": len(cells),
+            "n_failed_metrics": int(sum(c.get("verdict") == "fail" for _, c in cells)),
+            "n_inconclusive": int(sum(c.get("verdict") == "inconclusive" for _, c in cells)),
+            "n_insufficient": int(sum(c.get("verdict") == "insufficient data" for _, c in cells)),
             "weakest": ({"id": weakest[0], "score": weakest[1]["score"]} if weakest else None),
             "n_episodes": len(r.episodes), "n_failed": r.n_failed}
-    return {"task": task, "organism": (runs[0].run.get("task_spec") or {}).get("organism"),
-            "reference": {"name": (runs[0].run.get("task_spec") or {}).get("reference"),
+    return {"task": task, "organism": spec_field(runs[0].run, "organism")
+            or (runs[0].run.get("task_spec") or {}).get("organism"),
+            "reference": {"name": getattr(lib, "name", None) or spec_field(runs[0].run, "reference"),
                           "version": getattr(lib, "version", None),
                           "content_hash": getattr(lib, "content_hash", None)},
             "runs": [{"label": r.label, "path": str(r.path), "brain": r.brain,
@@ -555,15 +732,14 @@ def score_task(task: str, runs: list[RunData], lib: Any, n_rep: int = 200,
                       "versions": r.run.get("versions"),
                       "control": r.brain in CONTROL_BRAINS} for r in runs],
             "metrics": metrics, "not_measured": not_measured, "aggregates": aggregates,
-            "sections": task_sections(runs)}
+            "sections": task_sections(runs), "against": against}
 
 
 def task_sections(runs: list[RunData]) -> list[dict]:
     """Extra sections the task's spec asks for (``sections``: "module:function(runs) ->
     [{"title", "markdown", "data"}]"), e.g. a neural metric or the bridge's assumptions. A
     failing section becomes a section saying so: it must not cost the scorecard."""
-    ref = next(((r.run.get("task_spec") or {}).get("sections") for r in runs
-                if (r.run.get("task_spec") or {}).get("sections")), None)
+    ref = spec_field(runs[0].run, "sections") if runs else None
     if not ref:
         return []
     try:
@@ -580,11 +756,14 @@ CONTROL_BRAINS = ("null", "random", "shuffled", "reflex")
 
 def score_runs(run_dirs: Sequence[str | Path], out_dir: str | Path | None = None,
                reference: Any = None, n_rep: int = 200, seed: int = 0,
-               figures: bool = True, neural: Sequence[str | Path] = ()) -> Scorecard:
+               figures: bool = True, neural: Sequence[str | Path] = (),
+               against: str | Path | None = None) -> Scorecard:
     """Score runs against their task's reference library; write scorecard.md / .json and
     figures into ``out_dir`` (when given). ``reference``: a library object to use instead of
     ``tasks.reference.load_reference(<task's reference>)``. ``neural``: atlas scorecard
-    folders (``cgym atlas``) to include as neural-benchmark sections."""
+    folders (``cgym atlas``) to include as neural-benchmark sections. ``against``: another run
+    folder whose episodes are the reference (run vs run: e.g. the same brain with other seeds);
+    a pass then reads "not distinguishable" from that run."""
     from .sweep import expand_run_dirs  # a sweep folder scores as its condition folders
     runs = [load_run(p) for p in expand_run_dirs(run_dirs)]
     if not runs:
@@ -597,17 +776,33 @@ def score_runs(run_dirs: Sequence[str | Path], out_dir: str | Path | None = None
               "tasks": sorted(by_task), "n_rep": n_rep, "seed": seed}
     card = Scorecard(header=header)
     libs: dict[str, Any] = {}
+    other = load_run(against) if against is not None else None
     for task, truns in by_task.items():
         _unique_labels(truns)
-        if reference is not None:
+        if other is not None:
+            if other.task != task:
+                raise ValueError(f"--against {against}: that run is task {other.task!r}, "
+                                 f"not {task!r}")
+            like = None
+            try:
+                like = load_reference_library(spec_field(truns[0].run, "reference"))
+            except Exception:  # noqa: BLE001 - units only
+                pass
+            lib = run_as_reference(other, like)
+        elif reference is not None:
             lib = reference
         else:
-            name = (truns[0].run.get("task_spec") or {}).get("reference")
+            if registered_task(task) is None:
+                raise ValueError(f"task {task!r} (from {truns[0].path / rec_io.RUN_FILE}) is not a "
+                                 "registered task; the scorer only runs the extractors and "
+                                 "references registered in package code (tasks.TASKS)")
+            name = spec_field(truns[0].run, "reference")
             if not name:
-                raise ValueError(f"task {task!r} names no reference library in its run.json")
+                raise ValueError(f"task {task!r} registers no reference library")
             lib = load_reference_library(name)
         libs[task] = lib
-        card.tasks.append(score_task(task, truns, lib, n_rep, seed))
+        card.tasks.append(score_task(task, truns, lib, n_rep, seed,
+                                     against=str(against) if other is not None else None))
     # organism aggregates: mean of the task means per brain
     for t in card.tasks:
         org = card.organisms.setdefault(t["organism"] or "?", {})
@@ -624,12 +819,16 @@ def score_runs(run_dirs: Sequence[str | Path], out_dir: str | Path | None = None
         ("Control brains in this scorecard: " + ", ".join(controls)) if controls else
         "No control brain (null, random, shuffled, reflex) in this scorecard: add one "
         "(cgym run ... --brain null) to see what the connectome adds.",
-        "Distribution metrics: pass = D_model ≤ 95th percentile of split-half reference "
-        "distances at the model's n; score = clip((1 − D_model)/(1 − median ceiling), 0, 1). "
-        "With few episodes the ceiling is wide: a pass with small n is weak evidence.",
-        "Population metrics: pass = point value meets the threshold and the model's 95% CI "
-        "overlaps the reference interval (where given); 'significant' = the CI bound meets the "
-        "threshold too. Entries with a value only are reported, not judged.",
+        f"Per-episode metrics: distribution distance = Kolmogorov–Smirnov (energy coefficient for "
+        f"vectors) between the model's episodes and the reference at the same n; pass = no "
+        f"further than 95% of same-sized groups of real animals are from each other, fail = "
+        f"further than 99%, between = inconclusive; fewer than {MIN_N} valid values = "
+        "insufficient data. 'x s.d. from the reference mean' = |model mean − reference mean| in "
+        "reference between-animal standard deviations (Glass's Δ), with a 95% bootstrap CI: it "
+        "keeps growing however far off the model is.",
+        "Population metrics (one value per run, e.g. the chemotaxis index): pass = the whole 95% "
+        "CI meets the threshold (and overlaps the reference interval where one is given); fail = "
+        "the whole CI misses it; a CI that spans it is inconclusive.",
         "⚠ = provisional reference entry (primary source unverified): reported, excluded "
         "from the aggregates.",
     ]
@@ -668,61 +867,105 @@ def score_runs(run_dirs: Sequence[str | Path], out_dir: str | Path | None = None
 
 # ----------------------------------------------------------------------------- markdown
 
-def _cell_text(row: dict, cell: dict) -> str:
-    status = cell.get("status")
-    verdict = ("report only" if cell["passed"] is None else
-               "**pass**" if cell["passed"] else "**FAIL**")
-    if row.get("provisional") and cell["passed"] is not None:
-        verdict += " (provisional: not in aggregate)"
+VERDICT_WORDS = {
+    "pass": "pass: as close as groups of real animals are to each other",
+    "fail": "fail: further than 99% of same-sized groups of real animals",
+    "inconclusive": "inconclusive: between the 95th and 99th percentile of real-animal groups "
+                    "(more episodes needed)",
+    "insufficient data": f"insufficient data (fewer than {MIN_N} valid values)",
+    "report only": "reported, not judged (the reference gives no criterion)",
+}
+AGAINST_WORDS = {
+    "pass": "not distinguishable from the other run",
+    "fail": "distinguishable: the runs differ",
+    "inconclusive": "inconclusive (more episodes needed)",
+}
+POPULATION_WORDS = {
+    "pass": "pass: the whole 95% CI meets the reference",
+    "fail": "fail: the whole 95% CI misses the reference",
+    "inconclusive": "inconclusive: the 95% CI spans the criterion (more episodes needed)",
+}
+
+
+def verdict_text(cell: dict, kind: str, against: bool = False) -> str:
+    v = cell.get("verdict") or ("report only" if cell.get("passed") is None else
+                                "pass" if cell.get("passed") else "fail")
+    if against and v in AGAINST_WORDS:
+        return AGAINST_WORDS[v]
+    if kind == "population" and v in POPULATION_WORDS:
+        return POPULATION_WORDS[v]
+    return VERDICT_WORDS.get(v, v)
+
+
+def _cell_text(row: dict, cell: dict, against: bool = False) -> str:
+    unit = f" {row['unit']}" if row.get("unit") else ""
+    verdict = "**" + verdict_text(cell, row["kind"], against) + "**"
+    if row.get("provisional") and cell.get("passed") is not None:
+        verdict += " (provisional reference: not counted)"
     if row["kind"] == "population":
         m = cell.get("model") or {}
-        txt = (f"{_fmt(m.get('value'))} [{_fmt(m.get('ci_low'))}, {_fmt(m.get('ci_high'))}] "
-               f"(n={m.get('n')})")
-        sig = " (significant)" if cell.get("significant") else ""
-        return f"{txt}; score {_fmt(cell['score'], 2)} {verdict}{sig}"
+        return (f"{_fmt(m.get('value'))}{unit}, 95% CI {_fmt(m.get('ci_low'))} to "
+                f"{_fmt(m.get('ci_high'))} ({m.get('n')} episodes) — {verdict}")
     m = cell.get("model") or {}
     n = m.get("n", 0)
     if n == 0:
         val = "no valid value"
     else:
         val = f"{_fmt(m.get('mean'))}" + (f" ± {_fmt(m.get('sd'))}" if m.get("sd") is not None
-                                          else "")
-    val += f" (n={n}" + (f", {cell['n_nan']} NaN" if cell.get("n_nan") else "") + ")"
-    if status != "scored":
-        return f"{val}; {status} {verdict}"
-    return (f"{val}; D {_fmt(cell['distance'], 2)}, ceiling {_fmt(cell['ceiling_median'], 2)}"
-            f"/{_fmt(cell['ceiling_p95'], 2)}; score {_fmt(cell['score'], 2)} {verdict}")
+                                          else "") + unit
+    val += f" ({n} episodes" + (f", {cell['n_nan']} without a value" if cell.get("n_nan") else "") + ")"
+    if cell.get("status") != "scored":
+        return f"{val} — {verdict}"
+    ci = cell.get("distance_sd_ci") or [None, None]
+    who = "the other run's episodes" if against else "real animals"
+    return (f"{val}; {_fmt(cell.get('distance_sd'), 2)} s.d. from the reference mean "
+            f"(95% CI {_fmt(ci[0], 2)} to {_fmt(ci[1], 2)}; groups of {n} {who}: up to "
+            f"{_fmt(cell.get('ceiling_sd'), 2)}); distribution distance "
+            f"{_fmt(cell['distance'], 2)} ({who}: up to {_fmt(cell['ceiling_p95'], 2)}) — {verdict}")
 
 
 def task_markdown(t: dict) -> str:
     labels = [r["label"] for r in t["runs"]]
     ref = t["reference"]
-    lines = [f"## Task `{t['task']}` (organism: {t['organism']})", "",
-             f"Reference library: **{ref.get('name')}** version {ref.get('version')}, "
-             f"content hash `{str(ref.get('content_hash'))[:16]}`", "", "Runs:", ""]
+    against = bool(t.get("against"))
+    lines = [f"## Task `{t['task']}` (organism: {t['organism']})", ""]
+    if against:
+        lines += [f"Reference: **the episodes of another run**, `{t['against']}` (run vs run: "
+                  "a pass means the two are not distinguishable at these sample sizes)", ""]
+    else:
+        lines += [f"Reference library: **{ref.get('name')}** version {ref.get('version')}, "
+                  f"content hash `{str(ref.get('content_hash'))[:16]}`", ""]
+    lines += ["Runs:", ""]
     for r in t["runs"]:
         cfg = r.get("config") or {}
         ctl = " — *control*" if r["control"] else ""
         lines.append(f"- **{r['label']}**{ctl}: {r['brain_label']}; "
                      f"{t['aggregates'][r['label']]['n_episodes']} episode(s) × "
                      f"{_fmt(cfg.get('duration'))} s; `{r['path']}`")
-    lines += ["", "| metric | unit | reference (source) | " + " | ".join(labels) + " |",
-              "|---|---|---|" + "---|" * len(labels)]
+    lines += ["", "| what is measured (unit) | reference value (source) | "
+              + " | ".join(f"brain `{lab}`: value, distance, verdict" for lab in labels) + " |",
+              "|---|---|" + "---|" * len(labels)]
     for m in t["metrics"]:
         src = m["citation"] + (f", doi:{m['doi']}" if m["doi"] else "")
-        cells = [_cell_text(m, m["runs"][lab]) for lab in labels]
-        lines.append(f"| {m['id']}{' ⚠' if m.get('provisional') else ''} | {m['unit']} | {m['reference_text']} — {src} | "
-                     + " | ".join(cells) + " |")
-    lines += ["", "**Aggregate**", "", "| | " + " | ".join(labels) + " |",
+        cells = [_cell_text(m, m["runs"][lab], against) for lab in labels]
+        what = (m.get("description") or m["id"]).rstrip(".")
+        unit = f" ({m['unit']})" if m.get("unit") else ""
+        lines.append(f"| {what}{unit} `{m['id']}`{' ⚠' if m.get('provisional') else ''} | "
+                     f"{m['reference_text']} — {src} | " + " | ".join(cells) + " |")
+    lines += ["", "**Summary per brain**", "", "| | " + " | ".join(labels) + " |",
               "|---|" + "---|" * len(labels)]
     aggs = [t["aggregates"][lab] for lab in labels]
-    lines.append("| mean score | " + " | ".join(_fmt(a["mean_score"], 2) for a in aggs) + " |")
-    lines.append("| passed | " + " | ".join(f"{a['n_passed']}/{a['n_metrics']}" for a in aggs)
-                 + " |")
+    lines.append("| metrics passed (of those judged) | " + " | ".join(
+        f"{a['n_passed']} of {a['n_metrics']}" for a in aggs) + " |")
+    lines.append("| metrics failed / inconclusive / insufficient data | " + " | ".join(
+        f"{a.get('n_failed_metrics', 0)} / {a.get('n_inconclusive', 0)} / {a.get('n_insufficient', 0)}"
+        for a in aggs) + " |")
+    lines.append("| mean closeness score (0 far … 1 as close as real animals) | "
+                 + " | ".join(_fmt(a["mean_score"], 2) for a in aggs) + " |")
     lines.append("| weakest metric | " + " | ".join(
         f"{a['weakest']['id']} ({_fmt(a['weakest']['score'], 2)})" if a["weakest"] else "—"
         for a in aggs) + " |")
-    lines.append("| failed episodes | " + " | ".join(f"{a['n_failed']}/{a['n_episodes']}"
+    lines.append("| episodes that crashed | " + " | ".join(f"{a['n_failed']} of {a['n_episodes']}"
                                                      for a in aggs) + " |")
     if t["not_measured"]:
         lines += ["", "Reference metrics this task's features do not measure (not scored): "
