@@ -503,3 +503,66 @@ def score_atlas(brain_name: str, organism: str = "celegans", out_dir: str | Path
         rec_io.atomic_write_json(out / "atlas.json", card.to_dict())
         rec_io.atomic_write_bytes(out / "atlas.md", card.to_markdown().encode())
     return card
+
+
+# ----------------------------------------------------------------------------- suite benchmark
+
+QUICK_STIMULATE = ("AVAL", "AVAR", "ASHL", "RIML", "AIBL", "AWCL", "RID", "ALA", "URXL", "SMDVL")
+
+
+def run_benchmark(brain: str, brain_options: dict, out, *, seeds, quick: bool = False,
+                  progress: bool = True) -> dict:
+    """``celegans/atlas`` for ``cgym suite``: a ``cgym.benchmark/1`` result. Rows per strain and
+    score: the model, the best wiring-only baseline as the reference, the ceiling; verdict
+    "pass" when the model beats that baseline, "fail" when it does not. ``quick``: 10
+    stimulated neurons and 3 splits instead of all 177 and 10."""
+    from organisms.c_elegans.atlas_data import AtlasNotInstalled
+    from .scoring import describe_brain
+    base = {"schema": "cgym.benchmark/1", "benchmark": "celegans/atlas", "brain": brain,
+            "rows": [], "figures": [], "labels": [], "notes": []}
+    try:
+        card = score_atlas(brain, "celegans", out, options=dict(brain_options or {}),
+                           stimulate=list(QUICK_STIMULATE) if quick else None, controls=False,
+                           ceiling_reps=3 if quick else 10, figures=True, progress=progress,
+                           log=lambda *_: None)
+    except AtlasNotInstalled as exc:
+        return {**base, "brain_info": {}, "status": "not applicable", "reason": str(exc)}
+    col = next(c for c in card.columns if c["name"] == brain)
+    if col["status"] != "ok":
+        return {**base, "brain_info": {}, "status": "not applicable", "reason": col["reason"]}
+    rows = []
+    for s, h in card.headline.items():
+        for m, d in h["metrics"].items():
+            rows.append({"metric": f"{m}_{s}", "label": f"{am.METRIC_LABELS[m]}, {card.strains[s]['label']}",
+                         "unit": "", "model": d["model"], "ci": None, "reference": d["baseline_value"],
+                         "ceiling": d["ceiling"], "score": d["gain"],
+                         "n": int(card.strains[s]["n_pairs"]),
+                         "verdict": "pass" if d["gain"] > 0 else "fail",
+                         "source": am_citation().split(" Nature")[0] + ", doi:10.1038/s41586-023-06683-4"})
+    p = card.protocol.get(brain, {})
+    notes = [f"reference = the best wiring-only baseline per score ({', '.join(WIRING_BASELINES)}); "
+             "score = the model's gain over it; pass = a positive gain. Ceiling: Spearman–Brown "
+             "split-half / held-out labels (runners/atlas_metrics.py).",
+             f"membrane potentials {p.get('v_min_mV', float('nan')):.1f} to "
+             f"{p.get('v_max_mV', float('nan')):.1f} mV during the protocol"]
+    if quick:
+        notes.append(f"quick protocol: {len(QUICK_STIMULATE)} stimulated neurons, 3 splits")
+    return {**base, "brain_info": {"text": describe_brain(col.get("info") or {"brain": brain})},
+            "rows": rows, "notes": notes, "status": "ok",
+            "figures": [str(Path(f).relative_to(Path(out))) for f in card.figures]}
+
+
+def _register_benchmark() -> None:
+    try:
+        from tasks.benchmarks import BenchmarkSpec, register_benchmark
+    except ImportError:
+        return
+    register_benchmark(BenchmarkSpec(
+        name="celegans/atlas", organism="celegans", kind="neural", run="runners.atlas:run_benchmark",
+        description="In-silico optogenetics against the signal propagation atlas (Randi et al. "
+                    "2023): each atlas neuron stimulated in turn, ΔF/F of every neuron, scored "
+                    "against wild type and unc-31 with split-half ceilings and wiring-only "
+                    "baselines."))
+
+
+_register_benchmark()
