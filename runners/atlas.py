@@ -534,6 +534,7 @@ def run_benchmark(brain: str, brain_options: dict, out, *, seeds, quick: bool = 
     for s, h in card.headline.items():
         for m, d in h["metrics"].items():
             rows.append({"metric": f"{m}_{s}", "label": f"{am.METRIC_LABELS[m]}, {card.strains[s]['label']}",
+                         "score_label": "gain over the best wiring-only baseline",
                          "unit": "", "model": d["model"], "ci": None, "reference": d["baseline_value"],
                          "ceiling": d["ceiling"], "score": d["gain"],
                          "n": int(card.strains[s]["n_pairs"]),
@@ -546,7 +547,8 @@ def run_benchmark(brain: str, brain_options: dict, out, *, seeds, quick: bool = 
              f"membrane potentials {p.get('v_min_mV', float('nan')):.1f} to "
              f"{p.get('v_max_mV', float('nan')):.1f} mV during the protocol"]
     if quick:
-        notes.append(f"quick protocol: {len(QUICK_STIMULATE)} stimulated neurons, 3 splits")
+        notes.append(f"quick protocol: {len(QUICK_STIMULATE)} stimulated neurons, 3 splits "
+                     "(the full protocol stimulates all 177)")
     return {**base, "brain_info": {"text": describe_brain(col.get("info") or {"brain": brain})},
             "rows": rows, "notes": notes, "status": "ok",
             "figures": [str(Path(f).relative_to(Path(out))) for f in card.figures]}

@@ -118,7 +118,9 @@ def run_behaviour(brain: str, brain_options: dict, out: Path, *, seeds: list[int
             ci, ref = c.get("distance_sd_ci"), (m.get("reference") or {}).get("mean")
             ref = ref if not isinstance(ref, list) else None
             ceiling, score = c.get("ceiling_sd"), c.get("distance_sd")
-        rows.append({"metric": m["id"], "label": (m.get("description") or m["id"]).rstrip("."),
+        rows.append({"metric": m["id"], "label": " ".join((m.get("description") or m["id"]).split()).rstrip("."),
+                     "score_label": ("share of the way from chance to the target"
+                                     if m["kind"] == "population" else "s.d. from the reference mean"),
                      "unit": m.get("unit") or "", "model": val, "ci": ci, "reference": ref,
                      "ceiling": ceiling, "score": score, "n": int(model.get("n") or 0),
                      "verdict": v, "verdict_text": verdict_text(c, m["kind"]),
@@ -248,7 +250,10 @@ def _cell(r: dict | None, metric: str) -> tuple[str, str]:
     if row is None:
         return "—", ""
     unit = f" {row['unit']}" if row.get("unit") and row["unit"] != "1" else ""
-    return f"{_fmt(row['model'])}{unit} — {row['verdict']}", row["verdict"]
+    score = ""
+    if row.get("score") is not None and row.get("score_label"):
+        score = f" ({row['score_label']}: {_fmt(row['score'], 2)})"
+    return f"{_fmt(row['model'])}{unit}{score} — {row['verdict']}", row["verdict"]
 
 
 def summary(board) -> dict:
@@ -261,6 +266,15 @@ def summary(board) -> dict:
                 d["judged"] += 1
                 d[row["verdict"]] += 1
     return out
+
+
+def _shared_notes(name, brains, by) -> list[str]:
+    """Notes that every brain's result of benchmark ``name`` carries (printed once)."""
+    lists = [(by.get((name, b)) or {}).get("notes") or [] for b in brains
+             if (by.get((name, b)) or {}).get("status") == "ok"]
+    if not lists:
+        return []
+    return [n for n in lists[0] if all(n in other for other in lists[1:])]
 
 
 def board_markdown(board) -> str:
@@ -282,22 +296,26 @@ def board_markdown(board) -> str:
                 if row["metric"] not in metrics:
                     metrics.append(row["metric"])
                     info[row["metric"]] = row
-        lines += ["| what is measured | reference | ceiling | "
+        lines += ["| what is measured | reference | ceiling (same scale as the score) | "
                   + " | ".join(f"`{b}`: value — verdict" for b in brains) + " |",
                   "|---|---|---|" + "---|" * len(brains)]
         for m in metrics:
             row = info[m]
-            unit = f" ({row['unit']})" if row.get("unit") else ""
+            unit = f" ({row['unit']})" if row.get("unit") and row["unit"] != "1" else ""
             lines.append(f"| {row['label']}{unit} | {_fmt(row.get('reference'))} | "
                          f"{_fmt(row.get('ceiling'))} | "
                          + " | ".join(_cell(by.get((name, b)), m)[0] for b in brains) + " |")
         if not metrics:
             lines.append("| (no rows) | | | " + " | ".join(_cell(by.get((name, b)), "")[0]
                                                         for b in brains) + " |")
+        shared = _shared_notes(name, brains, by)
+        for note in shared:
+            lines.append(f"\n- {note}")
         for b in brains:
             r = by.get((name, b)) or {}
             for note in r.get("notes") or []:
-                lines.append(f"\n- `{b}`: {note}")
+                if note not in shared:
+                    lines.append(f"\n- `{b}`: {note}")
             for lab in r.get("labels") or []:
                 lines.append(f"\n- `{b}`: **{lab}**")
             if r.get("status") in ("error", "not applicable"):
@@ -322,7 +340,8 @@ def board_html(board) -> str:
              "<style>body{font-family:sans-serif;margin:1.5em;max-width:1400px}"
              "table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #aaa;"
              "padding:3px 6px;font-size:13px;vertical-align:top}th{background:#f0f0f0}"
-             "img{max-width:640px;border:1px solid #ccc;margin:4px}</style></head><body>",
+             "figure{display:inline-block;margin:4px;vertical-align:top}figcaption{font-size:12px}"
+             "img{max-width:460px;max-height:360px;border:1px solid #ccc}</style></head><body>",
              f"<h1>connectome-gym suite: {e(board['organism'])}</h1>",
              f"<p>Schema <code>{e(board['schema'])}</code>, created {e(board['created'])}.</p>",
              "<h2>Leaderboard</h2><table><tr><th>brain</th><th>metrics passed</th>"
@@ -339,11 +358,12 @@ def board_html(board) -> str:
                 if row["metric"] not in metrics:
                     metrics.append(row["metric"])
                     info[row["metric"]] = row
-        parts.append("<table><tr><th>what is measured</th><th>reference</th><th>ceiling</th>"
+        parts.append("<table><tr><th>what is measured</th><th>reference</th><th>ceiling (same "
+                     "scale as the score)</th>"
                      + "".join(f"<th>{e(b)}</th>" for b in brains) + "</tr>")
         for m in metrics or [""]:
             row = info.get(m, {"label": "(no rows)", "unit": ""})
-            unit = f" ({row['unit']})" if row.get("unit") else ""
+            unit = f" ({row['unit']})" if row.get("unit") and row["unit"] != "1" else ""
             cells = []
             for b in brains:
                 txt, v = _cell(by.get((name, b)), m)
@@ -351,9 +371,13 @@ def board_html(board) -> str:
             parts.append(f"<tr><td>{e(row['label'] + unit)}</td><td>{e(_fmt(row.get('reference')))}"
                          f"</td><td>{e(_fmt(row.get('ceiling')))}</td>{''.join(cells)}</tr>")
         parts.append("</table>")
+        shared = _shared_notes(name, brains, by)
+        if shared:
+            parts.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in shared) + "</ul>")
         for b in brains:
             r = by.get((name, b)) or {}
-            notes = list(r.get("notes") or []) + [f"<b>{e(x)}</b>" for x in r.get("labels") or []]
+            notes = [n for n in r.get("notes") or [] if n not in shared]
+            notes += [f"<b>{e(x)}</b>" for x in r.get("labels") or []]
             if r.get("status") in ("error", "not applicable"):
                 notes.append(e(f"{r['status']}: {r.get('error') or r.get('reason', '')}"))
             if notes:

@@ -141,7 +141,7 @@ def check_page_in_browser(html_path: Path, screenshot: Path | None = None) -> st
     writes 'CGYM-IMAGES n BROKEN k' once every image has loaded or failed)."""
     exe = _chromium()
     base = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
-            "--virtual-time-budget=5000"]
+            "--virtual-time-budget=5000", "--enable-logging=stderr", "--v=0"]
     dom = subprocess.run(base + ["--dump-dom", html_path.resolve().as_uri()], capture_output=True,
                          text=True, timeout=120)
     if screenshot is not None:
@@ -157,8 +157,14 @@ def test_html_page_loads_and_every_image_renders(tmp_path, fake_organism):
                     quick=True, only=[FAKE_BENCH], progress=False, log=lambda *_: None)
     out = check_page_in_browser(tmp_path / "s" / "suite.html")
     assert "CGYM-IMAGES 2 BROKEN 0" in out, out[-2000:]
-    assert "Uncaught" not in out and "SyntaxError" not in out
+    # no console error: Chromium logs page console messages as "CONSOLE" lines on stderr
+    console = [ln for ln in out.splitlines() if "CONSOLE" in ln]
+    assert not [ln for ln in console if "rror" in ln or "Uncaught" in ln], console
     # a broken image is caught
     page = (tmp_path / "s" / "suite.html").read_text().replace("fig/f.png", "fig/missing.png", 1)
     (tmp_path / "s" / "broken.html").write_text(page)
     assert "BROKEN 1" in check_page_in_browser(tmp_path / "s" / "broken.html")
+    # and a script error would show as a console line (the check can fail)
+    page = (tmp_path / "s" / "suite.html").read_text().replace("</body>", "<script>nosuchfn()</script></body>")
+    (tmp_path / "s" / "err.html").write_text(page)
+    assert "nosuchfn" in check_page_in_browser(tmp_path / "s" / "err.html")
