@@ -300,12 +300,19 @@ def reference_text(entry: Any, summary: dict) -> str:
             parts.append(f"{summary.get('op') or '≥'} {_fmt(summary['threshold'])}")
         txt = "; ".join(parts) or "—"
     elif "sd" in summary:
-        txt = f"{_fmt(summary['mean'])} ± {_fmt(summary['sd'])}"
+        txt = f"{_fmt(summary['mean'])} ± {_fmt(summary['sd'])} (mean ± s.d. between animals)"
     else:
         txt = f"mean {_fmt(summary.get('mean'))}"
     n_animals = _field(entry, "n_animals")
-    extra = f"{kind}" + (f", n={n_animals}" if n_animals else "")
-    return f"{txt} ({extra})"
+    what = {"samples": "per-animal data", "normal": "published mean and spread",
+            "lognormal": "published distribution", "gamma": "published distribution",
+            "population": "published population value"}.get(kind, kind)
+    extra = what
+    if n_animals:
+        known = _field(entry, "n_animals_known", True)
+        extra += f", {n_animals} animals" + ("" if known is not False
+                                             else " (assumed: the source's n was not verified)")
+    return f"{txt}; {extra}"
 
 
 def citation_of(entry: Any) -> tuple[str, str]:
