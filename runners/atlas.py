@@ -536,6 +536,8 @@ def run_benchmark(brain: str, brain_options: dict, out, *, seeds, quick: bool = 
             rows.append({"metric": f"{m}_{s}", "label": f"{am.METRIC_LABELS[m]}, {card.strains[s]['label']}",
                          "score_label": "gain over the best wiring-only baseline",
                          "unit": "", "model": d["model"], "ci": None, "reference": d["baseline_value"],
+                         "reference_text": f"best wiring-only baseline ({d['baseline']}): "
+                                           f"{d['baseline_value']:.3f}",
                          "ceiling": d["ceiling"], "score": d["gain"],
                          "n": int(card.strains[s]["n_pairs"]),
                          "verdict": "pass" if d["gain"] > 0 else "fail",

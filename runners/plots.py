@@ -132,7 +132,7 @@ def plot_tracks(task: dict, runs: list, out: Path) -> Path:
     axes[0][0].legend(loc="lower left", fontsize=7)
     fig.suptitle(f"{task['task']}: tracks on the gradient")
     path = out / f"tracks_{_slug(task['task'])}.png"
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")   # the colorbar layout clipped the y label
     plt.close(fig)
     return path
 

@@ -122,6 +122,7 @@ def run_behaviour(brain: str, brain_options: dict, out: Path, *, seeds: list[int
                      "score_label": ("share of the way from chance to the target"
                                      if m["kind"] == "population" else "s.d. from the reference mean"),
                      "unit": m.get("unit") or "", "model": val, "ci": ci, "reference": ref,
+                     "reference_text": m.get("reference_text"),
                      "ceiling": ceiling, "score": score, "n": int(model.get("n") or 0),
                      "verdict": v, "verdict_text": verdict_text(c, m["kind"]),
                      "source": m.get("citation", "") + (f", doi:{m['doi']}" if m.get("doi") else "")})
@@ -231,6 +232,11 @@ def _fmt(v, digits=3) -> str:
     return "—" if not np.isfinite(f) else f"{f:.{digits}g}"
 
 
+def _ref(row: dict) -> str:
+    """The reference as words (value, spread, n, source kind) where the result gives them."""
+    return str(row.get("reference_text") or _fmt(row.get("reference")))
+
+
 def _brains(board) -> list[str]:
     seen = []
     for r in board["results"]:
@@ -251,7 +257,8 @@ def _cell(r: dict | None, metric: str) -> tuple[str, str]:
         return "—", ""
     unit = f" {row['unit']}" if row.get("unit") and row["unit"] != "1" else ""
     score = ""
-    if row.get("score") is not None and row.get("score_label"):
+    if (row.get("score") is not None and row.get("score_label") and row.get("model") is not None
+            and row["verdict"] != "insufficient data"):
         score = f" ({row['score_label']}: {_fmt(row['score'], 2)})"
     return f"{_fmt(row['model'])}{unit}{score} — {row['verdict']}", row["verdict"]
 
@@ -302,7 +309,7 @@ def board_markdown(board) -> str:
         for m in metrics:
             row = info[m]
             unit = f" ({row['unit']})" if row.get("unit") and row["unit"] != "1" else ""
-            lines.append(f"| {row['label']}{unit} | {_fmt(row.get('reference'))} | "
+            lines.append(f"| {row['label']}{unit} | {_ref(row)} | "
                          f"{_fmt(row.get('ceiling'))} | "
                          + " | ".join(_cell(by.get((name, b)), m)[0] for b in brains) + " |")
         if not metrics:
@@ -368,7 +375,7 @@ def board_html(board) -> str:
             for b in brains:
                 txt, v = _cell(by.get((name, b)), m)
                 cells.append(f"<td style='background:{colour.get(v, '#fff')}'>{e(txt)}</td>")
-            parts.append(f"<tr><td>{e(row['label'] + unit)}</td><td>{e(_fmt(row.get('reference')))}"
+            parts.append(f"<tr><td>{e(row['label'] + unit)}</td><td>{e(_ref(row))}"
                          f"</td><td>{e(_fmt(row.get('ceiling')))}</td>{''.join(cells)}</tr>")
         parts.append("</table>")
         shared = _shared_notes(name, brains, by)
