@@ -261,8 +261,9 @@ def plot_kymographs(task: dict, runs: list, out: Path, window_s: float = KYMOGRA
                 break
     if not items:
         return None
-    fig, axes = plt.subplots(len(items), 1, figsize=(8, 2.4 * len(items)), squeeze=False)
-    fig.subplots_adjust(hspace=0.55)
+    height = 2.4 * len(items) + 0.9     # room for the page title above the first panel title
+    fig, axes = plt.subplots(len(items), 1, figsize=(8, height), squeeze=False)
+    fig.subplots_adjust(hspace=0.55, top=1 - 0.8 / height, bottom=0.6 / height)
     items = [(r, ep, {**a, "t": a["t"][a["t"] <= a["t"][0] + window_s],
                       "centerline": a["centerline"][a["t"] <= a["t"][0] + window_s]})
              for r, ep, a in items]
@@ -281,7 +282,7 @@ def plot_kymographs(task: dict, runs: list, out: Path, window_s: float = KYMOGRA
     fig.colorbar(im, ax=axes[:, 0].tolist(), label="curvature (1/mm)")
     fig.suptitle(f"{task['task']}: posture kymographs (first {window_s:g} s of one episode)")
     path = out / f"kymograph_{_slug(task['task'])}.png"
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
 
