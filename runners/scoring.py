@@ -456,14 +456,17 @@ def describe_brain(info: dict) -> str:
     if info.get("surrogate"):
         parts.append("SURROGATE " + _plain(info.get("edge_set_label") or info.get("surrogate")))
     lead = info.get("label") or info.get("brain")
-    if lead:
+    con0 = info.get("connectome")
+    if lead and not (con0 and str(lead) == "connectome"):   # not "connectome; connectome …"
         parts.append(_plain(lead))
     con = info.get("connectome") or info.get("connectome_name")
     if con:
         txt = "connectome " + _plain(con)
         if isinstance(con, dict):
-            extra = [f"{con[k]} {w}" for k, w in (("n_neurons", "neurons"), ("n_neuron", "neurons"))
-                     if con.get(k)]
+            extra = [f"{con[k]} {w}" for k, w in (
+                ("n_neurons", "neurons"), ("neurons", "neurons"),
+                ("chemical_edges", "chemical edges"), ("gap_pairs", "gap-junction pairs"))
+                if isinstance(con.get(k), (int, float))]
             h = con.get("sha256") or con.get("hash") or con.get("content_hash")
             if h:
                 extra.append(f"hash {str(h)[:12]}")
