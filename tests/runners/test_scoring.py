@@ -227,3 +227,15 @@ def test_brain_info_is_readable_text():
                           "perturbation": {"lesion": ["AVAL", "AVAR"], "activate": []},
                           "model": {"name": "graded_kunert2014", "parameters": {"C": 1}}})
     assert "{" not in txt and "cook2019_herm" in txt and "lesion AVAL, AVAR" in txt
+
+
+def test_a_deterministic_model_at_the_reference_mean_passes_clearly():
+    """A model exactly at 0.30 Hz every episode (no spread) against 0.30 ± 0.067 Hz: its mean is
+    where real animals' means are, so it passes at every n, not on the boundary; 0.45 Hz fails."""
+    from runners.scoring import compare_samples
+    draw = lambda k, rng: rng.normal(0.30, 0.0668, k)  # noqa: E731
+    for n in (5, 10, 40):
+        at = compare_samples(np.full(n, 0.30), draw, 100)
+        assert at["verdict"] == "pass" and at["distance_sd"] < 0.3 * at["ceiling_sd"], (n, at)
+    off = compare_samples(np.full(10, 0.45), draw, 100)
+    assert off["verdict"] == "fail" and off["distance_sd"] > 2
