@@ -756,7 +756,46 @@ def score_task(task: str, runs: list[RunData], lib: Any, n_rep: int = 200,
                       "versions": r.run.get("versions"),
                       "control": r.brain in CONTROL_BRAINS} for r in runs],
             "metrics": metrics, "not_measured": not_measured, "aggregates": aggregates,
-            "sections": task_sections(runs), "against": against}
+            "sections": task_sections(runs), "against": against,
+            "pairs": compare_brains(metrics, [r.label for r in runs]) if len(runs) > 1 else []}
+
+
+def permutation_p(x: np.ndarray, y: np.ndarray, n_perm: int = 2000, seed: int = 0) -> float:
+    """Two-sided permutation p-value of the difference of means (vectors: Euclidean norm)."""
+    a, b = _as_2d(x), _as_2d(y)
+    both = np.vstack([a, b])
+    obs = float(np.linalg.norm(a.mean(axis=0) - b.mean(axis=0)))
+    rng = np.random.default_rng(seed)
+    n = a.shape[0]
+    hits = 0
+    for _ in range(n_perm):
+        p = rng.permutation(both.shape[0])
+        d = float(np.linalg.norm(both[p[:n]].mean(axis=0) - both[p[n:]].mean(axis=0)))
+        hits += d >= obs - 1e-12
+    return (hits + 1) / (n_perm + 1)
+
+
+def compare_brains(metrics: list[dict], labels: list[str], min_n: int = MIN_N,
+                   alpha: float = 0.05) -> list[dict]:
+    """Every pair of runs on every per-episode metric: "different" (permutation p < alpha on
+    the difference of means), "not distinguishable", or "insufficient data" (n < min_n)."""
+    out = []
+    for i, la in enumerate(labels):
+        for lb in labels[i + 1:]:
+            rows = []
+            for m in metrics:
+                if m["kind"] == "population":
+                    continue
+                va = np.asarray(m["runs"][la].get("values") or [], float)
+                vb = np.asarray(m["runs"][lb].get("values") or [], float)
+                if len(va) < min_n or len(vb) < min_n:
+                    rows.append({"id": m["id"], "verdict": "insufficient data", "p": None})
+                    continue
+                pval = permutation_p(va, vb)
+                rows.append({"id": m["id"], "p": pval,
+                             "verdict": "different" if pval < alpha else "not distinguishable"})
+            out.append({"a": la, "b": lb, "metrics": rows})
+    return out
 
 
 def task_sections(runs: list[RunData]) -> list[dict]:
@@ -991,6 +1030,23 @@ def task_markdown(t: dict) -> str:
         for a in aggs) + " |")
     lines.append("| episodes that crashed | " + " | ".join(f"{a['n_failed']} of {a['n_episodes']}"
                                                      for a in aggs) + " |")
+    if t.get("pairs"):
+        lines += ["", "**Are the brains distinguishable?** (per-episode metrics; permutation test "
+                  "of the difference of means, two-sided, p < 0.05 = different)", ""]
+        for pr in t["pairs"]:
+            diff = [m["id"] for m in pr["metrics"] if m["verdict"] == "different"]
+            same = [m["id"] for m in pr["metrics"] if m["verdict"] == "not distinguishable"]
+            few = [m["id"] for m in pr["metrics"] if m["verdict"] == "insufficient data"]
+            txt = f"- `{pr['a']}` vs `{pr['b']}`: "
+            if not diff and same:
+                txt += "**not distinguishable** on any per-episode metric"
+            else:
+                txt += f"different on {', '.join(diff) or 'none'}"
+                if same:
+                    txt += f"; not distinguishable on {', '.join(same)}"
+            if few:
+                txt += f"; insufficient data on {', '.join(few)}"
+            lines.append(txt + ".")
     if t["not_measured"]:
         lines += ["", "Reference metrics this task's features do not measure (not scored): "
                   + ", ".join(f"`{i}`" for i in t["not_measured"])]

@@ -239,3 +239,28 @@ def test_a_deterministic_model_at_the_reference_mean_passes_clearly():
         assert at["verdict"] == "pass" and at["distance_sd"] < 0.3 * at["ceiling_sd"], (n, at)
     off = compare_samples(np.full(10, 0.45), draw, 100)
     assert off["verdict"] == "fail" and off["distance_sd"] > 2
+
+
+def test_scorecard_says_when_two_brains_are_not_distinguishable(tmp_path):
+    import shutil
+    # the same seed sets as the stability test (a 5% test can call a same-brain pair different
+    # by chance: this pair is not, and the broken body must be)
+    a = _fake_runs(tmp_path, "random", 0, n=10, name="a")
+    b = _fake_runs(tmp_path, "random", 1000, n=10, name="b")
+    c = tmp_path / "broken"
+    shutil.copytree(a, c)
+    for npz in (c / "episodes").glob("*.npz"):
+        with np.load(npz) as z:
+            d = {k: z[k] for k in z.files}
+        d["centerline"] = d["centerline"] * 0.3
+        np.savez(npz, **d)
+    card = score_runs([a, b, c], tmp_path / "card", reference=F.fake_library(), n_rep=30,
+                      figures=False)
+    pairs = {(p["a"], p["b"]): {m["id"]: m["verdict"] for m in p["metrics"]}
+             for p in card.tasks[0]["pairs"]}
+    ab = next(v for k, v in pairs.items() if "broken" not in k[0] + k[1])
+    assert "different" not in ab.values(), ab
+    broken = [v for k, v in pairs.items() if "broken" in k[0] + k[1]]
+    assert all(v["centroid_speed"] == "different" for v in broken), broken
+    md = (tmp_path / "card" / "scorecard.md").read_text()
+    assert "**not distinguishable** on any per-episode metric" in md
