@@ -54,7 +54,7 @@ def _version() -> str:
 
 def cmd_list(args) -> int:
     from nervous_systems.brain import brain_specs
-    from .episode import EXTRA_TASKS, load_organisms
+    from .execution.episode import EXTRA_TASKS, load_organisms
     err = load_organisms()
     try:
         import tasks
@@ -91,7 +91,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .episode import default_out_dir, resolve_task, run_many
+    from .execution.episode import default_out_dir, resolve_task, run_many
     spec = resolve_task(args.task)
     brain_options = _parse_kv(args.brain_option, "--brain-option")
     if args.lesion:
@@ -123,7 +123,7 @@ def cmd_run(args) -> int:
 
 def cmd_sweep(args) -> int:
     import signal
-    from .sweep import run_sweep
+    from .execution.sweep import run_sweep
 
     def _term(signum, frame):  # SIGTERM (e.g. a batch scheduler's time limit) stops cleanly
         raise KeyboardInterrupt(f"signal {signum}")
@@ -147,7 +147,7 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_score(args) -> int:
-    from .scoring import score_runs
+    from .scoring.scorecard import score_runs
     dirs = [Path(d) for d in args.run_dirs]
     for d in dirs:
         if not (d / "run.json").exists() and not (d / "sweep.json").exists():
@@ -167,8 +167,8 @@ def cmd_score(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .bench import bench_table, run_bench
-    from .recording import atomic_write_json
+    from .execution.bench import bench_table, run_bench
+    from .io.recording import atomic_write_json
     r = run_bench(args.task, args.brain, args.duration, args.seed,
                   brain_options={"backend": args.backend} if args.backend else None,
                   task_options=_parse_kv(args.task_option, "--task-option"))
@@ -182,7 +182,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_atlas(args) -> int:
-    from .atlas import AtlasError, ProtocolConfig, score_atlas
+    from .execution.atlas import AtlasError, ProtocolConfig, score_atlas
     from organisms.c_elegans.atlas_data import AtlasNotInstalled
     options = _parse_kv(args.brain_option, "--brain-option")
     if args.lesion:
@@ -309,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from .episode import RunConfigError
+    from .execution.episode import RunConfigError
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

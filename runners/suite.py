@@ -31,13 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import recording as rec_io
+from .io import recording as rec_io
 
 SCHEMA = "cgym.suite/1"
 RESULT_SCHEMA = "cgym.benchmark/1"
 # runner modules that register benchmarks whose run function lives in runners
-BENCHMARK_MODULES = ("runners.atlas", "runners.perturbation", "runners.execution.perturbation",
-                     "runners.execution.atlas")
+BENCHMARK_MODULES = ("runners.execution.atlas", "runners.execution.perturbation")
 ORGANISM_PACKAGES = {"celegans": "organisms.c_elegans", "zebrafish": "organisms.zebrafish",
                      "drosophila": "organisms.drosophila"}
 
@@ -68,7 +67,7 @@ def _tasks() -> dict:
     import tasks
     out = dict(getattr(tasks, "TASKS", {}))
     try:
-        from .episode import EXTRA_TASKS
+        from .execution.episode import EXTRA_TASKS
         out.update(EXTRA_TASKS)
     except ImportError:
         pass
@@ -90,8 +89,8 @@ def run_behaviour(brain: str, brain_options: dict, out: Path, *, seeds: list[int
                   quick: bool = False, progress: bool = True, task: str = "",
                   duration: float | None = None) -> dict:
     """Run ``len(seeds)`` episodes of ``task`` and score them against its reference library."""
-    from .episode import run_many
-    from .scoring import describe_brain, score_runs, verdict_text
+    from .execution.episode import run_many
+    from .scoring.scorecard import describe_brain, score_runs, verdict_text
     out = Path(out)
     kw = {} if duration is None else {"duration": duration}
     run_many(task, brain, episodes=len(seeds), seed=seeds[0], out=out / "run",

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from organisms.c_elegans.atlas_data import atlas_available
-from runners import atlas as atlas_mod
+from runners.execution import atlas as atlas_mod
+from runners.scoring import atlas_card
 from runners import cli
 
 AVAILABLE, WHY = atlas_available()
@@ -73,14 +74,14 @@ def test_reduced_protocol_on_connectome(tmp_path):
     assert lo <= p["v_min_mV"] and p["v_max_mV"] <= hi
     assert (tmp_path / "atlas.md").read_text().count("|") > 20
     # the same folder becomes the neural section of a behavioural scorecard
-    sec = atlas_mod.atlas_section(tmp_path)
+    sec = atlas_card.atlas_section(tmp_path)
     assert sec["brain"] == "connectome" and "| score · strain |" in sec["markdown"]
     assert not sec["markdown"].startswith("# ")
 
 
 def test_atlas_section_of_a_missing_folder_says_how_to_make_one(tmp_path):
     with pytest.raises(FileNotFoundError, match="cgym atlas celegans"):
-        atlas_mod.atlas_section(tmp_path / "nope")
+        atlas_card.atlas_section(tmp_path / "nope")
 
 
 @needs_atlas
@@ -136,7 +137,7 @@ def _synthetic_trials(seed=0, n=40, noise=1.0):
 
 
 def test_split_half_ceiling_is_spearman_brown_and_a_perfect_model_reaches_it():
-    from runners import atlas_metrics as am
+    from runners.scoring import atlas_metrics as am
     truth, trials, dff = _synthetic_trials()
     out = am.split_half_scores(trials, dff, {"truth": truth, "zero": np.zeros_like(truth),
                                              "noise": np.random.default_rng(9).normal(size=truth.shape)},
@@ -154,7 +155,7 @@ def test_split_half_ceiling_is_spearman_brown_and_a_perfect_model_reaches_it():
 def test_held_out_labels_are_not_circular():
     """With no signal at all the held-out scheme finds (almost) no significant pair and a
     ceiling at chance."""
-    from runners import atlas_metrics as am
+    from runners.scoring import atlas_metrics as am
     rng = np.random.default_rng(3)
     n = 40
     trials = np.empty((n, n), dtype=object)
@@ -172,7 +173,7 @@ def test_held_out_labels_are_not_circular():
 
 def test_hop_distance_baselines():
     from types import SimpleNamespace
-    from runners import atlas_metrics as am
+    from runners.scoring import atlas_metrics as am
     # a -> b (excitatory) -> c (inhibitory); d unconnected; e gap-coupled to a
     names = ["a", "b", "c", "d", "e"]
     con = SimpleNamespace(

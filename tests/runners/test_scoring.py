@@ -7,7 +7,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 import _runner_fakes as F  # noqa: E402
 
-from runners.scoring import (compare_samples, energy_coefficient, energy_distance,  # noqa: E402
+from runners.scoring.scorecard import (compare_samples, energy_coefficient, energy_distance,  # noqa: E402
                              judge_population, ks_statistic, reference_drawer, score_runs)
 
 ENTRY = F.FakeEntry("centroid_speed", "normal", mean=0.22, sd=0.03)
@@ -80,7 +80,7 @@ def test_population_rule():
 
 def test_scorecard_with_control_runs(tmp_path):
     F.register()
-    from runners.episode import run_many
+    from runners.execution.episode import run_many
     for brain in ("random", "null"):
         run_many(F.FAKE_TASK, brain, episodes=4, seed=0, duration=1.0, out=tmp_path / brain,
                  progress=False, log=lambda m: None)
@@ -105,10 +105,10 @@ def test_scorer_reextracts_features_from_trajectories(tmp_path):
     """A scorecard reflects the current feature extractor: stored features are only a cache."""
     import json
 
-    from runners.scoring import load_run
+    from runners.scoring.scorecard import load_run
 
     F.register()
-    from runners.episode import run_many
+    from runners.execution.episode import run_many
     run_many(F.FAKE_TASK, "random", episodes=2, seed=0, duration=1.0, out=tmp_path / "r",
              progress=False, log=lambda m: None)
     ep = sorted((tmp_path / "r" / "episodes").glob("ep_*.json"))[0]
@@ -130,7 +130,7 @@ def test_scorer_reextracts_features_from_trajectories(tmp_path):
 
 def _fake_runs(tmp_path, brain, seeds_from, n=8, name=None):
     F.register()
-    from runners.episode import run_many
+    from runners.execution.episode import run_many
     out = tmp_path / (name or f"{brain}_{seeds_from}")
     run_many(F.FAKE_TASK, brain, episodes=n, seed=seeds_from, duration=1.0, out=out,
              progress=False, log=lambda m: None)
@@ -210,7 +210,7 @@ def test_a_known_different_pair_is_separated(tmp_path):
 
 
 def test_insufficient_data_and_non_saturating_distance():
-    from runners.scoring import compare_samples
+    from runners.scoring.scorecard import compare_samples
     draw = lambda k, rng: rng.normal(0.2, 0.03, k)  # noqa: E731
     few = compare_samples(np.array([0.2, 0.21, 0.19]), draw, 50)
     assert few["verdict"] == "insufficient data" and not few["passed"]
@@ -222,7 +222,7 @@ def test_insufficient_data_and_non_saturating_distance():
 
 
 def test_brain_info_is_readable_text():
-    from runners.scoring import describe_brain
+    from runners.scoring.scorecard import describe_brain
     txt = describe_brain({"brain": "connectome", "connectome": {"name": "cook2019_herm", "n_neurons": 302},
                           "perturbation": {"lesion": ["AVAL", "AVAR"], "activate": []},
                           "model": {"name": "graded_kunert2014", "parameters": {"C": 1}}})
@@ -232,7 +232,7 @@ def test_brain_info_is_readable_text():
 def test_a_deterministic_model_at_the_reference_mean_passes_clearly():
     """A model exactly at 0.30 Hz every episode (no spread) against 0.30 ± 0.067 Hz: its mean is
     where real animals' means are, so it passes at every n, not on the boundary; 0.45 Hz fails."""
-    from runners.scoring import compare_samples
+    from runners.scoring.scorecard import compare_samples
     draw = lambda k, rng: rng.normal(0.30, 0.0668, k)  # noqa: E731
     for n in (5, 10, 40):
         at = compare_samples(np.full(n, 0.30), draw, 100)

@@ -46,7 +46,7 @@ def fake_organism(monkeypatch):
     sys.path.insert(0, str(Path(__file__).parent))
     import _runner_fakes                # the fake task of organism "fakeworm"
     _runner_fakes.register()
-    import runners.scoring as sc
+    import runners.scoring.scorecard as sc
     real = sc.load_reference_library
     monkeypatch.setattr(sc, "load_reference_library",
                         lambda name: _runner_fakes.fake_library() if name == "fake_reference" else real(name))

@@ -67,7 +67,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import recording as rec_io
+from ..io import recording as rec_io
+from .task_registry import registered_task, spec_field  # noqa: F401 (re-exported)
+from .reference_entries import entry_field as _field, reference_drawer, reference_entries as _entries  # noqa: F401
 
 PARAMETRIC_KINDS = ("normal", "lognormal", "gamma")
 
@@ -126,27 +128,6 @@ def distance_name(sample: np.ndarray) -> str:
 
 # ----------------------------------------------------------------------------- reference
 
-def _field(entry: Any, name: str, default=None):
-    """An entry attribute, else a key of ``entry.params`` (tasks.reference keeps kind-specific
-    values there: ``values`` for samples, ``value``/``interval``/``threshold`` for
-    population entries), else a dict key."""
-    if name == "samples":
-        v = getattr(entry, "samples", None)
-        if v is None:
-            v = (getattr(entry, "params", None) or {}).get("values")
-        return v if v is not None else default
-    if hasattr(entry, name) and not isinstance(entry, dict):
-        v = getattr(entry, name)
-        if v is not None:
-            return v
-    params = getattr(entry, "params", None)
-    if isinstance(params, dict) and name in params:
-        return params[name]
-    if isinstance(entry, dict):
-        return entry.get(name, default)
-    return default
-
-
 _OPS = {">=": lambda x, v: x >= v, ">": lambda x, v: x > v,
         "<=": lambda x, v: x <= v, "<": lambda x, v: x < v}
 
@@ -170,25 +151,6 @@ POPULATION_ESTIMATORS = {
     "pirouette_klinokinesis_index": ("pooled_klinokinesis", {"event": "pirouette"}, "index"),
     "reversal_klinokinesis_index": ("pooled_klinokinesis", {"event": "reversal"}, "index"),
 }
-
-
-def reference_drawer(entry: Any) -> tuple[Callable[[int, np.random.Generator], np.ndarray], int | None]:
-    """draw(k, rng) → k reference animals; and the number of real animals (None: parametric).
-
-    ``samples`` entries draw without replacement while k ≤ N (with replacement beyond);
-    other entries use ``entry.sample(k, rng)``."""
-    samples = _field(entry, "samples")
-    if samples is not None and len(samples):
-        arr = np.asarray(samples, float)
-
-        def draw(k, rng, _arr=arr):
-            idx = rng.choice(_arr.shape[0], size=k, replace=k > _arr.shape[0])
-            return _arr[idx]
-        return draw, int(arr.shape[0])
-
-    def draw(k, rng, _e=entry):
-        return np.asarray(_e.sample(k, rng), float)
-    return draw, None
 
 
 MIN_N = 5   # below this many valid values a metric says "insufficient data", never pass
@@ -502,37 +464,6 @@ def describe_brain(info: dict) -> str:
     return "; ".join(parts) or "—"
 
 
-def registered_task(name: Any):
-    """The task spec registered under ``name`` in package code (``tasks.TASKS``, or a task
-    registered in this process by ``runners.episode.EXTRA_TASKS``), else None.
-
-    A run folder is data: the scorer finds the task's feature extractor, figures, sections and
-    reference library by the task NAME in these in-process registries, never by a
-    ``module:function`` string read from ``run.json`` (a tampered run.json must not choose the
-    code that runs)."""
-    import sys
-    if not isinstance(name, str):
-        return None
-    try:
-        import tasks
-        spec = getattr(tasks, "TASKS", {}).get(name)
-    except ImportError:
-        spec = None
-    if spec is None:
-        for mod in ("runners.episode", "runners.execution.episode"):
-            extra = getattr(sys.modules.get(mod), "EXTRA_TASKS", None) or {}
-            if name in extra:
-                return extra[name]
-    return spec
-
-
-def spec_field(run: dict, name: str):
-    """A field (``features``, ``plots``, ``sections``, ``reference``, ``organism``) of the
-    registered spec of the run's task; None when the task is not registered."""
-    spec = registered_task(run.get("task"))
-    return None if spec is None else getattr(spec, name, None)
-
-
 def load_run(path: str | Path) -> RunData:
     path = Path(path)
     run_file = path / rec_io.RUN_FILE
@@ -585,13 +516,6 @@ def load_reference_library(name: str):
     """``tasks.reference.load_reference(name)`` (an unversioned name means the newest version)."""
     from tasks import reference as ref
     return ref.load_reference(name)
-
-
-def _entries(lib) -> list:
-    entries = getattr(lib, "entries", lib)
-    if isinstance(entries, dict):
-        return list(entries.values())
-    return list(entries)
 
 
 def _features_module(run: dict):
@@ -827,7 +751,7 @@ def score_runs(run_dirs: Sequence[str | Path], out_dir: str | Path | None = None
     folders (``cgym atlas``) to include as neural-benchmark sections. ``against``: another run
     folder whose episodes are the reference (run vs run: e.g. the same brain with other seeds);
     a pass then reads "not distinguishable" from that run."""
-    from .sweep import expand_run_dirs  # a sweep folder scores as its condition folders
+    from ..io.run_dirs import expand_run_dirs  # a sweep folder scores as its condition folders
     runs = [load_run(p) for p in expand_run_dirs(run_dirs)]
     if not runs:
         raise ValueError("score: no run folders given")
@@ -905,7 +829,7 @@ def score_runs(run_dirs: Sequence[str | Path], out_dir: str | Path | None = None
             card.notes.append(f"Run {r.label}: {r.n_failed} of {len(r.episodes)} episode(s) "
                               "failed; their metrics count as missing.")
     if neural:
-        from .atlas import atlas_section
+        from .atlas_card import atlas_section
         brains = {r.brain for r in runs}
         for path in neural:
             sec = atlas_section(path)

@@ -1,8 +1,8 @@
 """Brain-alone benchmark of the Shiu 2024 LIF network at fly scale, Brian2 vs PyTorch.
 
-    python -m runners.bench_lif --backend torch  [--neurons 138639] [--edges N] [--duration 1]
+    python -m runners.execution.bench_lif --backend torch  [--neurons 138639] [--edges N] [--duration 1]
                                 [--driven 200] [--rate 150] [--device cuda] [--dtype float32]
-    python -m runners.bench_lif --backend brian2 ...
+    python -m runners.execution.bench_lif --backend brian2 ...
 
 The graph is generated in memory with the fly's per-edge statistics
 (``nervous_systems.torch_backend.random_graph.fly_like_graph``; default 138,639 neurons and
@@ -72,7 +72,7 @@ def run(backend: str, neurons: int, edges: int | None, duration: float, driven: 
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m runners.bench_lif", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m runners.execution.bench_lif", description=__doc__.split("\n")[0])
     p.add_argument("--backend", required=True, choices=["torch", "brian2"])
     p.add_argument("--neurons", type=int, default=138_639)
     p.add_argument("--edges", type=int, default=None, help="default: 108.9 per neuron (15,091,983 at fly size)")

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import recording as rec_io
+from ..io import recording as rec_io
 
 
 def _plt():
@@ -138,7 +138,7 @@ def plot_tracks(task: dict, runs: list, out: Path) -> Path:
 
 
 def plot_metrics(task: dict, lib: Any, out: Path) -> Path | None:
-    from .scoring import _entries, _field, reference_drawer
+    from .reference_entries import entry_field as _field, reference_drawer, reference_entries as _entries
     plt = _plt()
     metrics = [m for m in task["metrics"] if m["kind"] != "population"]
     pops = [m for m in task["metrics"] if m["kind"] == "population"]
@@ -201,7 +201,7 @@ def plot_metrics(task: dict, lib: Any, out: Path) -> Path | None:
 
 
 def _distance_series(run, a: dict, task_info: dict):
-    from .scoring import spec_field          # by task name in the registry, never run.json
+    from .task_registry import spec_field          # by task name in the registry, never run.json
     feats = spec_field(run.run, "features")
     if isinstance(feats, str):
         try:
@@ -304,7 +304,7 @@ def scorecard_figures(card, runs_by_task: dict, libs: dict, out_dir: Path) -> li
     paths: list[Path] = []
     for t in card.tasks:
         runs = runs_by_task[t["task"]]
-        from .scoring import spec_field      # by task name in the registry, never run.json
+        from .task_registry import spec_field      # by task name in the registry, never run.json
         plots_ref = spec_field(runs[0].run, "plots") if runs else None
         makers = [lambda: [plot_metrics(t, libs.get(t["task"]), out_dir)]]
         if plots_ref:

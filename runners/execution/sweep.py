@@ -31,11 +31,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from . import recording as rec_io
+from ..io import recording as rec_io
+from ..io.run_dirs import SWEEP_FILE, expand_run_dirs, is_sweep_dir, sweep_run_dirs  # noqa: F401
 from .episode import RunConfigError, resolve_task
 from .sweep_spec import Condition, SweepError, SweepSpec, load_sweep, parse_sweep  # noqa: F401
 
-SWEEP_FILE = "sweep.json"
 SUMMARY_FILE = "summary.json"
 
 
@@ -110,7 +110,7 @@ def _condition_run_record(cond: Condition, name: str, spec: SweepSpec, seeds: li
                           prior: dict | None) -> tuple[dict, dict]:
     """Build the condition's env + brain once here (a bad brain option, neuron name or task
     option fails now, before any episode) → (run.json record, reference summary)."""
-    from .episode import EpisodeRunner, _reference_summary
+    from .episode import EpisodeRunner, reference_summary
     try:
         task = resolve_task(cond.task)
         runner = EpisodeRunner(task, cond.brain, cond.duration, cond.brain_options,
@@ -118,7 +118,7 @@ def _condition_run_record(cond: Condition, name: str, spec: SweepSpec, seeds: li
     except RunConfigError as exc:
         raise SweepError(f"{spec.source}: condition {name!r}: {exc}") from exc
     try:
-        reference = _reference_summary(task)
+        reference = reference_summary(task)
         record = {
             "task": task.name, "task_spec": task.as_dict(), "brain": cond.brain,
             "config": runner.config(),
@@ -332,26 +332,6 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path, workers: int | None
 
 
 # ---------------------------------------------------------------------------- reading
-
-def is_sweep_dir(path: str | Path) -> bool:
-    return (Path(path) / SWEEP_FILE).exists()
-
-
-def sweep_run_dirs(path: str | Path) -> list[Path]:
-    """The run folders (one per condition) of a sweep folder, in sweep order."""
-    path = Path(path)
-    sweep = rec_io.read_json(path / SWEEP_FILE)
-    dirs = [path / e["dir"] for e in sweep.get("conditions", [])]
-    return [d for d in dirs if (d / rec_io.RUN_FILE).exists()]
-
-
-def expand_run_dirs(paths: Sequence[str | Path]) -> list[Path]:
-    """Run folders as given, with every sweep folder replaced by its condition folders."""
-    out: list[Path] = []
-    for p in paths:
-        out += sweep_run_dirs(p) if is_sweep_dir(p) else [Path(p)]
-    return out
-
 
 def compare_sweeps(a: str | Path, b: str | Path, atol: float = 0.0) -> dict:
     """Compare the saved episodes of two sweep folders array by array.
