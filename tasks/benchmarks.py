@@ -3,7 +3,7 @@
 Behaviour benchmarks are the organism's tasks in :data:`tasks.TASKS` (the suite adds them
 itself); perturbation and neural benchmarks register here from the package that defines their
 run function (``organisms/<species>/__init__.py``, or the runner module that holds it), e.g.
-``celegans/atlas`` (the signal propagation atlas, registered by ``runners/atlas.py``).
+``celegans/atlas`` (the signal propagation atlas, registered by ``runners/execution/atlas.py``).
 
 The run function, named ``"module:function"`` in package code (never read from a file), is
 called as ``run(brain, brain_options, out, *, seeds, quick=False, progress=True) -> dict`` and

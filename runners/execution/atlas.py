@@ -355,7 +355,7 @@ def run_benchmark(brain: str, brain_options: dict, out, *, seeds, quick: bool = 
     p = card.protocol.get(brain, {})
     notes = [f"reference = the best wiring-only baseline per score ({', '.join(WIRING_BASELINES)}); "
              "score = the model's gain over it; pass = a positive gain. Ceiling: Spearman–Brown "
-             "split-half / held-out labels (runners/atlas_metrics.py).",
+             "split-half / held-out labels (runners/scoring/atlas_metrics.py).",
              f"membrane potentials {p.get('v_min_mV', float('nan')):.1f} to "
              f"{p.get('v_max_mV', float('nan')):.1f} mV during the protocol"]
     if quick:

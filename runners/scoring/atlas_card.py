@@ -85,7 +85,7 @@ class AtlasCard:
                "the correlation over all pairs: Spearman–Brown corrected split-half. "
                "Significance labels never come from the trials they label: q from one half "
                "labels pairs whose values come from the other half, both ways "
-               "(see `runners/atlas_metrics.py`).", ""]
+               "(see `runners/scoring/atlas_metrics.py`).", ""]
         if self.headline:
             out += ["## Headline: the model's gain over the best wiring-only baseline", "",
                     self.headline_markdown(), ""]
