@@ -885,8 +885,11 @@ def verdict_text(cell: dict, kind: str, against: bool = False) -> str:
 
 
 def _cell_text(row: dict, cell: dict, against: bool = False) -> str:
-    unit = f" {row['unit']}" if row.get("unit") else ""
-    verdict = "**" + verdict_text(cell, row["kind"], against) + "**"
+    unit = f" {row['unit']}" if row.get("unit") and row["unit"] != "1" else ""
+    vt = verdict_text(cell, row["kind"], against)
+    if cell.get("verdict") == "insufficient data" and cell.get("note"):
+        vt = f"insufficient data ({cell['note']})"
+    verdict = "**" + vt + "**"
     if row.get("provisional") and cell.get("passed") is not None:
         verdict += " (provisional reference: not counted)"
     if row["kind"] == "population":
@@ -935,8 +938,8 @@ def task_markdown(t: dict) -> str:
     for m in t["metrics"]:
         src = m["citation"] + (f", doi:{m['doi']}" if m["doi"] else "")
         cells = [_cell_text(m, m["runs"][lab], against) for lab in labels]
-        what = (m.get("description") or m["id"]).rstrip(".")
-        unit = f" ({m['unit']})" if m.get("unit") else ""
+        what = " ".join(str(m.get("description") or m["id"]).split()).rstrip(".")
+        unit = f" ({m['unit']})" if m.get("unit") and m["unit"] != "1" else ""
         lines.append(f"| {what}{unit} `{m['id']}`{' ⚠' if m.get('provisional') else ''} | "
                      f"{m['reference_text']} — {src} | " + " | ".join(cells) + " |")
     lines += ["", "**Summary per brain**", "", "| | " + " | ".join(labels) + " |",
