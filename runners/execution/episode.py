@@ -543,6 +543,25 @@ def reference_summary(spec: ResolvedTask) -> dict:
         return {"name": spec.reference, "error": f"{type(exc).__name__}: {exc}"}
 
 
+def check_run_values(episodes: Any, duration: Any, seed: Any = 0, record_rate_hz: Any = None,
+                     out: str | Path | None = None) -> None:
+    """A run's settings, checked before anything is built or written (RunConfigError, one line)."""
+    def is_int(v):
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+    if not is_int(episodes) or episodes < 1:
+        raise RunConfigError(f"episodes must be an integer ≥ 1, got {episodes!r}")
+    if not is_int(seed) or seed < 0:
+        raise RunConfigError(f"seed must be an integer ≥ 0, got {seed!r}")
+    for name, v in (("duration", duration), ("record_rate_hz", record_rate_hz)):
+        if v is None and name == "record_rate_hz":
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) \
+                or not math.isfinite(v) or v <= 0:
+            raise RunConfigError(f"{name} must be a finite number > 0, got {v!r}")
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise RunConfigError(f"--out {out}: an existing file, not a folder")
+
+
 def run_many(task: Any, brain_name: str, episodes: int, seed: int = 0, duration: float = 10.0,
              out: str | Path | None = None, brain_options: dict | None = None,
              task_options: dict | None = None, record_rate_hz: float | None = None,
@@ -555,6 +574,7 @@ def run_many(task: Any, brain_name: str, episodes: int, seed: int = 0, duration:
     simulate a crash.
     """
     log = log or (lambda m: print(m, file=sys.stderr))
+    check_run_values(episodes, duration, seed, record_rate_hz, out)
     spec = resolve_task(task)
     out_dir = Path(out) if out else default_out_dir(spec.name, brain_name)
     seeds = list(range(int(seed), int(seed) + int(episodes)))

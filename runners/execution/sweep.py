@@ -168,6 +168,23 @@ def _clean_stale_tmp(cond_dirs: list[Path]) -> int:
 
 # ---------------------------------------------------------------------------- run
 
+def check_sweep_values(out: str | Path, workers: int | None = None, dask_local: int | None = None,
+                       scheduler: str | None = None, max_attempts: int = 3) -> None:
+    """The sweep's run settings, checked before anything is built or written (SweepError)."""
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise SweepError(f"--out {out}: an existing file, not a folder")
+    if workers is not None and (isinstance(workers, bool) or int(workers) != workers or workers < 0):
+        raise SweepError(f"--workers must be an integer ≥ 0 (0: run in this process), got {workers!r}")
+    if dask_local is not None and (isinstance(dask_local, bool) or int(dask_local) != dask_local
+                                   or dask_local < 1):
+        raise SweepError(f"--dask-local must be an integer ≥ 1, got {dask_local!r}")
+    if dask_local is not None and scheduler:
+        raise SweepError("give --scheduler or --dask-local, not both")
+    if isinstance(max_attempts, bool) or int(max_attempts) != max_attempts or max_attempts < 1:
+        raise SweepError(f"--max-attempts must be an integer ≥ 1, got {max_attempts!r}")
+
+
 def run_sweep(spec: SweepSpec | str | Path, out: str | Path, workers: int | None = None,
               dask_local: int | None = None, scheduler: str | None = None,
               progress: bool = True, retry_failed: bool = False, max_attempts: int = 3,
@@ -184,22 +201,26 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path, workers: int | None
     from .sweep_worker import failed_result, run_job, save_job_result
 
     log = log or (lambda m: print(m, file=sys.stderr))
+    check_sweep_values(out, workers=workers, dask_local=dask_local, scheduler=scheduler,
+                       max_attempts=max_attempts)
     if not isinstance(spec, SweepSpec):
         spec = load_sweep(spec)
     out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
 
-    # 1. check every condition (builds each env + brain once) and write the run records
+    # 1. check every condition (builds each env + brain once), then write the run records:
+    #    an invalid condition anywhere in the sweep stops it before anything is written
     names = spec.dir_names()
     prior_sweep = (rec_io.read_json(out_dir / SWEEP_FILE)
                    if (out_dir / SWEEP_FILE).exists() else {})
-    references = {}
+    references, records = {}, {}
     for cond, name in zip(spec.conditions, names):
         run_file = out_dir / name / rec_io.RUN_FILE
         prior = rec_io.read_json(run_file) if run_file.exists() else None
-        record, references[name] = _condition_run_record(cond, name, spec, spec.seeds, prior)
-        rec_io.atomic_write_json(run_file, record)
+        records[name], references[name] = _condition_run_record(cond, name, spec, spec.seeds, prior)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, record in records.items():
+        rec_io.atomic_write_json(out_dir / name / rec_io.RUN_FILE, record)
     cond_entries = {e["dir"]: e for e in prior_sweep.get("conditions", [])}
     for cond, name in zip(spec.conditions, names):
         cond_entries[name] = {"dir": name, "label": cond.label, "hash": cond.hash,
