@@ -122,6 +122,7 @@ def run_behaviour(brain: str, brain_options: dict, out: Path, *, seeds: list[int
                                      if m["kind"] == "population" else "s.d. from the reference mean"),
                      "unit": m.get("unit") or "", "model": val, "ci": ci, "reference": ref,
                      "reference_text": m.get("reference_text"),
+                     "values": c.get("values") if m["kind"] != "population" else None,
                      "ceiling": ceiling, "score": score, "n": int(model.get("n") or 0),
                      "verdict": v, "verdict_text": verdict_text(c, m["kind"]),
                      "source": m.get("citation", "") + (f", doi:{m['doi']}" if m.get("doi") else "")})
@@ -283,6 +284,34 @@ def _shared_notes(name, brains, by) -> list[str]:
     return [n for n in lists[0] if all(n in other for other in lists[1:])]
 
 
+def brain_pairs(name: str, brains: list[str], by: dict, min_n: int = 5) -> list[str]:
+    """Plain sentences: which brains the benchmark tells apart, metric by metric (permutation
+    test of the difference of means on the per-episode values, two-sided, p < 0.05)."""
+    from .scoring.scorecard import permutation_p
+    out = []
+    for i, a in enumerate(brains):
+        for b in brains[i + 1:]:
+            ra, rb = by.get((name, a)) or {}, by.get((name, b)) or {}
+            va = {r["metric"]: r.get("values") for r in ra.get("rows") or [] if r.get("values")}
+            vb = {r["metric"]: r.get("values") for r in rb.get("rows") or [] if r.get("values")}
+            diff, same = [], []
+            for m in va:
+                x, y = va[m], vb.get(m)
+                if not y or len(x) < min_n or len(y) < min_n:
+                    continue
+                (diff if permutation_p(np.asarray(x, float), np.asarray(y, float)) < 0.05
+                 else same).append(m)
+            if not diff and not same:
+                continue
+            if not diff:
+                out.append(f"`{a}` vs `{b}`: not distinguishable on any per-episode metric "
+                           f"({', '.join(same)})")
+            else:
+                out.append(f"`{a}` vs `{b}`: different on {', '.join(diff)}"
+                           + (f"; not distinguishable on {', '.join(same)}" if same else ""))
+    return out
+
+
 def board_markdown(board) -> str:
     brains = _brains(board)
     by = {(r["benchmark"], r["brain"]): r for r in board["results"]}
@@ -326,6 +355,11 @@ def board_markdown(board) -> str:
                 lines.append(f"\n- `{b}`: **{lab}**")
             if r.get("status") in ("error", "not applicable"):
                 lines.append(f"\n- `{b}`: {r.get('status')}: {r.get('error') or r.get('reason', '')}")
+        pairs = brain_pairs(name, brains, by)
+        if pairs:
+            lines += ["", "Which brains this benchmark tells apart (per-episode values, permutation "
+                      "test of the difference of means, p < 0.05, at least 5 values each):", ""]
+            lines += [f"- {p}" for p in pairs]
         srcs = sorted({row.get("source") for row in info.values() if row.get("source")})
         if srcs:
             lines.append("\nSources: " + "; ".join(srcs))
@@ -380,6 +414,11 @@ def board_html(board) -> str:
         shared = _shared_notes(name, brains, by)
         if shared:
             parts.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in shared) + "</ul>")
+        pairs = brain_pairs(name, brains, by)
+        if pairs:
+            parts.append("<p>Which brains this benchmark tells apart (permutation test of the "
+                         "difference of means, p &lt; 0.05):</p><ul>"
+                         + "".join(f"<li>{e(p.replace('`', ''))}</li>" for p in pairs) + "</ul>")
         for b in brains:
             r = by.get((name, b)) or {}
             notes = [n for n in r.get("notes") or [] if n not in shared]

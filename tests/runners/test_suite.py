@@ -100,6 +100,8 @@ def test_plugin_brain_appears_and_runs_with_no_code_change(tmp_path, monkeypatch
     assert got[(FAKE_BENCH, "null")]["rows"][0]["verdict"] == "fail"
     md = (tmp_path / "s" / "suite.md").read_text()
     assert "| `testplug` |" in md and "{'" not in md
+    # the board says which brains the behaviour benchmark tells apart
+    assert "`testplug` vs `null`:" in md
     data = json.loads((tmp_path / "s" / "suite.json").read_text())
     assert data["schema"] == "cgym.suite/1"
     # the figures of each result are under the board's folder
