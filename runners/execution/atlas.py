@@ -372,7 +372,7 @@ def _register_benchmark() -> None:
     except ImportError:
         return
     register_benchmark(BenchmarkSpec(
-        name="celegans/atlas", organism="celegans", kind="neural", run="runners.atlas:run_benchmark",
+        name="celegans/atlas", organism="celegans", kind="neural", run="runners.execution.atlas:run_benchmark",
         description="In-silico optogenetics against the signal propagation atlas (Randi et al. "
                     "2023): each atlas neuron stimulated in turn, ΔF/F of every neuron, scored "
                     "against wild type and unc-31 with split-half ceilings and wiring-only "

@@ -68,6 +68,14 @@ def test_worm_suite_lists_its_behaviour_task_and_the_atlas():
     assert names["celegans/chemotaxis"] == "behaviour" and names["celegans/atlas"] == "neural"
 
 
+def test_every_registered_benchmark_run_function_resolves():
+    """A registered run string that names no function fails here, not in the middle of a suite."""
+    from runners.io.recording import load_callable
+    for org in ("celegans", "zebrafish", "drosophila"):
+        for spec in suite.load_benchmarks(org):
+            assert callable(load_callable(spec.run)), spec
+
+
 def _plugin_on_path(tmp_path, monkeypatch):
     """A plug-in package made visible to importlib.metadata: a dist-info with entry_points.txt."""
     site = tmp_path / "site"
