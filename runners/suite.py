@@ -258,9 +258,13 @@ def _cell(r: dict | None, metric: str) -> tuple[str, str]:
     unit = f" {row['unit']}" if row.get("unit") and row["unit"] != "1" else ""
     score = ""
     if (row.get("score") is not None and row.get("score_label") and row.get("model") is not None
-            and row["verdict"] != "insufficient data"):
+            and (row["verdict"] != "insufficient data"
+                 or str(row.get("verdict_text", "")).startswith("inconclusive"))):
         score = f" ({row['score_label']}: {_fmt(row['score'], 2)})"
-    return f"{_fmt(row['model'])}{unit}{score} — {row['verdict']}", row["verdict"]
+    verdict = row["verdict"]
+    if verdict == "insufficient data" and str(row.get("verdict_text", "")).startswith("inconclusive"):
+        verdict = "inconclusive: between the 95th and 99th percentile of real-animal groups, more episodes needed"
+    return f"{_fmt(row['model'])}{unit}{score} — {verdict}", row["verdict"]
 
 
 def summary(board) -> dict:
