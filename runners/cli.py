@@ -231,7 +231,7 @@ def cmd_score(args) -> int:
                                            else Path("scorecards") / dirs[0].name)
     try:
         card = score_runs(dirs, out, n_rep=args.reps, figures=not args.no_figures,
-                          neural=args.neural or ())
+                          neural=args.neural or (), against=getattr(args, "against", None))
     except FileNotFoundError as exc:
         raise CLIError(str(exc)) from None
     print(card.to_markdown())
@@ -349,6 +349,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-figures", action="store_true", help="write the scorecard without figures")
     s.add_argument("--neural", action="append", metavar="ATLAS_DIR",
                    help="include a neural benchmark made by `cgym atlas ... --out ATLAS_DIR`")
+    s.add_argument("--against", metavar="RUN_DIR2", default=None,
+                   help="score against another run's episodes instead of the reference library "
+                        "(run vs run, e.g. the same brain with other seeds)")
     s.set_defaults(func=cmd_score)
 
     s = sub.add_parser("bench", help="speed of body, brain and closed loop")
