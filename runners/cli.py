@@ -14,6 +14,7 @@
     cgym data fetch|path|info DATASET [DIR]
     cgym probe ORGANISM [organism probe options]     (cgym probe ORGANISM --help)
     cgym export nwb RUN_DIR [--out DIR]
+    cgym suite ORGANISM [--brain NAME ...] [--episodes N] [--quick] [--out DIR] [--merge JSON ...]
     cgym --version
 
 Exit codes: 0 success; 1 the command ran but failed (all episodes failed, a crash);
@@ -391,6 +392,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_probe_parser(sub)
     from .io.nwb import add_parser as add_export_parser
     add_export_parser(sub)
+    from .suite import add_parser as add_suite_parser
+    add_suite_parser(sub)
     return p
 
 

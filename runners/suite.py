@@ -462,12 +462,12 @@ def add_parser(subparsers) -> None:
     s.add_argument("--brain", action="append", metavar="NAME",
                    help="brain to evaluate (repeat; default: every registered brain)")
     s.add_argument("--benchmark", action="append", metavar="NAME", help="only these benchmarks")
-    s.add_argument("--episodes", type=int, default=5, help="episodes per behaviour task (default 5)")
+    s.add_argument("--episodes", type=int, default=5, help="episodes per behaviour task")
     s.add_argument("--duration", type=float, default=None,
                    help="episode length in s (default: the task's own)")
     s.add_argument("--quick", action="store_true",
                    help="fewer resamples and a reduced neural protocol (smoke runs)")
-    s.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    s.add_argument("--seed", type=int, default=0, help="first seed")
     s.add_argument("--out", default=None, help="folder (default runs/suite_<organism>)")
     s.add_argument("--merge", nargs="+", metavar="SUITE_JSON",
                    help="merge boards (cgym.suite/1 JSON files) into one instead of running")

@@ -44,8 +44,9 @@ from . import reflex  # noqa: E402  (antennal deflection → VNC grooming, no br
 
 reflex.register()
 
-# >>> cgym suite (contract: register from here). s-bench's tasks/benchmarks.py is not on main yet;
-# >>> once it is, uncomment the next two lines (specs and run functions: suite.py, benchmarks.py).
-# from tasks.benchmarks import BenchmarkSpec, register_benchmark  # noqa: E402
-# suite.register(BenchmarkSpec, register_benchmark)
-from . import suite  # noqa: E402,F401
+# `cgym suite`: the brain-level benchmarks (specs in suite.py, run functions in benchmarks.py)
+from tasks.benchmarks import BenchmarkSpec, register_benchmark  # noqa: E402
+
+from . import suite  # noqa: E402
+
+suite.register(BenchmarkSpec, register_benchmark)
