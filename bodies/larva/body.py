@@ -472,7 +472,10 @@ class LarvaBody:
 
     def head_velocity(self) -> np.ndarray:
         """Velocity (2,) mm/s of the head's centre of mass."""
-        return self._body_velocities()[0][0].copy()
+        d, i = self.data, self._root_id  # row 0 of _body_velocities(), without the other bodies
+        cv = d.cvel[i]
+        r = d.xipos[i, :2] - d.subtree_com[i, :2]
+        return cv[3:5] + cv[2] * r[::-1] * self._perp
 
     def tail_angles(self) -> np.ndarray:
         """(N_J,) joint angles, rad, + = tail bends to the left, rostral first."""
