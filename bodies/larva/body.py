@@ -295,72 +295,72 @@ class LarvaBody:
     def _bind_water_views(self) -> None:
         """Persistent numpy views into MjData (its buffers never move) and work arrays for
         :meth:`_apply_water`: in-plane vectors are complex numbers x + iy, so a rotation into the
-        body frame is one complex multiply (no per-step slicing or temporaries)."""
+        body frame is one complex multiply (no per-step slicing or temporaries). The rotation
+        matrices of this planar chain (yaw only) have ``R01 == -R10`` exactly (``mju_quat2Mat``
+        with zero x/y quaternion components), so ``(R00, R01)`` read as a complex number is
+        ``conj(t)`` for the body axis ``t = R00 + i R10``."""
         d, s = self.data, self._bs
         cplx = np.complex128
         self._w_cv = d.cvel[s, 3:5].view(cplx)[:, 0]  # CoM-frame linear velocity vx + i vy
         self._w_wz = d.cvel[s, 2]  # yaw rate
         self._w_xi = d.xipos[s, :2].view(cplx)[:, 0]  # body CoM positions
         self._w_com = d.subtree_com[self._root_id:self._root_id + 1, :2].view(cplx)[:, 0]
-        self._w_tx, self._w_ty = d.xmat[s, 0], d.xmat[s, 3]  # body axis t (world)
+        self._w_ct = d.xmat[s, 0:2].view(cplx)[:, 0]  # conj(t)
         self._w_fxy = d.xfrc_applied[s, 0:2].view(cplx)[:, 0]  # force written in place
         self._w_tz = d.xfrc_applied[s, 5]
         n = N_JOINTS + 1
         self._w_t = np.zeros(n, cplx)
-        self._w_ct = np.zeros(n, cplx)
         self._w_v = np.zeros(n, cplx)
-        self._w_u = np.zeros(n, cplx)
+        self._w_r = np.zeros(n, cplx)
         self._w_a = np.zeros(n, cplx)
         self._w_iw = np.zeros(n, cplx)
-        self._w_g = np.zeros((n, 2))
+        self._w_acc = np.zeros(n)
+        # body-frame work array (n, 3): [v_t, w (normal), yaw rate], and its resistive forces
+        self._w_b = np.zeros((n, 3))
+        self._w_u = self._w_b[:, 0:2].view(cplx)[:, 0]  # v_t + i w, a view into _w_b
+        self._w_g = np.zeros((n, 3))
+        self._w_gc = self._w_g[:, 0:2].view(cplx)[:, 0]
         self._w_f = np.zeros(n, cplx)
-        self._w_r = np.zeros(n)
         self._vc_prev = np.zeros(n, cplx)
-        # coefficients laid out like a complex array viewed as (n, 2): [tangential, normal]
-        self._w_c2 = np.stack([self._c_lin_t, self._c_lin_n], 1)
-        self._w_q2 = np.stack([self._q_t, self._q_n], 1)
-        for name in ("_w_cv", "_w_xi", "_w_com", "_w_fxy"):  # views, not copies
-            assert np.shares_memory(getattr(self, name), d.cvel if name == "_w_cv" else
-                                    d.xipos if name == "_w_xi" else d.subtree_com if name == "_w_com"
-                                    else d.xfrc_applied), name
+        # coefficients in the layout of _w_b: [tangential, normal, rotational]
+        self._w_c3 = np.stack([self._c_lin_t, self._c_lin_n, self._rot_lin], 1)
+        self._w_q3 = np.stack([self._q_t, self._q_n, self._rot_q], 1)
+        for name, base in (("_w_cv", d.cvel), ("_w_xi", d.xipos), ("_w_com", d.subtree_com),
+                           ("_w_ct", d.xmat), ("_w_fxy", d.xfrc_applied), ("_w_tz", d.xfrc_applied)):
+            assert np.shares_memory(getattr(self, name), base), name  # views, not copies
+        assert np.shares_memory(self._w_u, self._w_b) and np.shares_memory(self._w_gc, self._w_g)
 
     def _apply_water(self) -> None:
         """The forces of :meth:`_apply_water_reference` (same terms, same operation order per
-        component up to the sign of zero), computed with ~25 numpy calls on persistent views
+        component up to the sign of zero), computed with ~20 numpy calls on persistent views
         instead of ~60 on fresh slices: this runs once per physics step and was the largest cost of
-        the closed loop (tests/bodies/test_larva_water_fast.py checks it against the reference)."""
-        t, ct, v, u, a, iw = self._w_t, self._w_ct, self._w_v, self._w_u, self._w_a, self._w_iw
-        t.real = self._w_tx
-        t.imag = self._w_ty
-        np.conjugate(t, out=ct)
+        the larva's physics (tests/bodies/test_larva_water_fast.py checks it against the reference)."""
+        ct, t, v, r, a, iw = self._w_ct, self._w_t, self._w_v, self._w_r, self._w_a, self._w_iw
+        np.conjugate(ct, out=t)
         wz = self._w_wz
         # CoM velocity of each body: v = v_cvel + i wz (r - r_com)
-        np.subtract(self._w_xi, self._w_com, out=u)
+        np.subtract(self._w_xi, self._w_com, out=r)
         np.multiply(wz, 1j, out=iw)
-        np.multiply(iw, u, out=u)
-        np.add(self._w_cv, u, out=v)
+        np.multiply(iw, r, out=r)
+        np.add(self._w_cv, r, out=v)
         # lagged tangential added-mass correction: m_a ((v - v_prev) . t) / dt
         np.subtract(v, self._vc_prev, out=a)
         np.multiply(a, ct, out=a)
-        acc_t = a.real * self._ma_over_dt
+        acc_t = np.multiply(a.real, self._ma_over_dt, out=self._w_acc)
         self._vc_prev[:] = v
-        # body frame u = v conj(t) = v_t + i w; g = (c + q|u|) u per component
-        np.multiply(v, ct, out=u)
-        uf = u.view(float).reshape(-1, 2)
-        g = self._w_g
-        np.abs(uf, out=g)
-        np.multiply(g, self._w_q2, out=g)
-        np.add(g, self._w_c2, out=g)
-        np.multiply(g, uf, out=g)
-        f = self._w_f  # body-frame force f_t + i f_n = acc_t - g_t - i g_n
-        np.negative(g.view(np.complex128)[:, 0], out=f)
+        # body frame: u = v conj(t) = v_t + i w, with the yaw rate beside it; g = (c + q|b|) b
+        bb, g = self._w_b, self._w_g
+        np.multiply(v, ct, out=self._w_u)
+        bb[:, 2] = wz
+        np.abs(bb, out=g)
+        np.multiply(g, self._w_q3, out=g)
+        np.add(g, self._w_c3, out=g)
+        np.multiply(g, bb, out=g)
+        f = self._w_f  # body-frame force f_t + i f_n = acc_t - g_t - i g_n; torque -g_r
+        np.negative(self._w_gc, out=f)
         f.real += acc_t
-        r = self._w_r
-        np.abs(wz, out=r)
-        np.multiply(r, self._rot_q, out=r)
-        np.add(r, self._rot_lin, out=r)
-        np.multiply(r, wz, out=r)
-        np.negative(r, out=self._w_tz)
+        tz = self._w_tz
+        np.negative(g[:, 2], out=tz)
         if self.reactive:
             # Lighthill's trailing-edge term at the tail tip (see the reference)
             te, ve = complex(t[-1]), complex(v[-1])
@@ -372,7 +372,7 @@ class LarvaBody:
             w_tip = vye * txe - vxe * tye
             fn_tip = -ut * self._m_tip * w_tip
             f[-1] += complex(0.5 * self._m_tip * w_tip * w_tip, fn_tip)
-            self._w_tz[-1] += half * fn_tip
+            tz[-1] += half * fn_tip
         np.multiply(f, t, out=self._w_fxy)  # world force (f_t t + f_n n)
 
     def _apply_water_reference(self) -> None:

@@ -40,6 +40,8 @@ def test_fast_water_forces_match_reference_in_one_state():
     for k in range(120):
         b.step(_drive(k), 4)
     mujoco.mj_step1(b.model, b.data)
+    xm = b.data.xmat[b._bs]  # the fast path reads (R00, R01) as conj(t): needs R01 == -R10 exactly
+    assert np.array_equal(xm[:, 1], -xm[:, 3])
     v_prev = b._vc_prev.copy()
     b._v_prev[:] = np.c_[v_prev.real, v_prev.imag]
     b._apply_water_reference()
