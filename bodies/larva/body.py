@@ -439,10 +439,11 @@ class LarvaBody:
         """Set the muscle commands (2·N_J,) in [0, 1] and advance ``n_steps`` physics steps."""
         self.data.ctrl[:] = self._validate_activation(activation)
         m, d = self.model, self.data
+        step1, water, step2 = mujoco.mj_step1, self._apply_water, mujoco.mj_step2
         for _ in range(int(n_steps)):
-            mujoco.mj_step1(m, d)
-            self._apply_water()
-            mujoco.mj_step2(m, d)
+            step1(m, d)
+            water()
+            step2(m, d)
         self._check()
 
     def _check(self) -> None:
@@ -490,7 +491,7 @@ class LarvaBody:
         d, ids = self.data, self._body_ids
         pts = np.empty((N_JOINTS + 2, 2))
         pts[0] = d.xpos[ids[0], :2]
-        pts[1:-1] = d.xpos[ids[1:], :2]
+        pts[1:-1] = d.xpos[ids[1]:ids[-1] + 1, :2]  # the ids are consecutive (asserted in __init__)
         last = ids[-1]
         pts[-1] = d.xpos[last, :2] - self.seg_length * d.xmat[last, [0, 3]]
         return pts
