@@ -433,7 +433,7 @@ class LarvaBody:
         if bad.any():
             names = [MUSCLE_NAMES[i] for i in np.nonzero(bad)[0][:5]]
             raise ValueError(f"activation contains NaN/Inf at t={self.time:.4f} s (muscles {names})")
-        return np.clip(a, 0.0, 1.0)
+        return np.minimum(np.maximum(a, 0.0), 1.0)  # np.clip's values without its wrapper
 
     def step(self, activation, n_steps: int = 1) -> None:
         """Set the muscle commands (2·N_J,) in [0, 1] and advance ``n_steps`` physics steps."""

@@ -104,7 +104,8 @@ class ReichardtRetina:
         c = np.bincount(self._lab, la * sb - sa * lb, 4) / self._n
         out = self.gain * (self._sel @ c)
         lp += self.a_hrc * (s - lp)
-        return np.clip(out, 0.0, 2.0, out=out).reshape(2, 4)
+        np.minimum(np.maximum(out, 0.0, out=out), 2.0, out=out)  # np.clip's values, no wrapper
+        return out.reshape(2, 4)
 
     def step_reference(self, left, right) -> np.ndarray:
         """The original per-axis implementation, kept as the reference of the equivalence test

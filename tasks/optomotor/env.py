@@ -198,8 +198,10 @@ class ZebrafishOptomotorEnv(gym.Env):
 
     def _obs(self) -> dict[str, np.ndarray]:
         lum = self.stimulus.luminance(self.eye_points_world()).astype(np.float32)
-        np.clip(lum, 0.0, 1.0, out=lum)
-        ta = np.clip(self.body.tail_angles(), -np.pi, np.pi).astype(np.float32)
+        # np.maximum/np.minimum: the values of np.clip without its Python wrapper (~1 µs each)
+        np.minimum(np.maximum(lum, 0.0, out=lum), 1.0, out=lum)
+        ta = self.body.tail_angles()
+        ta = np.minimum(np.maximum(ta, -np.pi, out=ta), np.pi, out=ta).astype(np.float32)
         return {"eye_left": lum[0], "eye_right": lum[1], "tail_angles": ta,
                 "tail_velocities": self.body.tail_velocities().astype(np.float32)}
 
