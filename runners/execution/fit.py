@@ -216,7 +216,7 @@ class FitSpec:
                             "popsize": self.popsize, "sigma0": self.sigma0, "seed": self.opt_seed})
 
     def optimiser_settings(self) -> dict:
-        import cma
+        cma = _import_cma()
         return {"name": "CMA-ES", "package": f"cma {cma.__version__}", "popsize": self.popsize,
                 "sigma0": self.sigma0, "seed": self.opt_seed, "bounds": [0.0, 1.0],
                 "space": "each parameter mapped to [0, 1] through its bounds and scale"}
@@ -590,12 +590,21 @@ def score_candidate(objective: Objective, features: list[dict], reference: str |
 
 # ============================================================================ optimiser
 
+def _import_cma():
+    try:
+        import cma
+    except ImportError:
+        raise FitError("cgym fit needs the cma package (CMA-ES): pip install "
+                       "'connectome-gym[fit]'") from None
+    return cma
+
+
 class _Cma:
     """A CMA-ES whose every random draw is seeded from (seed, generation), so asking does not
     depend on (or disturb) the process's global NumPy state, which episodes reseed."""
 
     def __init__(self, x0, sigma0: float, popsize: int, seed: int):
-        import cma
+        cma = _import_cma()
         self.seed = int(seed)
         state = np.random.get_state()
         try:
@@ -1019,7 +1028,7 @@ def controls_commands(task: str = "celegans/chemotaxis", spec: str = "FIT.yaml",
     return cmds
 
 
-def _parse_brain_options(items: list[str] | None) -> dict:
+def parse_brain_options(items: list[str] | None) -> dict:
     import yaml
     opts = {}
     for it in items or []:
@@ -1073,7 +1082,7 @@ def cli_main(args) -> int:
         return 2
     try:
         spec = load_fit_spec(args.spec)
-        bopts = _parse_brain_options(args.brain_option)
+        bopts = parse_brain_options(args.brain_option)
         if args.evaluate:
             seeds = parse_seeds(args.evaluate)
             # the evaluation reads task/brain from the fit folder; the CLI may not change them

@@ -18,11 +18,15 @@ BRAIN = "fitfake"
 
 class FitFakeBrain:
     def __init__(self, organism, observation_space, action_space, params=None, base=0.5,
-                 **kw):
+                 lesion=(), **kw):
         gain = 1.0
         if params:
             with open(params, encoding="utf-8") as f:
                 gain = float(yaml.safe_load(f)["classes"]["AVB"]["gain"])
+        if "AVB" in lesion:     # the perturbation tests: lesioning "AVB" slows the fake worm
+            gain *= 0.2
+        if "FAST" in lesion:    # ... and lesioning "FAST" speeds it up
+            gain *= 1.8
         self.a = float(np.clip(gain * float(base), 0.0, 1.0))
         self.space = action_space
 
