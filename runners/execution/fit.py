@@ -16,10 +16,14 @@ Fit spec (YAML)::
     task_options: {}
     duration: 60                         # s per episode
     record_rate_hz: 10                   # optional; lower = smaller episode files
-    params_base: organisms/c_elegans/params/connectome.yaml   # only for `params.` paths; default:
+    params_base: default                 # only for `params.` paths: a file, or `default` = the
+                                         # brain's own file (controls start from theirs); else
                                          # brain_options.params
     parameters:                          # what CMA-ES searches (at least one)
-      - path: params.classes.AIY.gain    # `params.<dotted path>` into the params YAML, or
+      - path: params.class.AIY.gain      # an entry of the params file (cgym.celegans.params/1:
+                                         # fit: true entries only; bounds/log default to the
+                                         # entry's), or `params.<nested.key.path>` in another
+                                         # params YAML, or
         bounds: [0.2, 5.0]               # `brain_options.<dotted path>` into the brain options
         scale: log                       # linear (default) | log (bounds must be > 0)
         init: 1.0                        # optional; default: middle of the (scaled) bounds
@@ -331,6 +335,12 @@ def parse_fit_spec(data: Any, source: str = "<fit spec>") -> FitSpec:
             raise FitError(f"{where}: missing key 'path' (e.g. params.classes.AIY.gain)")
         check_path_is_per_class(p["path"], where)
         b = p.get("bounds")
+        if b is None and p["path"].startswith("params."):
+            if "scale" in p or "init" in p:
+                raise FitError(f"{where}: without bounds, scale and init come from the params "
+                               f"file entry; give bounds too to set them")
+            params.append(FitParameter(p["path"], float("nan"), float("nan"), "from-file", None))
+            continue
         if not isinstance(b, (list, tuple)) or len(b) != 2:
             raise FitError(f"{where}: bounds must be [low, high], got {b!r}")
         lo, hi = _number(b[0], f"{where}: bounds"), _number(b[1], f"{where}: bounds")
@@ -345,6 +355,9 @@ def parse_fit_spec(data: Any, source: str = "<fit spec>") -> FitSpec:
         if init is not None and not lo <= init <= hi:
             raise FitError(f"{where}: init {init} lies outside the bounds {b!r}")
         params.append(FitParameter(p["path"], lo, hi, scale, init))
+    if len(params) < 2:
+        raise FitError(f"{source}: parameters: CMA-ES (the cma package) needs at least two "
+                       f"parameters; a single one is better scanned on a grid (cgym sweep)")
     dup = sorted({p.path for p in params if [q.path for q in params].count(p.path) > 1})
     if dup:
         raise FitError(f"{source}: parameters repeat: {dup}")
@@ -480,40 +493,94 @@ def _load_yaml(path: str | Path, what: str) -> dict:
 
 
 class Candidates:
-    """Turns a point of the unit cube into a brain-options dict (and a params YAML on disk)."""
+    """Turns a point of the unit cube into a brain-options dict (and a params YAML on disk).
+
+    Two params-file layouts are understood. A ``parameters:`` mapping of named entries
+    (``cgym.celegans.params/1``: ``class.AIY.gain: {value:, bounds:, fit:, log:, ...}``): the path
+    ``params.class.AIY.gain`` names the entry; only entries with ``fit: true`` may be fitted, the
+    fit's bounds must lie inside the entry's, and a parameter given without bounds takes the
+    entry's bounds and ``log`` scale. Any other YAML: the path is a nested key path whose last
+    key holds a number (or a ``{value: ...}`` mapping)."""
 
     def __init__(self, spec: FitSpec, out_dir: Path):
         import copy
         self.spec, self.out = spec, out_dir
-        self.base_params_path = spec.params_base or spec.brain_options.get("params")
+        self.base_params_path = resolve_params_base(spec)
         self.base_params = (_load_yaml(self.base_params_path, "params_base")
                             if any(p.target == "params" for p in spec.parameters) else None)
+        self.params: list[FitParameter] = [self._resolve(p) for p in spec.parameters]
         if self.base_params is not None:   # check every path now, on a throw-away copy
             trial = copy.deepcopy(self.base_params)
-            for p in spec.parameters:
+            for p in self.params:
                 if p.target == "params":
-                    _set_dotted(trial, p.keys, p.to_value(0.5), f"{spec.source}: {p.path}", True)
+                    self._set(trial, p, p.to_value(0.5))
+
+    def _entry(self, p: FitParameter) -> dict | None:
+        table = (self.base_params or {}).get("parameters")
+        name = ".".join(p.keys)
+        if isinstance(table, dict) and name in table and isinstance(table[name], dict):
+            return table[name]
+        return None
+
+    def _resolve(self, p: FitParameter) -> FitParameter:
+        where = f"{self.spec.source}: {p.path}"
+        if p.target != "params":
+            return p
+        e = self._entry(p)
+        if e is None:
+            if p.scale == "from-file":
+                raise FitError(f"{where}: no bounds given and {self.base_params_path} has no "
+                               f"entry {'.'.join(p.keys)!r} under parameters: to take them from")
+            return p
+        if e.get("fit") is not True:
+            raise FitError(f"{where}: {self.base_params_path} marks {'.'.join(p.keys)!r} "
+                           f"fit: false; only entries with fit: true may be fitted")
+        try:
+            lo, hi = (float(x) for x in e["bounds"])
+        except (KeyError, TypeError, ValueError):
+            raise FitError(f"{where}: the params file entry has no numeric bounds") from None
+        if p.scale == "from-file":
+            init = float(e["value"]) if "value" in e else None
+            scale = "log" if e.get("log") else "linear"
+            if scale == "log" and lo <= 0:
+                scale = "linear"
+            if init is not None and not lo <= init <= hi:
+                init = None
+            return FitParameter(p.path, lo, hi, scale, init)
+        if p.low < lo or p.high > hi:
+            raise FitError(f"{where}: fit bounds [{p.low}, {p.high}] exceed the params file's "
+                           f"bounds [{lo}, {hi}] for {'.'.join(p.keys)!r}")
+        return p
+
+    def _set(self, doc: dict, p: FitParameter, value: float) -> None:
+        table = doc.get("parameters")
+        name = ".".join(p.keys)
+        if isinstance(table, dict) and name in table and isinstance(table[name], dict):
+            table[name]["value"] = float(value)
+            table[name]["source"] = "fitted (cgym fit; see the fit block)"
+        else:
+            _set_dotted(doc, p.keys, float(value), f"{self.spec.source}: {p.path}", True)
 
     def x0(self) -> list[float]:
-        return [p.to_unit(p.init) if p.init is not None else 0.5 for p in self.spec.parameters]
+        return [p.to_unit(p.init) if p.init is not None else 0.5 for p in self.params]
 
     def values(self, u) -> dict[str, float]:
-        return {p.path: p.to_value(x) for p, x in zip(self.spec.parameters, u)}
+        return {p.path: p.to_value(x) for p, x in zip(self.params, u)}
 
     def params_doc(self, values: dict[str, float]) -> dict | None:
         import copy
         if self.base_params is None:
             return None
         doc = copy.deepcopy(self.base_params)
-        for p in self.spec.parameters:
+        for p in self.params:
             if p.target == "params":
-                _set_dotted(doc, p.keys, float(values[p.path]), p.path, True)
+                self._set(doc, p, values[p.path])
         return doc
 
     def brain_options(self, values: dict[str, float]) -> dict:
         import copy
         opts = copy.deepcopy(self.spec.brain_options)
-        for p in self.spec.parameters:
+        for p in self.params:
             if p.target == "brain_options":
                 _set_dotted(opts, p.keys, float(values[p.path]), p.path, False)
         doc = self.params_doc(values)
@@ -526,6 +593,30 @@ class Candidates:
                 rec_io.atomic_write_bytes(path, text.encode())
             opts["params"] = str(path)
         return opts
+
+    def base_hash(self) -> str | None:
+        if self.base_params is None:
+            return None
+        return config_hash(self.base_params)
+
+
+def resolve_params_base(spec: FitSpec) -> str | None:
+    """The params file a fit starts from: ``params_base`` (a path, or ``default``: the brain's
+    own default file, so that a control brain starts from its own parameters), else the
+    ``params`` brain option."""
+    base = spec.params_base or spec.brain_options.get("params")
+    if base != "default":
+        return base
+    try:
+        from organisms.c_elegans import params as worm_params  # the worm's per-brain files
+    except ImportError:
+        raise FitError(f"{spec.source}: params_base: default needs the organism's params "
+                       f"module (organisms/c_elegans/params.py)") from None
+    files = getattr(worm_params, "DEFAULT_FILES", {})
+    if spec.brain not in files:
+        raise FitError(f"{spec.source}: params_base: default: brain {spec.brain!r} has no "
+                       f"default params file (known: {', '.join(files)})")
+    return str(Path(worm_params.PARAMS_DIR) / files[spec.brain])
 
 
 # ============================================================================ objective
@@ -762,6 +853,9 @@ def run_fit(spec: FitSpec | str | Path, out: str | Path, task: str | None = None
     for i, p in enumerate(spec.parameters):
         check_path_is_per_class(p.path, f"{spec.source}: parameters[{i}]", names, class_of)
     cands = Candidates(spec, out_dir)
+    if prior is not None and prior.get("params_base_hash") != cands.base_hash():
+        raise FitError(f"{out_dir}: the params file {cands.base_params_path} changed since this "
+                       f"fit started; resume needs the same file, or choose a new --out")
     try:
         from runners.episode import resolve_task
     except ImportError:  # pragma: no cover
@@ -830,7 +924,7 @@ def run_fit(spec: FitSpec | str | Path, out: str | Path, task: str | None = None
                             "episodes": per_gen, "episodes_run_now": summ.n_ran,
                             "wall_s": wall})
             best = _best(history)
-            rec_io.atomic_write_json(state_path, _state_doc(spec, opt, history, best))
+            rec_io.atomic_write_json(state_path, _state_doc(spec, opt, history, best, cands))
             _write_fitted(out_dir, spec, cands, best, history)
             if bar is not None:
                 bar.update(1)
@@ -881,8 +975,11 @@ def _best(history: list[dict]) -> dict:
     return best or {}
 
 
-def _state_doc(spec: FitSpec, opt: _Cma, history: list[dict], best: dict) -> dict:
+def _state_doc(spec: FitSpec, opt: _Cma, history: list[dict], best: dict,
+               cands: Candidates) -> dict:
     return {"schema": STATE_SCHEMA, "spec_hash": spec.hash(), "spec_source": spec.source,
+            "params_base": cands.base_params_path, "params_base_hash": cands.base_hash(),
+            "parameters": [p.as_dict() for p in cands.params],
             "task": spec.task, "brain": spec.brain, "brain_options": spec.brain_options,
             "optimiser": spec.optimiser_settings(), "budget": spec.budget(),
             "training_seeds": spec.seeds, "x0": [float(x) for x in opt.es.x0],
@@ -901,10 +998,11 @@ def _write_fitted(out_dir: Path, spec: FitSpec, cands: Candidates, best: dict,
         "command": rec_io.command_line(), "spec": spec.source, "spec_hash": spec.hash(),
         "task": spec.task, "brain": spec.brain, "brain_options": {
             k: v for k, v in spec.brain_options.items() if k != "params"},
-        "params_base": cands.base_params_path, "parameters": [p.as_dict() for p in spec.parameters],
+        "params_base": cands.base_params_path, "params_base_hash": cands.base_hash(),
+        "parameters": [p.as_dict() for p in cands.params],
         "best_values": {k: float(v) for k, v in values.items()},
         "brain_option_values": {p.path[len("brain_options."):]: float(values[p.path])
-                                for p in spec.parameters if p.target == "brain_options"},
+                                for p in cands.params if p.target == "brain_options"},
         "objective": spec.raw.get("objective"), "best_objective": float(best["objective"]),
         "best_generation": best["generation"], "generations": len(history),
         "episodes": sum(h["episodes"] for h in history), "budget": spec.budget(),

@@ -22,7 +22,11 @@ class FitFakeBrain:
         gain = 1.0
         if params:
             with open(params, encoding="utf-8") as f:
-                gain = float(yaml.safe_load(f)["classes"]["AVB"]["gain"])
+                doc = yaml.safe_load(f)
+            if "schema" in doc:     # the cgym.celegans.params/1 layout
+                gain = float(doc["parameters"]["class.AVB.gain"]["value"])
+            else:
+                gain = float(doc["classes"]["AVB"]["gain"])
         if "AVB" in lesion:     # the perturbation tests: lesioning "AVB" slows the fake worm
             gain *= 0.2
         if "FAST" in lesion:    # ... and lesioning "FAST" speeds it up

@@ -108,7 +108,7 @@ def test_held_out_evaluation_refuses_training_seeds(tmp_path):
 ])
 def test_per_edge_parameters_are_refused(tmp_path, path, match):
     spec = spec_dict(tmp_path)
-    spec["parameters"] = [{"path": path, "bounds": [0.1, 2.0]}]
+    spec["parameters"][0] = {"path": path, "bounds": [0.1, 2.0]}
     with pytest.raises(fit.FitError, match=match):
         fit.parse_fit_spec(spec, "fit.yaml")
 
@@ -131,6 +131,8 @@ def test_edges_named_by_two_neurons_or_single_neurons_are_refused():
      "log scale needs bounds > 0"),
     ({"parameters": [{"path": "params.classes.AVB.gain", "bounds": [1, 2], "init": 3}]},
      "outside the bounds"),
+    ({"parameters": [{"path": "params.classes.AVB.gain", "bounds": [1, 2]}]},
+     "at least two parameters"),
     ({"optimiser": {"popsize": 4, "sigmo": 0.2}}, "Did you mean sigma0"),
     ({"params_base": None}, "params_base"),
 ])
@@ -141,7 +143,7 @@ def test_bad_specs_say_what_is_wrong(tmp_path, over, match):
 
 def test_missing_params_key_is_named(tmp_path):
     spec = spec_dict(tmp_path)
-    spec["parameters"] = [{"path": "params.classes.AVB.gainn", "bounds": [0.1, 2.0]}]
+    spec["parameters"][0] = {"path": "params.classes.AVB.gainn", "bounds": [0.1, 2.0]}
     with pytest.raises(fit.FitError, match="gainn.*not found"):
         run(tmp_path, "bad", spec)
 
@@ -159,3 +161,38 @@ def test_fit_on_a_process_pool_matches_inline(tmp_path):
     assert [g["fitness"] for g in a["generations"]] == [g["fitness"] for g in b["generations"]]
     assert pool.episodes_per_hour and pool.episodes_per_hour > 0
     assert inline.best_values == pool.best_values
+
+
+FLAT_PARAMS = {"schema": "cgym.celegans.params/1", "brain": "fitfake", "fit": None,
+               "parameters": {
+                   "class.AVB.gain": {"value": 1.0, "bounds": [0.1, 3.0], "unit": "1",
+                                      "fit": True, "log": True, "source": "neutral start"},
+                   "class.AIY.gain": {"value": 1.0, "bounds": [0.1, 3.0], "unit": "1",
+                                      "fit": False, "source": "neutral start"}}}
+
+
+def flat_spec(tmp_path, params):
+    base = tmp_path / "flat.yaml"
+    base.write_text(yaml.safe_dump(FLAT_PARAMS))
+    return spec_dict(tmp_path, params_base=str(base), budget={"generations": 1},
+                     parameters=params + [{"path": "brain_options.base", "bounds": [0.2, 0.8]}])
+
+
+def test_params_file_entries_give_bounds_and_only_fit_true_entries_are_fitted(tmp_path):
+    spec = flat_spec(tmp_path, [{"path": "params.class.AVB.gain"}])
+    run(tmp_path, "flat", spec)
+    st = recording.read_json(tmp_path / "flat" / fit.STATE_FILE)
+    assert st["parameters"][0]["bounds"] == [0.1, 3.0] and st["parameters"][0]["scale"] == "log"
+    assert st["parameters"][0]["init"] == 1.0
+    out = yaml.safe_load((tmp_path / "flat" / fit.FITTED_FILE).read_text())
+    assert out["schema"] == "cgym.celegans.params/1"          # same layout, plus the fit block
+    e = out["parameters"]["class.AVB.gain"]
+    assert e["value"] == pytest.approx(st["best"]["values"]["params.class.AVB.gain"])
+    assert e["bounds"] == [0.1, 3.0] and "fitted" in e["source"]
+    assert out["parameters"]["class.AIY.gain"]["value"] == 1.0
+    assert out["fit"]["training_seeds"] == [11, 12]
+    with pytest.raises(fit.FitError, match="fit: false"):
+        run(tmp_path, "f2", flat_spec(tmp_path, [{"path": "params.class.AIY.gain"}]))
+    with pytest.raises(fit.FitError, match="exceed the params file's bounds"):
+        run(tmp_path, "f3", flat_spec(tmp_path, [{"path": "params.class.AVB.gain",
+                                                  "bounds": [0.01, 3.0]}]))
