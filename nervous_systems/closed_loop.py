@@ -21,8 +21,13 @@ Two ways to run that loop (``mode``):
            caller resumes it with ``send(input)``. Same operations in the same order as a real
            ``net.run``, so trajectories are bit-for-bit those of ``thread`` mode
            (``tests/nervous_systems/test_closed_loop_direct.py``), without two thread switches per
-           control step (measured: the hand-off cost falls from ~120–190 µs to ~10–20 µs per
-           control step, more under load, where each switch waits for the OS scheduler). It
+           control step, and with less Python around each code object (due clocks from cached
+           arrays, one call plan per due set). Measured CPU time per 10 ms control step of the
+           worm, both modes interleaved in one process on the shared 2-core machine under heavy
+           load (slow test ``test_direct_mode_costs_less_cpu_per_control_step``): brain alone
+           227–263 µs direct vs 271–382 µs threaded; closed loop 465–546 vs 561–849 µs. On a
+           loaded machine the *wall* time can still favour ``thread``: the scheduler boosts a
+           thread that sleeps at every hand-off over a process that never sleeps. It
            reads Brian2 2.9's ``Network`` internals (``_clock_variables``, ``_nextclocks``,
            ``before_run``/``after_run``); ``pyproject.toml`` pins ``brian2<2.10``.
 ``thread`` one ``net.run()`` in a worker thread, hand-off through two queues (the original
@@ -31,6 +36,7 @@ Two ways to run that loop (``mode``):
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from typing import Any, Callable
@@ -38,7 +44,9 @@ from typing import Any, Callable
 from .brian2_setup import brian2
 
 _STOP = object()
-DEFAULT_MODE: str | None = None  # None: "direct" on Brian2's runtime device, else "thread"
+# None: "direct" on Brian2's runtime device, else "thread"; the environment variable
+# CGYM_CLOSED_LOOP=thread|direct overrides it (e.g. to compare the two with `cgym bench`)
+DEFAULT_MODE: str | None = os.environ.get("CGYM_CLOSED_LOOP") or None
 _FOREVER_S = 1e7  # a run that only ends by net.stop()
 
 
@@ -64,7 +72,8 @@ class ClosedLoop:
         if mode is None:
             mode = DEFAULT_MODE or ("direct" if _runtime_device() else "thread")
         if mode not in ("direct", "thread"):
-            raise ValueError(f"closed-loop mode must be 'direct' or 'thread', got {mode!r}")
+            raise ValueError(f"closed-loop mode must be 'direct' or 'thread' (mode= or the "
+                             f"CGYM_CLOSED_LOOP environment variable), got {mode!r}")
         if mode == "direct" and not _runtime_device():
             raise ClosedLoopError("direct closed-loop stepping needs Brian2's runtime device")
         self.mode = mode

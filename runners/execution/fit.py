@@ -743,6 +743,7 @@ class FitResult:
     episodes_per_hour: float | None
     workers: str
     finished: bool
+    sim_s_per_wall_s: float | None = None
 
 
 def _spec_for_generation(spec: FitSpec, task: str, cands: list[dict], seeds, g: int) -> SweepSpec:
@@ -946,7 +947,9 @@ def run_fit(spec: FitSpec | str | Path, out: str | Path, task: str | None = None
                      best_fitness=best["objective"], best_values=best["values"],
                      best_generation=best["generation"], wall_s=total_wall,
                      episodes_run=episodes_run, episodes_per_hour=eph,
-                     workers=backend_desc or "(nothing run)", finished=True)
+                     workers=backend_desc or "(nothing run)", finished=True,
+                     sim_s_per_wall_s=(episodes_run * spec.duration / wall_run
+                                       if episodes_run and wall_run > 0 else None))
 
 
 class _KeepOpen:
@@ -1209,8 +1212,9 @@ def fit_report(res: FitResult) -> str:
     lines += [f"  {k} = {v:.6g}" for k, v in res.best_values.items()]
     if res.episodes_per_hour:
         lines.append(f"throughput: {res.episodes_run} episode(s) in this invocation, "
-                     f"{res.episodes_per_hour:.0f} episodes/hour on {res.workers} "
-                     f"(measured wall time of the generations' sweeps)")
+                     f"{res.episodes_per_hour:.0f} episodes/hour on {res.workers}, "
+                     f"{res.sim_s_per_wall_s:.3g} simulated s per wall s in all (measured wall "
+                     f"time of the generations' sweeps, episode set-up and saving included)")
     else:
         lines.append("throughput: no episode ran in this invocation (everything was resumed)")
     lines.append(f"parameters: {res.out_dir / FITTED_FILE}")

@@ -42,6 +42,7 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
     spec = spec_dict(tmp_path)
     full = run(tmp_path, "full", spec)
     assert full.generations == 2 and full.episodes == 2 * 4 * 2
+    assert full.episodes_per_hour > 0 and "episodes/hour" in fit.fit_report(full)
     with pytest.raises(KeyboardInterrupt):
         run(tmp_path, "killed", spec, _stop_after_generation=1)
     st = recording.read_json(tmp_path / "killed" / fit.STATE_FILE)
