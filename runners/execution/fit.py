@@ -77,7 +77,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import hashlib
-import json
 import math
 import re
 import sys
