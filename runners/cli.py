@@ -12,6 +12,7 @@
     cgym bench TASK [--duration S] [--brain NAME] [--backend brian2|torch] [--out DIR]
     cgym atlas ORGANISM [--brain NAME] [--lesion NEURON ...] [--stimulate NEURON ...] [--out DIR]
     cgym data fetch|path|info DATASET [DIR]
+    cgym probe ORGANISM [organism probe options]     (cgym probe ORGANISM --help)
     cgym --version
 
 Exit codes: 0 success; 1 the command ran but failed (all episodes failed, a crash);
@@ -23,12 +24,84 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
 
 class CLIError(Exception):
     """A one-line user-facing error (exit code 2)."""
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default after its help text (not for flags and unset options)."""
+
+    def _get_help_string(self, action):
+        if action.default is None or isinstance(action.default, bool):
+            return action.help
+        return super()._get_help_string(action)
+
+
+class Parser(argparse.ArgumentParser):
+    """Usage errors are one line naming the option (exit code 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+# ------------------------------------------------------------------ option values (checked at parse)
+
+def int_at_least(lo: int):
+    def conv(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if v < lo:
+            raise argparse.ArgumentTypeError(f"must be ≥ {lo}, got {v}")
+        return v
+    conv.__name__ = f"integer ≥ {lo}"
+    return conv
+
+
+def finite_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return v
+
+
+def positive_float(text: str) -> float:
+    v = finite_float(text)
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+    return v
+
+
+def folder_path(text: str) -> str:
+    """An output folder: it may exist as a folder, not as a file."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty path")
+    p = Path(text)
+    if p.exists() and not p.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is an existing file, not a folder")
+    for parent in p.parents:
+        if parent.exists() and not parent.is_dir():
+            raise argparse.ArgumentTypeError(f"{parent} (in {text}) is a file, not a folder")
+    return text
+
+
+def folder_or_json_path(text: str) -> str:
+    """A folder, or a .json file path (which may exist and is replaced)."""
+    if Path(text).suffix == ".json":
+        if Path(text).is_dir():
+            raise argparse.ArgumentTypeError(f"{text} is a folder, not a .json file")
+        folder_path(str(Path(text).parent))
+        return text
+    return folder_path(text)
 
 
 def _parse_kv(items: list[str] | None, what: str) -> dict:
@@ -54,7 +127,7 @@ def _version() -> str:
 
 def cmd_list(args) -> int:
     from nervous_systems.brain import brain_specs
-    from .episode import EXTRA_TASKS, load_organisms
+    from .execution.episode import EXTRA_TASKS, load_organisms
     err = load_organisms()
     try:
         import tasks
@@ -91,7 +164,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .episode import default_out_dir, resolve_task, run_many
+    from .execution.episode import default_out_dir, resolve_task, run_many
     spec = resolve_task(args.task)
     brain_options = _parse_kv(args.brain_option, "--brain-option")
     if args.lesion:
@@ -123,7 +196,7 @@ def cmd_run(args) -> int:
 
 def cmd_sweep(args) -> int:
     import signal
-    from .sweep import run_sweep
+    from .execution.sweep import run_sweep
 
     def _term(signum, frame):  # SIGTERM (e.g. a batch scheduler's time limit) stops cleanly
         raise KeyboardInterrupt(f"signal {signum}")
@@ -147,7 +220,7 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_score(args) -> int:
-    from .scoring import score_runs
+    from .scoring.scorecard import score_runs
     dirs = [Path(d) for d in args.run_dirs]
     for d in dirs:
         if not (d / "run.json").exists() and not (d / "sweep.json").exists():
@@ -167,8 +240,8 @@ def cmd_score(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .bench import bench_table, run_bench
-    from .recording import atomic_write_json
+    from .execution.bench import bench_table, run_bench
+    from .io.recording import atomic_write_json
     r = run_bench(args.task, args.brain, args.duration, args.seed,
                   brain_options={"backend": args.backend} if args.backend else None,
                   task_options=_parse_kv(args.task_option, "--task-option"))
@@ -182,8 +255,10 @@ def cmd_bench(args) -> int:
 
 
 def cmd_atlas(args) -> int:
-    from .atlas import AtlasError, ProtocolConfig, score_atlas
+    from .execution.atlas import AtlasError, ProtocolConfig, score_atlas
     from organisms.c_elegans.atlas_data import AtlasNotInstalled
+    if args.pulse >= args.epoch:
+        raise CLIError(f"--pulse ({args.pulse} s) must be shorter than --epoch ({args.epoch} s)")
     options = _parse_kv(args.brain_option, "--brain-option")
     if args.lesion:
         options["lesion"] = list(args.lesion)
@@ -204,14 +279,15 @@ def cmd_atlas(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="cgym", description="connectome-gym: connectome brains "
-                                "in simulated bodies, scored against real behaviour.")
+    p = Parser(prog="cgym", description="connectome-gym: connectome brains "
+               "in simulated bodies, scored against real behaviour.", formatter_class=HelpFormatter)
     p.add_argument("--version", action="version", version=f"cgym {_version()}")
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     _add = sub.add_parser
 
-    def add_parser(*a, **k):  # every subcommand also takes --debug
+    def add_parser(*a, **k):  # every subcommand also takes --debug and shows its defaults
+        k.setdefault("formatter_class", HelpFormatter)
         sp = _add(*a, **k)
         sp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show tracebacks on errors")
@@ -219,16 +295,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser = add_parser
 
     s = sub.add_parser("list", help="organisms, tasks, brains, bodies")
-    s.add_argument("--all", action="store_true", help=argparse.SUPPRESS)
+    s.add_argument("--all", action="store_true", help="also list the test-only tasks")
     s.set_defaults(func=cmd_list)
 
     s = sub.add_parser("run", help="run closed-loop episodes")
     s.add_argument("task", help="e.g. celegans/chemotaxis")
-    s.add_argument("--brain", default="connectome")
-    s.add_argument("--episodes", type=int, default=8)
-    s.add_argument("--duration", type=float, default=60.0, help="simulated seconds per episode")
-    s.add_argument("--seed", type=int, default=0, help="first seed (episodes use seed..seed+N-1)")
-    s.add_argument("--out", help="run folder (default runs/<task>_<brain>_<timestamp>)")
+    s.add_argument("--brain", default="connectome", help="brain name (`cgym list` shows them)")
+    s.add_argument("--episodes", type=int_at_least(1), default=8,
+                   help="number of episodes (one seed each)")
+    s.add_argument("--duration", type=positive_float, default=60.0, help="simulated seconds per episode")
+    s.add_argument("--seed", type=int_at_least(0), default=0,
+                   help="first seed (episodes use seed..seed+N-1)")
+    s.add_argument("--out", type=folder_path,
+                   help="run folder (default runs/<task>_<brain>_<timestamp>); rerun into it to resume")
     s.add_argument("--video", action="store_true", help="write a video per episode")
     s.add_argument("--lesion", nargs="+", metavar="NEURON", help="neurons/classes to silence")
     s.add_argument("--activate", nargs="+", metavar="NEURON", help="neurons/classes to drive")
@@ -236,67 +315,76 @@ def build_parser() -> argparse.ArgumentParser:
                    help="cell types to silence (fly: Shiu 2024 silencing, e.g. aBN1, DNg62:left)")
     s.add_argument("--connectome", help="connectome data set, e.g. cook2019_herm")
     s.add_argument("--medium", help="medium, e.g. agar")
-    s.add_argument("--task-option", action="append", metavar="KEY=VALUE")
-    s.add_argument("--brain-option", action="append", metavar="KEY=VALUE")
+    s.add_argument("--task-option", action="append", metavar="KEY=VALUE",
+                   help="a task option (repeatable; VALUE read as JSON when it parses), e.g. medium=\"agar\"")
+    s.add_argument("--brain-option", action="append", metavar="KEY=VALUE",
+                   help="a brain option (repeatable; VALUE read as JSON when it parses)")
     s.add_argument("--retry-failed", action="store_true", help="redo episodes that failed")
-    s.add_argument("--no-progress", action="store_true")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_run)
 
     s = sub.add_parser("sweep", help="run a sweep file (conditions × seeds) on a process "
                        "pool or Dask; resumable")
-    s.add_argument("sweep_file", metavar="SWEEP.yaml")
-    s.add_argument("--out", required=True, help="sweep folder (rerun into it to resume)")
-    s.add_argument("--workers", type=int, help="process-pool size (default: CPU count; "
+    s.add_argument("sweep_file", metavar="SWEEP.yaml",
+                   help="the sweep file (conditions × seeds; examples in runners/examples/)")
+    s.add_argument("--out", required=True, type=folder_path,
+                   help="sweep folder (rerun into it to resume)")
+    s.add_argument("--workers", type=int_at_least(0), help="process-pool size (default: CPU count; "
                    "0: run in this process)")
-    s.add_argument("--dask-local", type=int, metavar="N",
+    s.add_argument("--dask-local", type=int_at_least(1), metavar="N",
                    help="run on a local Dask cluster of N worker processes")
     s.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler")
     s.add_argument("--retry-failed", action="store_true", help="redo episodes that failed")
-    s.add_argument("--max-attempts", type=int, default=3,
+    s.add_argument("--max-attempts", type=int_at_least(1), default=3,
                    help="runs of an episode whose worker process dies, before it counts failed")
-    s.add_argument("--no-progress", action="store_true")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_sweep)
 
     s = sub.add_parser("score", help="score runs against the reference library")
     s.add_argument("run_dirs", nargs="+", metavar="RUN_DIR",
                    help="run folders and/or sweep folders (one run per condition)")
-    s.add_argument("--out", help="scorecard folder (default RUN_DIR/scorecard)")
-    s.add_argument("--reps", type=int, default=200, help="resamples for distances/ceilings")
-    s.add_argument("--no-figures", action="store_true")
+    s.add_argument("--out", type=folder_path, help="scorecard folder (default RUN_DIR/scorecard)")
+    s.add_argument("--reps", type=int_at_least(1), default=200, help="resamples for distances/ceilings")
+    s.add_argument("--no-figures", action="store_true", help="write the scorecard without figures")
     s.add_argument("--neural", action="append", metavar="ATLAS_DIR",
                    help="include a neural benchmark made by `cgym atlas ... --out ATLAS_DIR`")
     s.set_defaults(func=cmd_score)
 
     s = sub.add_parser("bench", help="speed of body, brain and closed loop")
-    s.add_argument("task")
-    s.add_argument("--duration", type=float, default=2.0)
-    s.add_argument("--brain", default="connectome")
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--task-option", action="append", metavar="KEY=VALUE")
+    s.add_argument("task", help="e.g. celegans/chemotaxis")
+    s.add_argument("--duration", type=positive_float, default=2.0,
+                   help="simulated seconds timed per part (after a short untimed warm-up)")
+    s.add_argument("--brain", default="connectome", help="brain name (`cgym list` shows them)")
+    s.add_argument("--seed", type=int_at_least(0), default=0, help="episode seed")
+    s.add_argument("--task-option", action="append", metavar="KEY=VALUE",
+                   help="a task option (repeatable; VALUE read as JSON when it parses)")
     s.add_argument("--backend", choices=["brian2", "torch"],
                    help="network backend of the brain (brain option 'backend'; default: the brain's own)")
-    s.add_argument("--out", help="folder (or .json path) for bench.json")
+    s.add_argument("--out", type=folder_or_json_path, help="folder (or .json path) for bench.json")
     s.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("atlas", help="in-silico optogenetics scored against the worm signal "
                        "propagation atlas (Randi et al. 2023; needs the [neural] extra)")
     s.add_argument("organism", help="celegans")
-    s.add_argument("--brain", default="connectome")
+    s.add_argument("--brain", default="connectome", help="brain name (`cgym list` shows them)")
     s.add_argument("--lesion", nargs="+", metavar="NEURON", help="neurons/classes to ablate")
     s.add_argument("--stimulate", nargs="+", metavar="NEURON", help="only these atlas neurons")
-    s.add_argument("--amplitude", type=float, default=20.0, help="pulse depolarisation, mV")
-    s.add_argument("--pulse", type=float, default=0.5, help="pulse duration, s")
-    s.add_argument("--epoch", type=float, default=2.0, help="simulated s per stimulation")
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--ceiling-reps", type=int, default=5, help="random splits for the ceiling")
+    s.add_argument("--amplitude", type=finite_float, default=20.0, help="pulse depolarisation, mV")
+    s.add_argument("--pulse", type=positive_float, default=0.5, help="pulse duration, s")
+    s.add_argument("--epoch", type=positive_float, default=2.0, help="simulated s per stimulation")
+    s.add_argument("--seed", type=int_at_least(0), default=0, help="seed of the ceiling's random splits")
+    s.add_argument("--ceiling-reps", type=int_at_least(1), default=5, help="random splits for the ceiling")
     s.add_argument("--no-controls", action="store_true", help="skip the shuffled/connectome control run")
-    s.add_argument("--brain-option", action="append", metavar="KEY=VALUE")
-    s.add_argument("--out", help="folder (default runs/atlas_<organism>_<brain>)")
-    s.add_argument("--no-figures", action="store_true")
-    s.add_argument("--no-progress", action="store_true")
+    s.add_argument("--brain-option", action="append", metavar="KEY=VALUE",
+                   help="a brain option (repeatable; VALUE read as JSON when it parses)")
+    s.add_argument("--out", type=folder_path, help="folder (default runs/atlas_<organism>_<brain>)")
+    s.add_argument("--no-figures", action="store_true", help="write the scorecard without figures")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_atlas)
     from .datasets import add_parser as add_data_parser
     add_data_parser(sub)
+    from .execution.probe import add_parser as add_probe_parser
+    add_probe_parser(sub)
     return p
 
 
@@ -306,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from .episode import RunConfigError
+    from .execution.episode import RunConfigError
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -202,8 +202,9 @@ def cmd_data(args) -> int:
 def add_parser(sub) -> None:
     """The ``data`` subcommand (called from runners/cli.py)."""
     s = sub.add_parser("data", help="fetch or locate large data sets (e.g. flywire-783)")
-    s.add_argument("action", choices=["fetch", "path", "info"])
+    s.add_argument("action", choices=["fetch", "path", "info"],
+                   help="fetch: download and verify; path: where the data is; info: what it is")
     s.add_argument("dataset", help="e.g. flywire-783")
     s.add_argument("dir", nargs="?", help="folder (path: where your copy is; fetch: target)")
-    s.add_argument("--no-progress", action="store_true")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_data)

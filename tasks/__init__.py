@@ -46,7 +46,7 @@ TASKS: dict[str, TaskSpec] = {
             "Adult C. elegans crawling on agar toward an NaCl peak (salt chemotaxis); 95 muscle "
             "activations in, nose concentration/dC/dt/curvature/touch out; 60 s episodes."
         ),
-        plots="runners.plots:chemotaxis_figures",
+        plots="runners.scoring.plots:chemotaxis_figures",
     ),
     "zebrafish/optomotor": TaskSpec(
         env_id="cgym/ZebrafishOptomotor-v0",

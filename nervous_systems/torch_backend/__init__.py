@@ -91,7 +91,7 @@ class intra_op_threads:
 def default_threads(device, n_neurons: int, threads=None):
     """``threads`` option → intra-op thread count to use while stepping (None = torch's setting):
     on the CPU, one thread unless told otherwise. Measured on this 2-core shared machine
-    (``python -m runners.bench_lif --backend torch --duration 0.5 [--threads 1]``, fly size):
+    (``python -m runners.execution.bench_lif --backend torch --duration 0.5 [--threads 1]``, fly size):
     0.5 s simulated took 2.9 s wall on one thread and 126 s on torch's default two threads
     (OpenMP synchronisation of ~25 small kernels per 0.1 ms step against other processes)."""
     if threads is not None:

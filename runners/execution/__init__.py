@@ -1,0 +1,1 @@
+"""Running brains: episodes, sweeps and their executors, benchmarks, the atlas protocol, probes."""

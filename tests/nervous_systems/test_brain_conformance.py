@@ -222,7 +222,7 @@ class _ConstantBrain:
 
 
 def test_third_party_brain_through_runner_path(env):
-    from runners.episode import build_brain
+    from runners.execution.episode import build_brain
 
     name = "cgymtest-constant"
     brain_mod.register_brain(name, _ConstantBrain, None, description="test plug-in")
@@ -246,7 +246,7 @@ def test_third_party_brain_through_runner_path(env):
 def test_brains_integrate_at_the_env_control_step():
     """The runner hands the env's control step to the brain; a brain that integrates in time
     refuses to guess it."""
-    from runners.episode import build_brain
+    from runners.execution.episode import build_brain
 
     env = gym.make("cgym/CElegansChemotaxis-v0", duration=1, control_dt=0.02)
     with pytest.raises(ValueError, match="control_dt"):

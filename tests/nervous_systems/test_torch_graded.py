@@ -186,7 +186,7 @@ def test_closed_loop_brain_matches_brian2_noise_off(cook):
 
 
 def test_bench_passes_the_backend_option():
-    from runners.bench import bench_table, run_bench
+    from runners.execution.bench import bench_table, run_bench
 
     r = run_bench("celegans/chemotaxis", "connectome", duration=0.1, brain_options={"backend": "torch"})
     assert r["brain_backend"]["name"] == "torch" and r["brain_options"] == {"backend": "torch"}

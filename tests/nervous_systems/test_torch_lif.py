@@ -179,7 +179,7 @@ def test_poisson_drive_rates_match_brian2_larger_graph():
 
 
 def test_brain_alone_benchmark_runs_both_backends():
-    from runners.bench_lif import run
+    from runners.execution.bench_lif import run
 
     for backend in ("torch", "brian2"):
         r = run(backend, neurons=300, edges=None, duration=0.01, driven=10, rate=150.0)

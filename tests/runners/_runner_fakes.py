@@ -106,7 +106,7 @@ class FakeSpec:
         self.features = f"{__name__}:fake_features"
         self.reference = "fake_reference"
         self.description = "fake chemotaxis task for runner tests"
-        self.plots = "runners.plots:chemotaxis_figures"
+        self.plots = "runners.scoring.plots:chemotaxis_figures"
         self.sections = f"{__name__}:fake_sections"
 
 
@@ -161,7 +161,7 @@ _REGISTERED = False
 
 def register():
     global _REGISTERED
-    from runners.episode import EXTRA_TASKS
+    from runners.execution.episode import EXTRA_TASKS
     if not _REGISTERED:
         gym.register(id=FAKE_ENV_ID, entry_point=f"{__name__}:FakeWormEnv",
                      disable_env_checker=True)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from organisms.c_elegans.atlas_data import atlas_available
-from runners import atlas as atlas_mod
+from runners.execution import atlas as atlas_mod
+from runners.scoring import atlas_card
 from runners import cli
 
 AVAILABLE, WHY = atlas_available()
@@ -66,14 +67,14 @@ def test_reduced_protocol_on_connectome(tmp_path):
         assert cols["null"]["scores"][s]["auroc"] == 0.5
     assert (tmp_path / "atlas.md").read_text().count("|") > 20
     # the same folder becomes the neural section of a behavioural scorecard
-    sec = atlas_mod.atlas_section(tmp_path)
+    sec = atlas_card.atlas_section(tmp_path)
     assert sec["brain"] == "connectome" and "| metric · strain |" in sec["markdown"]
     assert not sec["markdown"].startswith("# ")
 
 
 def test_atlas_section_of_a_missing_folder_says_how_to_make_one(tmp_path):
     with pytest.raises(FileNotFoundError, match="cgym atlas celegans"):
-        atlas_mod.atlas_section(tmp_path / "nope")
+        atlas_card.atlas_section(tmp_path / "nope")
 
 
 @needs_atlas

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from organisms.c_elegans.atlas_data import atlas_available
-from runners import atlas_metrics as am
+from runners.scoring import atlas_metrics as am
 
 AVAILABLE, WHY = atlas_available()
 needs_atlas = pytest.mark.skipif(not AVAILABLE, reason=WHY)

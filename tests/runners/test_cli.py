@@ -4,7 +4,8 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 import _runner_fakes as F  # noqa: E402
 
-from runners import cli, scoring  # noqa: E402
+from runners import cli  # noqa: E402
+from runners.scoring import scorecard as scoring  # noqa: E402
 
 
 def test_version(capsys):

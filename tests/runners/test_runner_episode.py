@@ -8,8 +8,8 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 import _runner_fakes as F  # noqa: E402
 
-from runners import recording  # noqa: E402
-from runners.episode import (BrainOutputError, RunConfigError, decimate_neural,  # noqa: E402
+from runners.io import recording  # noqa: E402
+from runners.execution.episode import (BrainOutputError, RunConfigError, decimate_neural,  # noqa: E402
                              run_episode, run_many)
 from nervous_systems.brain import make_brain, register_brain  # noqa: E402
 

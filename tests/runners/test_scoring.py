@@ -7,7 +7,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 import _runner_fakes as F  # noqa: E402
 
-from runners.scoring import (compare_samples, energy_coefficient, energy_distance,  # noqa: E402
+from runners.scoring.scorecard import (compare_samples, energy_coefficient, energy_distance,  # noqa: E402
                              judge_population, ks_statistic, reference_drawer, score_runs)
 
 ENTRY = F.FakeEntry("centroid_speed", "normal", mean=0.22, sd=0.03)
@@ -76,7 +76,7 @@ def test_population_rule():
 
 def test_scorecard_with_control_runs(tmp_path):
     F.register()
-    from runners.episode import run_many
+    from runners.execution.episode import run_many
     for brain in ("random", "null"):
         run_many(F.FAKE_TASK, brain, episodes=4, seed=0, duration=1.0, out=tmp_path / brain,
                  progress=False, log=lambda m: None)
@@ -100,10 +100,10 @@ def test_scorer_reextracts_features_from_trajectories(tmp_path):
     """A scorecard reflects the current feature extractor: stored features are only a cache."""
     import json
 
-    from runners.scoring import load_run
+    from runners.scoring.scorecard import load_run
 
     F.register()
-    from runners.episode import run_many
+    from runners.execution.episode import run_many
     run_many(F.FAKE_TASK, "random", episodes=2, seed=0, duration=1.0, out=tmp_path / "r",
              progress=False, log=lambda m: None)
     ep = sorted((tmp_path / "r" / "episodes").glob("ep_*.json"))[0]

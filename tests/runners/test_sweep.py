@@ -11,10 +11,10 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(__file__))  # _sweep_hooks, for the workers too
 
-from runners import recording  # noqa: E402
+from runners.io import recording  # noqa: E402
 from runners.cli import main  # noqa: E402
-from runners.sweep import compare_sweeps, run_sweep, sweep_run_dirs  # noqa: E402
-from runners.sweep_spec import SweepError, parse_sweep  # noqa: E402
+from runners.execution.sweep import compare_sweeps, run_sweep, sweep_run_dirs  # noqa: E402
+from runners.execution.sweep_spec import SweepError, parse_sweep  # noqa: E402
 
 TASK = "celegans/chemotaxis"
 MINIMAL = """
@@ -202,7 +202,7 @@ def test_killed_worker_retried_and_pool_matches_dask(tmp_path):
 
 
 def test_example_sweep_files_parse():
-    from runners.sweep_spec import load_sweep
+    from runners.execution.sweep_spec import load_sweep
     ex = Path(__file__).resolve().parents[2] / "runners" / "examples"
     must = load_sweep(ex / "worm_sweep.yaml")
     assert [c.brain for c in must.conditions] == ["connectome", "shuffled", "null"]

@@ -7,7 +7,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 import _runner_fakes as F  # noqa: E402
 
-from runners.wcon import read_wcon, trajectory_to_wcon, validate_wcon, write_wcon  # noqa: E402
+from runners.io.wcon import read_wcon, trajectory_to_wcon, validate_wcon, write_wcon  # noqa: E402
 
 
 def _traj(T=30, K=7):
@@ -59,7 +59,7 @@ def test_wcon_valid_against_spec_required_fields():
 
 def test_episode_writes_wcon(tmp_path):
     F.register()
-    from runners.episode import run_many
+    from runners.execution.episode import run_many
     run_many(F.FAKE_TASK, "random", episodes=1, seed=0, duration=0.5, out=tmp_path,
              progress=False, log=lambda m: None)
     w = read_wcon(tmp_path / "episodes" / "ep_0000.wcon")

@@ -229,8 +229,8 @@ def test_plots_from_saved_episodes(tmp_path):
 
 # ------------------------------------------------------------------------------- runner + scorer
 def test_runner_and_scorer_with_null_brain(tmp_path):
-    from runners.episode import run_many
-    from runners.scoring import score_runs
+    from runners.execution.episode import run_many
+    from runners.scoring.scorecard import score_runs
 
     out = tmp_path / "run"
     s = run_many("zebrafish/optomotor", "null", episodes=2, duration=0.4, out=out, progress=False,

@@ -1,8 +1,8 @@
 """Brain-alone benchmark of the Shiu 2024 LIF network at fly scale, Brian2 vs PyTorch.
 
-    python -m runners.bench_lif --backend torch  [--neurons 138639] [--edges N] [--duration 1]
+    python -m runners.execution.bench_lif --backend torch  [--neurons 138639] [--edges N] [--duration 1]
                                 [--driven 200] [--rate 150] [--device cuda] [--dtype float32]
-    python -m runners.bench_lif --backend brian2 ...
+    python -m runners.execution.bench_lif --backend brian2 ...
 
 The graph is generated in memory with the fly's per-edge statistics
 (``nervous_systems.torch_backend.random_graph.fly_like_graph``; default 138,639 neurons and
@@ -72,16 +72,17 @@ def run(backend: str, neurons: int, edges: int | None, duration: float, driven: 
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m runners.bench_lif", description=__doc__.split("\n")[0])
-    p.add_argument("--backend", required=True, choices=["torch", "brian2"])
-    p.add_argument("--neurons", type=int, default=138_639)
+    p = argparse.ArgumentParser(prog="python -m runners.execution.bench_lif", description=__doc__.split("\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--backend", required=True, choices=["torch", "brian2"], help="network backend")
+    p.add_argument("--neurons", type=int, default=138_639, help="neurons (FlyWire v783 size by default)")
     p.add_argument("--edges", type=int, default=None, help="default: 108.9 per neuron (15,091,983 at fly size)")
-    p.add_argument("--duration", type=float, default=1.0)
-    p.add_argument("--driven", type=int, default=200)
-    p.add_argument("--rate", type=float, default=150.0)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--duration", type=float, default=1.0, help="simulated seconds (after the warm-up)")
+    p.add_argument("--driven", type=int, default=200, help="neurons driven by Poisson input")
+    p.add_argument("--rate", type=float, default=150.0, help="Poisson rate of the driven neurons, Hz")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random graph and input")
     p.add_argument("--device", default=None, help="torch device (default: cuda if available else cpu)")
-    p.add_argument("--dtype", default="float32")
+    p.add_argument("--dtype", default="float32", help="torch dtype")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     p.add_argument("--json", help="also write the result here")
     a = p.parse_args(argv)

@@ -39,6 +39,7 @@ import difflib
 import hashlib
 import itertools
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,8 +163,8 @@ def _duration(v: Any, where: str) -> float:
         d = float(v)
     except (TypeError, ValueError):
         raise SweepError(f"{where}: duration must be a number of seconds, got {v!r}") from None
-    if not d > 0:
-        raise SweepError(f"{where}: duration must be > 0 s, got {v!r}")
+    if not (d > 0 and math.isfinite(d)):
+        raise SweepError(f"{where}: duration must be > 0 s and finite, got {v!r}")
     return d
 
 
@@ -174,8 +175,8 @@ def _rate(v: Any, where: str) -> float | None:
         r = float(v)
     except (TypeError, ValueError):
         raise SweepError(f"{where}: record_rate_hz must be a number, got {v!r}") from None
-    if not r > 0:
-        raise SweepError(f"{where}: record_rate_hz must be > 0, got {v!r}")
+    if not (r > 0 and math.isfinite(r)):
+        raise SweepError(f"{where}: record_rate_hz must be > 0 and finite, got {v!r}")
     return r
 
 
@@ -191,12 +192,16 @@ def _seeds(v: Any, where: str) -> list[int]:
             raise SweepError(f"{where}: seeds start/count must be integers, got {v!r}") from None
         if count < 1:
             raise SweepError(f"{where}: seeds count must be ≥ 1, got {count}")
+        if start < 0:
+            raise SweepError(f"{where}: seeds must be ≥ 0, got start {start}")
         return list(range(start, start + count))
     if isinstance(v, (list, tuple)) and v:
         out = []
         for s in v:
             if isinstance(s, bool) or not isinstance(s, int):
                 raise SweepError(f"{where}: every seed must be an integer, got {s!r}")
+            if s < 0:
+                raise SweepError(f"{where}: seeds must be ≥ 0, got {s}")
             out.append(int(s))
         dup = sorted({s for s in out if out.count(s) > 1})
         if dup:

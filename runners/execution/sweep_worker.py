@@ -4,7 +4,7 @@ Imported at worker start-up (process-pool initializer, Dask ``--preload`` / work
 that Brian2 is imported in the worker's main thread: a first ``import brian2`` inside a Dask
 worker's task thread fails, because Brian2 installs a signal handler at import.
 
-The worker keeps the last condition's :class:`~runners.episode.EpisodeRunner` (env + brain)
+The worker keeps the last condition's :class:`~runners.execution.episode.EpisodeRunner` (env + brain)
 and reuses it for the next episode of the same condition, as ``cgym run`` does between seeds;
 ``EpisodeRunner.run(seed)`` resets env and brain from the seed, so an episode does not depend on
 which worker ran it or what ran before (``tests/runners/test_sweep.py`` checks this across
@@ -23,7 +23,7 @@ import numpy as np
 
 import nervous_systems  # noqa: F401  (registers null/random)
 from . import episode as ep
-from .recording import load_callable
+from ..io.recording import load_callable
 
 _RUNNER: ep.EpisodeRunner | None = None
 _RUNNER_KEY: str | None = None

@@ -2,7 +2,7 @@
 
 ``run_episode`` runs one episode and returns an :class:`EpisodeResult`; ``run_many`` runs
 seeds ``seed .. seed+N-1`` and saves each episode atomically the moment it finishes (see
-:mod:`runners.recording` for the directory layout). Rerunning into the same folder skips
+:mod:`runners.io.recording` for the directory layout). Rerunning into the same folder skips
 finished episodes.
 
 Failure policy
@@ -29,8 +29,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import recording as rec_io
-from .recording import load_callable  # noqa: F401  (re-exported for callers of runners.episode)
+from ..io import recording as rec_io
+from ..io.recording import load_callable  # noqa: F401  (re-exported for callers of runners.execution.episode)
 
 DEFAULT_RECORD_RATE_HZ = 25.0
 
@@ -481,7 +481,7 @@ def save_episode(out_dir: str | Path, res: EpisodeResult, wcon: bool = True,
     files = {"npz": stem.with_suffix(".npz").name}
     notes = list(res.notes)
     if wcon and "centerline" in res.trajectory and len(res.trajectory.get("t", [])):
-        from .wcon import write_wcon
+        from ..io.wcon import write_wcon
         try:
             write_wcon(stem.with_suffix(".wcon"), res.trajectory, worm_id=str(res.seed),
                        task_info=res.task_info,
@@ -531,16 +531,35 @@ def default_out_dir(task: str, brain: str) -> Path:
     return Path("runs") / f"{task.replace('/', '_')}_{brain}_{stamp}"
 
 
-def _reference_summary(spec: ResolvedTask) -> dict:
+def reference_summary(spec: ResolvedTask) -> dict:
     if not spec.reference:
         return {"name": None}
     try:
-        from .scoring import load_reference_library
+        from ..scoring.scorecard import load_reference_library
         lib = load_reference_library(spec.reference)
         return {"name": spec.reference, "version": getattr(lib, "version", None),
                 "content_hash": getattr(lib, "content_hash", None)}
     except Exception as exc:  # noqa: BLE001
         return {"name": spec.reference, "error": f"{type(exc).__name__}: {exc}"}
+
+
+def check_run_values(episodes: Any, duration: Any, seed: Any = 0, record_rate_hz: Any = None,
+                     out: str | Path | None = None) -> None:
+    """A run's settings, checked before anything is built or written (RunConfigError, one line)."""
+    def is_int(v):
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+    if not is_int(episodes) or episodes < 1:
+        raise RunConfigError(f"episodes must be an integer ≥ 1, got {episodes!r}")
+    if not is_int(seed) or seed < 0:
+        raise RunConfigError(f"seed must be an integer ≥ 0, got {seed!r}")
+    for name, v in (("duration", duration), ("record_rate_hz", record_rate_hz)):
+        if v is None and name == "record_rate_hz":
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) \
+                or not math.isfinite(v) or v <= 0:
+            raise RunConfigError(f"{name} must be a finite number > 0, got {v!r}")
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise RunConfigError(f"--out {out}: an existing file, not a folder")
 
 
 def run_many(task: Any, brain_name: str, episodes: int, seed: int = 0, duration: float = 10.0,
@@ -555,6 +574,7 @@ def run_many(task: Any, brain_name: str, episodes: int, seed: int = 0, duration:
     simulate a crash.
     """
     log = log or (lambda m: print(m, file=sys.stderr))
+    check_run_values(episodes, duration, seed, record_rate_hz, out)
     spec = resolve_task(task)
     out_dir = Path(out) if out else default_out_dir(spec.name, brain_name)
     seeds = list(range(int(seed), int(seed) + int(episodes)))
@@ -564,7 +584,7 @@ def run_many(task: Any, brain_name: str, episodes: int, seed: int = 0, duration:
     try:
         run_file = out_dir / rec_io.RUN_FILE
         config = runner.config()
-        reference = _reference_summary(spec)
+        reference = reference_summary(spec)
         prior = rec_io.read_json(run_file) if run_file.exists() else None
         if prior is not None:
             mismatch = [k for k in _CONFIG_KEYS

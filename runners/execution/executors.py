@@ -12,9 +12,9 @@ Each backend hands out ``concurrent.futures``-style futures and says which excep
                  (``--scheduler tcp://HOST:PORT``, e.g. from dask-jobqueue on SLURM). Dask itself
                  reschedules a dead worker's task (``distributed.scheduler.allowed-failures``);
                  ``KilledWorker`` after that is resubmitted here too. Workers must see the same
-                 file system as the output folder, and import ``runners.sweep_worker`` in their
+                 file system as the output folder, and import ``runners.execution.sweep_worker`` in their
                  main thread: done here with a preload (local) or a worker plugin (remote);
-                 for ``dask worker`` processes you start yourself, ``--preload runners.sweep_worker``.
+                 for ``dask worker`` processes you start yourself, ``--preload runners.execution.sweep_worker``.
 ``Inline``       this process, one episode at a time (``--workers 0``: debugging, tests).
 """
 
@@ -26,7 +26,7 @@ from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
-WORKER_MODULE = "runners.sweep_worker"
+WORKER_MODULE = "runners.execution.sweep_worker"
 
 
 class Backend:
@@ -192,7 +192,7 @@ def _worker_plugin_base():
 
 try:  # defined only where distributed is installed
     class ImportWorkerModule(_worker_plugin_base()):
-        """Imports ``runners.sweep_worker`` (and so Brian2) when a worker starts, outside the
+        """Imports ``runners.execution.sweep_worker`` (and so Brian2) when a worker starts, outside the
         task threads."""
         name = "cgym-sweep-worker"
 

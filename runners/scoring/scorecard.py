@@ -57,7 +57,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import recording as rec_io
+from ..io import recording as rec_io
+from .reference_entries import entry_field as _field, reference_drawer, reference_entries as _entries  # noqa: F401
 
 PARAMETRIC_KINDS = ("normal", "lognormal", "gamma")
 
@@ -116,27 +117,6 @@ def distance_name(sample: np.ndarray) -> str:
 
 # ----------------------------------------------------------------------------- reference
 
-def _field(entry: Any, name: str, default=None):
-    """An entry attribute, else a key of ``entry.params`` (tasks.reference keeps kind-specific
-    values there: ``values`` for samples, ``value``/``interval``/``threshold`` for
-    population entries), else a dict key."""
-    if name == "samples":
-        v = getattr(entry, "samples", None)
-        if v is None:
-            v = (getattr(entry, "params", None) or {}).get("values")
-        return v if v is not None else default
-    if hasattr(entry, name) and not isinstance(entry, dict):
-        v = getattr(entry, name)
-        if v is not None:
-            return v
-    params = getattr(entry, "params", None)
-    if isinstance(params, dict) and name in params:
-        return params[name]
-    if isinstance(entry, dict):
-        return entry.get(name, default)
-    return default
-
-
 _OPS = {">=": lambda x, v: x >= v, ">": lambda x, v: x > v,
         "<=": lambda x, v: x <= v, "<": lambda x, v: x < v}
 
@@ -160,25 +140,6 @@ POPULATION_ESTIMATORS = {
     "pirouette_klinokinesis_index": ("pooled_klinokinesis", {"event": "pirouette"}, "index"),
     "reversal_klinokinesis_index": ("pooled_klinokinesis", {"event": "reversal"}, "index"),
 }
-
-
-def reference_drawer(entry: Any) -> tuple[Callable[[int, np.random.Generator], np.ndarray], int | None]:
-    """draw(k, rng) → k reference animals; and the number of real animals (None: parametric).
-
-    ``samples`` entries draw without replacement while k ≤ N (with replacement beyond);
-    other entries use ``entry.sample(k, rng)``."""
-    samples = _field(entry, "samples")
-    if samples is not None and len(samples):
-        arr = np.asarray(samples, float)
-
-        def draw(k, rng, _arr=arr):
-            idx = rng.choice(_arr.shape[0], size=k, replace=k > _arr.shape[0])
-            return _arr[idx]
-        return draw, int(arr.shape[0])
-
-    def draw(k, rng, _e=entry):
-        return np.asarray(_e.sample(k, rng), float)
-    return draw, None
 
 
 def compare_samples(model: np.ndarray, draw: Callable, n_rep: int = 200,
@@ -434,13 +395,6 @@ def load_reference_library(name: str):
     return ref.load_reference(name)
 
 
-def _entries(lib) -> list:
-    entries = getattr(lib, "entries", lib)
-    if isinstance(entries, dict):
-        return list(entries.values())
-    return list(entries)
-
-
 def _features_module(run: dict):
     """The module of the task's feature extractor named in a run's ``run.json``."""
     ref = (run.get("task_spec") or {}).get("features")
@@ -585,7 +539,7 @@ def score_runs(run_dirs: Sequence[str | Path], out_dir: str | Path | None = None
     figures into ``out_dir`` (when given). ``reference``: a library object to use instead of
     ``tasks.reference.load_reference(<task's reference>)``. ``neural``: atlas scorecard
     folders (``cgym atlas``) to include as neural-benchmark sections."""
-    from .sweep import expand_run_dirs  # a sweep folder scores as its condition folders
+    from ..io.run_dirs import expand_run_dirs  # a sweep folder scores as its condition folders
     runs = [load_run(p) for p in expand_run_dirs(run_dirs)]
     if not runs:
         raise ValueError("score: no run folders given")
@@ -643,7 +597,7 @@ def score_runs(run_dirs: Sequence[str | Path], out_dir: str | Path | None = None
             card.notes.append(f"Run {r.label}: {r.n_failed} of {len(r.episodes)} episode(s) "
                               "failed; their metrics count as missing.")
     if neural:
-        from .atlas import atlas_section
+        from .atlas_card import atlas_section
         brains = {r.brain for r in runs}
         for path in neural:
             sec = atlas_section(path)

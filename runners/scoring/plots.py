@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import recording as rec_io
+from ..io import recording as rec_io
 
 
 def _plt():
@@ -138,7 +138,7 @@ def plot_tracks(task: dict, runs: list, out: Path) -> Path:
 
 
 def plot_metrics(task: dict, lib: Any, out: Path) -> Path | None:
-    from .scoring import _entries, _field, reference_drawer
+    from .reference_entries import entry_field as _field, reference_drawer, reference_entries as _entries
     plt = _plt()
     metrics = [m for m in task["metrics"] if m["kind"] != "population"]
     pops = [m for m in task["metrics"] if m["kind"] == "population"]

@@ -1,6 +1,6 @@
 """Brian2 runtime cost per time step as objects are added (why the time step sets the worm's speed).
 
-    python -m runners.brian2_overhead
+    python -m runners.execution.brian2_overhead
 
 Builds a 302-neuron NeuronGroup (exponential Euler, 1 ms) and adds 0–3 ``Synapses`` objects with a
 summed variable each (3,000 random synapses), then times a 2 s and a 22 s run to separate the fixed

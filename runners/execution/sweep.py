@@ -31,11 +31,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from . import recording as rec_io
+from ..io import recording as rec_io
+from ..io.run_dirs import SWEEP_FILE, expand_run_dirs, is_sweep_dir, sweep_run_dirs  # noqa: F401
 from .episode import RunConfigError, resolve_task
 from .sweep_spec import Condition, SweepError, SweepSpec, load_sweep, parse_sweep  # noqa: F401
 
-SWEEP_FILE = "sweep.json"
 SUMMARY_FILE = "summary.json"
 
 
@@ -110,7 +110,7 @@ def _condition_run_record(cond: Condition, name: str, spec: SweepSpec, seeds: li
                           prior: dict | None) -> tuple[dict, dict]:
     """Build the condition's env + brain once here (a bad brain option, neuron name or task
     option fails now, before any episode) → (run.json record, reference summary)."""
-    from .episode import EpisodeRunner, _reference_summary
+    from .episode import EpisodeRunner, reference_summary
     try:
         task = resolve_task(cond.task)
         runner = EpisodeRunner(task, cond.brain, cond.duration, cond.brain_options,
@@ -118,7 +118,7 @@ def _condition_run_record(cond: Condition, name: str, spec: SweepSpec, seeds: li
     except RunConfigError as exc:
         raise SweepError(f"{spec.source}: condition {name!r}: {exc}") from exc
     try:
-        reference = _reference_summary(task)
+        reference = reference_summary(task)
         record = {
             "task": task.name, "task_spec": task.as_dict(), "brain": cond.brain,
             "config": runner.config(),
@@ -168,6 +168,23 @@ def _clean_stale_tmp(cond_dirs: list[Path]) -> int:
 
 # ---------------------------------------------------------------------------- run
 
+def check_sweep_values(out: str | Path, workers: int | None = None, dask_local: int | None = None,
+                       scheduler: str | None = None, max_attempts: int = 3) -> None:
+    """The sweep's run settings, checked before anything is built or written (SweepError)."""
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise SweepError(f"--out {out}: an existing file, not a folder")
+    if workers is not None and (isinstance(workers, bool) or int(workers) != workers or workers < 0):
+        raise SweepError(f"--workers must be an integer ≥ 0 (0: run in this process), got {workers!r}")
+    if dask_local is not None and (isinstance(dask_local, bool) or int(dask_local) != dask_local
+                                   or dask_local < 1):
+        raise SweepError(f"--dask-local must be an integer ≥ 1, got {dask_local!r}")
+    if dask_local is not None and scheduler:
+        raise SweepError("give --scheduler or --dask-local, not both")
+    if isinstance(max_attempts, bool) or int(max_attempts) != max_attempts or max_attempts < 1:
+        raise SweepError(f"--max-attempts must be an integer ≥ 1, got {max_attempts!r}")
+
+
 def run_sweep(spec: SweepSpec | str | Path, out: str | Path, workers: int | None = None,
               dask_local: int | None = None, scheduler: str | None = None,
               progress: bool = True, retry_failed: bool = False, max_attempts: int = 3,
@@ -184,22 +201,26 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path, workers: int | None
     from .sweep_worker import failed_result, run_job, save_job_result
 
     log = log or (lambda m: print(m, file=sys.stderr))
+    check_sweep_values(out, workers=workers, dask_local=dask_local, scheduler=scheduler,
+                       max_attempts=max_attempts)
     if not isinstance(spec, SweepSpec):
         spec = load_sweep(spec)
     out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
 
-    # 1. check every condition (builds each env + brain once) and write the run records
+    # 1. check every condition (builds each env + brain once), then write the run records:
+    #    an invalid condition anywhere in the sweep stops it before anything is written
     names = spec.dir_names()
     prior_sweep = (rec_io.read_json(out_dir / SWEEP_FILE)
                    if (out_dir / SWEEP_FILE).exists() else {})
-    references = {}
+    references, records = {}, {}
     for cond, name in zip(spec.conditions, names):
         run_file = out_dir / name / rec_io.RUN_FILE
         prior = rec_io.read_json(run_file) if run_file.exists() else None
-        record, references[name] = _condition_run_record(cond, name, spec, spec.seeds, prior)
-        rec_io.atomic_write_json(run_file, record)
+        records[name], references[name] = _condition_run_record(cond, name, spec, spec.seeds, prior)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, record in records.items():
+        rec_io.atomic_write_json(out_dir / name / rec_io.RUN_FILE, record)
     cond_entries = {e["dir"]: e for e in prior_sweep.get("conditions", [])}
     for cond, name in zip(spec.conditions, names):
         cond_entries[name] = {"dir": name, "label": cond.label, "hash": cond.hash,
@@ -332,26 +353,6 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path, workers: int | None
 
 
 # ---------------------------------------------------------------------------- reading
-
-def is_sweep_dir(path: str | Path) -> bool:
-    return (Path(path) / SWEEP_FILE).exists()
-
-
-def sweep_run_dirs(path: str | Path) -> list[Path]:
-    """The run folders (one per condition) of a sweep folder, in sweep order."""
-    path = Path(path)
-    sweep = rec_io.read_json(path / SWEEP_FILE)
-    dirs = [path / e["dir"] for e in sweep.get("conditions", [])]
-    return [d for d in dirs if (d / rec_io.RUN_FILE).exists()]
-
-
-def expand_run_dirs(paths: Sequence[str | Path]) -> list[Path]:
-    """Run folders as given, with every sweep folder replaced by its condition folders."""
-    out: list[Path] = []
-    for p in paths:
-        out += sweep_run_dirs(p) if is_sweep_dir(p) else [Path(p)]
-    return out
-
 
 def compare_sweeps(a: str | Path, b: str | Path, atol: float = 0.0) -> dict:
     """Compare the saved episodes of two sweep folders array by array.

@@ -1,0 +1,1 @@
+"""Reading and writing run files: episodes, WCON, NWB."""
