@@ -88,16 +88,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-try:  # the layout after r1-layout (runners/io, runners/execution) ...
-    from runners.io import recording as rec_io  # type: ignore
-except ImportError:  # ... and before it
-    from runners import recording as rec_io  # type: ignore
-try:
-    from runners.execution import sweep as sweep_mod  # type: ignore
-    from runners.execution.sweep_spec import Condition, SweepSpec, config_hash  # type: ignore
-except ImportError:
-    from runners import sweep as sweep_mod  # type: ignore
-    from runners.sweep_spec import Condition, SweepSpec, config_hash  # type: ignore
+from ..io import recording as rec_io
+from . import sweep as sweep_mod
+from .sweep_spec import Condition, SweepSpec, config_hash
 
 STATE_FILE = "fit_state.json"
 SPEC_FILE = "fit_spec.yaml"
@@ -789,10 +782,7 @@ def _resolve_task_name(spec: FitSpec, task: str | None) -> str:
 def _connectome_names(task: str, spec: FitSpec, brain_options: dict) -> tuple[set, dict]:
     """Neuron and class names of the brain's connectome, for the per-class check (empty when
     the brain has no connectome)."""
-    try:
-        from runners.episode import EpisodeRunner
-    except ImportError:  # pragma: no cover - after r1-layout
-        from runners.execution.episode import EpisodeRunner  # type: ignore
+    from .episode import EpisodeRunner
     opts = {k: v for k, v in brain_options.items()}
     runner = EpisodeRunner(task, spec.brain, min(spec.duration, 0.1), opts, spec.task_options)
     try:
@@ -856,10 +846,7 @@ def run_fit(spec: FitSpec | str | Path, out: str | Path, task: str | None = None
     if prior is not None and prior.get("params_base_hash") != cands.base_hash():
         raise FitError(f"{out_dir}: the params file {cands.base_params_path} changed since this "
                        f"fit started; resume needs the same file, or choose a new --out")
-    try:
-        from runners.episode import resolve_task
-    except ImportError:  # pragma: no cover
-        from runners.execution.episode import resolve_task  # type: ignore
+    from .episode import resolve_task
     reference = resolve_task(task_name).reference
 
     # 3. the optimiser, replayed from the state file
@@ -901,10 +888,7 @@ def run_fit(spec: FitSpec | str | Path, out: str | Path, task: str | None = None
             sweep = _spec_for_generation(spec, task_name, bopts, spec.seeds, g)
             gen_dir = out_dir / f"gen_{g:04d}"
             if backend is None and (workers != 0 or dask_local or scheduler):
-                try:
-                    from runners.executors import make_backend
-                except ImportError:  # pragma: no cover
-                    from runners.execution.executors import make_backend  # type: ignore
+                from .executors import make_backend
                 backend = _KeepOpen(make_backend(workers=workers, dask_local=dask_local,
                                                  scheduler=scheduler))
             t0 = time.perf_counter()
@@ -1064,10 +1048,7 @@ def evaluate_fit(out: str | Path, seeds: list[int], spec: FitSpec | str | Path |
     eval_dir = out_dir / f"evaluate_{tag}"
     sweep_mod.run_sweep(sweep, eval_dir, workers=workers, dask_local=dask_local,
                         scheduler=scheduler, progress=progress, log=log, episode_hook=episode_hook)
-    try:
-        from runners.episode import resolve_task
-    except ImportError:  # pragma: no cover
-        from runners.execution.episode import resolve_task  # type: ignore
+    from .episode import resolve_task
     reference = resolve_task(spec.task).reference
     feats = collect_features(eval_dir, sweep)
     result = {"schema": "cgym.fit-evaluate/1", "fit": str(out_dir), "task": spec.task,
@@ -1145,29 +1126,34 @@ def parse_brain_options(items: list[str] | None) -> dict:
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "fit", help="fit per-class parameters with CMA-ES on training seeds (resumable)",
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+        description="CMA-ES over per-class parameters of a brain (never per-edge weights), each "
+                    "generation's episodes on the sweep machinery; resumable (rerun the same "
+                    "command); --evaluate reports held-out seeds. Spec format: "
+                    "runners/execution/fit.py; protocol: runners/execution/FIT_AND_PERTURBATIONS.md")
     _add_arguments(p)
     p.set_defaults(func=cli_main)
     return p
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("task", nargs="?", help="task name, e.g. celegans/chemotaxis")
-    p.add_argument("--spec", help="fit spec YAML (see the module docstring)")
+    p.add_argument("task", nargs="?", help="task name, e.g. celegans/chemotaxis (else the spec's)")
+    p.add_argument("--spec", help="fit spec YAML (format: the docstring of runners/execution/fit.py)")
     p.add_argument("--out", help="output folder (rerun the same command to resume)")
     p.add_argument("--brain", help="override the spec's brain (controls: shuffled, no-nerve-ring)")
     p.add_argument("--brain-option", action="append", metavar="KEY=VALUE",
                    help="add/override a brain option (repeatable), e.g. shuffle_seed=2")
     p.add_argument("--workers", type=int, default=None,
                    help="process-pool size (default: CPU count; 0 = inline)")
-    p.add_argument("--dask-local", type=int, default=None, metavar="N")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS")
+    p.add_argument("--dask-local", type=int, default=None, metavar="N",
+                   help="run the episodes on a local Dask cluster of N worker processes")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the episodes on a running Dask scheduler (tcp://HOST:PORT)")
     p.add_argument("--evaluate", metavar="SEEDS",
                    help="instead of fitting: run the fitted and the initial parameters on these "
                         "held-out seeds (e.g. 5000-5015) and report them")
     p.add_argument("--controls", action="store_true",
                    help="print the control protocol's commands for this spec and exit")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def cli_main(args) -> int:

@@ -44,16 +44,9 @@ from typing import Callable
 
 import numpy as np
 
-try:  # the layout after r1-layout ...
-    from runners.io import recording as rec_io  # type: ignore
-except ImportError:  # ... and before it
-    from runners import recording as rec_io  # type: ignore
-try:
-    from runners.execution import sweep as sweep_mod  # type: ignore
-    from runners.execution.sweep_spec import Condition, SweepSpec  # type: ignore
-except ImportError:
-    from runners import sweep as sweep_mod  # type: ignore
-    from runners.sweep_spec import Condition, SweepSpec  # type: ignore
+from ..io import recording as rec_io
+from . import sweep as sweep_mod
+from .sweep_spec import Condition, SweepSpec
 
 BENCHMARK = "celegans/perturbations"
 LIBRARY = (Path(__file__).resolve().parents[2] / "tasks" / "chemotaxis" / "reference"
@@ -396,25 +389,34 @@ if register_benchmark is not None:
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("perturbations", help="C. elegans ablation phenotype benchmark "
-                              "(intact vs lesioned, same seeds)")
+                              "(intact vs lesioned, same seeds)",
+                              description="Literature ablation phenotypes "
+                              "(tasks/chemotaxis/reference/perturbations_celegans.yaml) as "
+                              "intact vs lesioned brains on the same seeds; paired effects with "
+                              "bootstrap CIs and a verdict per phenotype.")
     _add_arguments(p)
     p.set_defaults(func=cli_main)
     return p
 
 
 def _add_arguments(p) -> None:
-    p.add_argument("--brain", default="connectome")
-    p.add_argument("--brain-option", action="append", metavar="KEY=VALUE", default=[])
-    p.add_argument("--seeds", default="0-7", help="e.g. 0-7 or 1,2,3 (default 0-7)")
-    p.add_argument("--duration", type=float, default=60.0, help="s per episode (default 60)")
-    p.add_argument("--only", action="append", metavar="ID", help="run only these entries")
-    p.add_argument("--out", default="runs/perturbations")
-    p.add_argument("--workers", type=int, default=None)
-    p.add_argument("--dask-local", type=int, default=None)
-    p.add_argument("--scheduler", default=None)
-    p.add_argument("--min-pairs", type=int, default=4)
-    p.add_argument("--library", default=str(LIBRARY))
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--brain", default="connectome", help="brain to perturb")
+    p.add_argument("--brain-option", action="append", metavar="KEY=VALUE", default=[],
+                   help="brain option (repeatable), e.g. shuffle_seed=2; not lesion")
+    p.add_argument("--seeds", default="0-7", help="seeds, e.g. 0-7 or 1,2,3 (one seed = one animal)")
+    p.add_argument("--duration", type=float, default=60.0, help="seconds per episode")
+    p.add_argument("--only", action="append", metavar="ID", help="run only these phenotype ids")
+    p.add_argument("--out", default="runs/perturbations", help="output folder (resumable)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="process-pool size (default: CPU count; 0 = inline)")
+    p.add_argument("--dask-local", type=int, default=None, metavar="N",
+                   help="run the episodes on a local Dask cluster of N worker processes")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the episodes on a running Dask scheduler (tcp://HOST:PORT)")
+    p.add_argument("--min-pairs", type=int, default=4,
+                   help="fewer usable intact/ablated pairs than this: insufficient data")
+    p.add_argument("--library", default=str(LIBRARY), help="phenotype library YAML")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def cli_main(args) -> int:

@@ -8,7 +8,7 @@ from nervous_systems import closed_loop
 
 
 def _episode(mode, monkeypatch, seed=3, steps=80):
-    from runners.episode import build_brain, load_organisms, make_env, resolve_task
+    from runners.execution.episode import build_brain, load_organisms, make_env, resolve_task
     load_organisms()
     monkeypatch.setattr(closed_loop, "DEFAULT_MODE", mode)
     spec = resolve_task("celegans/chemotaxis")
@@ -52,7 +52,7 @@ def test_direct_mode_costs_less_cpu_per_control_step(monkeypatch, capsys):
     mostly measures the scheduler). Run: python -m pytest -m slow -s THIS_FILE"""
     import time
 
-    from runners.episode import build_brain, load_organisms, make_env, resolve_task
+    from runners.execution.episode import build_brain, load_organisms, make_env, resolve_task
     load_organisms()
     spec = resolve_task("celegans/chemotaxis")
     setups = {}

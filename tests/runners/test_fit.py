@@ -10,7 +10,7 @@ import yaml
 sys.path.insert(0, os.path.dirname(__file__))  # _fit_fakes for the workers too
 
 import _fit_fakes as FF  # noqa: E402
-from runners import recording  # noqa: E402
+from runners.io import recording  # noqa: E402
 from runners.execution import fit  # noqa: E402
 
 HOOK = "_fit_fakes:hook"
@@ -197,3 +197,21 @@ def test_params_file_entries_give_bounds_and_only_fit_true_entries_are_fitted(tm
     with pytest.raises(fit.FitError, match="exceed the params file's bounds"):
         run(tmp_path, "f3", flat_spec(tmp_path, [{"path": "params.class.AVB.gain",
                                                   "bounds": [0.01, 3.0]}]))
+
+
+def test_cli_parsers_have_help_for_every_option():
+    """What `cgym fit` / `cgym perturbations` add to the CLI (runners/cli.py wires them)."""
+    import argparse
+
+    from runners.execution import perturbation
+    top = argparse.ArgumentParser()
+    sub = top.add_subparsers()
+    for mod in (fit, perturbation):
+        sp = mod.add_parser(sub)
+        for a in sp._actions:
+            if not isinstance(a, argparse._HelpAction):
+                assert a.help, f"{sp.prog}: {a.option_strings or a.dest} has no help"
+    args = top.parse_args(["fit", "celegans/chemotaxis", "--controls", "--spec", "F.yaml"])
+    assert args.func is fit.cli_main and args.controls
+    assert fit.controls_commands("celegans/chemotaxis", "F.yaml", "o")[1].endswith(
+        "--brain shuffled --brain-option shuffle_seed=1")
