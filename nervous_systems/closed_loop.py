@@ -117,6 +117,7 @@ class ClosedLoop:
         b2 = brian2()
         from brian2.core.base import BrianObject
         from brian2.core.clocks import Clock
+        from brian2.core.network import Network
         net = self.net
         all_objects = net.sorted_objects
         net._clocks = {obj.clock for obj in all_objects}
@@ -199,6 +200,8 @@ class ClosedLoop:
                     timestep, t, dt = cvars[i]
                     timestep[0] += 1
                     t[0] = timestep[0] * dt[0]
+            if net._stopped or Network._globally_stopped:   # another operation called stop()
+                return
             tmin, due = nextclocks()
 
     def _direct_stop(self) -> None:
@@ -218,10 +221,12 @@ class ClosedLoop:
             self.net.run(_FOREVER_S * b2.second, namespace={})
         except BaseException as exc:  # surfaced in the caller's thread
             self._error = exc
-            try:
-                self._out.put_nowait(_STOP)
-            except queue.Full:
-                pass
+        # the run is over (stop() or another operation's net.stop()): a caller waiting for
+        # output learns it at once instead of after the timeout
+        try:
+            self._out.put_nowait(_STOP)
+        except queue.Full:
+            pass
 
     def start(self) -> None:
         if self.mode == "direct":

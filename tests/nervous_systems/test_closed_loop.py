@@ -168,3 +168,25 @@ def test_stop_ends_worker_thread():
     with pytest.raises(ClosedLoopError, match="already running"):
         lp.start()
     lp.stop()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_network_operation_that_stops_the_run_ends_the_loop(mode):
+    b2 = brian2()
+    lp, net, g, _ = make_loop(mode=mode)
+    calls = []
+
+    @b2.network_operation(dt=SIM_DT_S * b2.second)
+    def stopper():
+        calls.append(1)
+        if len(calls) == 50:     # in the 3rd control interval
+            net.stop()
+    net.add(stopper)
+    try:
+        lp.step(0.1)
+        lp.step(0.1)
+        with pytest.raises(ClosedLoopError, match="ended unexpectedly"):
+            lp.step(0.1)
+            lp.step(0.1)
+    finally:
+        lp.stop()
