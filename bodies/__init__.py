@@ -20,11 +20,15 @@ import importlib
 import os
 import sys
 
-# Offscreen rendering: MuJoCo picks its GL backend when it is imported. On a machine without a
-# display, default to OSMesa (software, works everywhere Mesa is installed); set MUJOCO_GL=egl on
-# GPU machines for speed.
-if "MUJOCO_GL" not in os.environ and not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
-    os.environ["MUJOCO_GL"] = "osmesa"
+# Rendering is optional: MuJoCo's Python package picks (and loads) its GL backend when it is
+# imported, and with MUJOCO_GL=osmesa a missing libOSMesa breaks `import mujoco` itself. So
+# before anything imports mujoco, keep the user's choice in CGYM_MUJOCO_GL and tell mujoco not
+# to load any GL; bodies/offscreen.py chooses and loads the backend at the first rendered frame.
+# (A child process inherits both variables, and with them the parent's choice.)
+if sys.platform.startswith("linux") and "mujoco" not in sys.modules:
+    if "CGYM_MUJOCO_GL" not in os.environ:
+        os.environ["CGYM_MUJOCO_GL"] = os.environ.get("MUJOCO_GL", "") or "auto"
+    os.environ["MUJOCO_GL"] = "disable"
 from typing import Any
 
 __all__ = ["BODY_NAMES", "BodyDivergedError", "make_body"]

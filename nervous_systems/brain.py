@@ -35,6 +35,10 @@ seconds (the time one ``act`` covers), or None where the caller has no env. Thir
 entry-point group ``cgym.brains``: the entry point's name is the brain name and its value a
 factory with that signature (it is used for every organism unless the factory raises
 :class:`BrainNotAvailable`).
+
+A brain that cannot be used here (its organism package or plug-in failed to import) is never
+hidden: :func:`register_unavailable` lists it with the reason (``BrainSpec.unavailable``, also
+shown as its description), and building it raises :class:`BrainNotAvailable` with that reason.
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ class BrainSpec:
     factory: Callable[..., Brain]
     organism: str | None  # None: any organism
     description: str = ""
+    unavailable: str = ""  # why it cannot be built here ("" when it can)
 
 
 _REGISTRY: dict[tuple[str, str | None], BrainSpec] = {}
@@ -77,6 +82,20 @@ def register_brain(name: str, factory: Callable[..., Brain], organism: str | Non
     _REGISTRY[(name, organism)] = BrainSpec(name, factory, organism, description)
 
 
+def register_unavailable(name: str, organism: str | None, reason: str) -> None:
+    """List ``name`` as unavailable (for ``organism``) with a one-line ``reason``, unless a
+    working brain is registered under that name already."""
+    if (name, organism) in _REGISTRY and not _REGISTRY[(name, organism)].unavailable:
+        return
+    reason = " ".join(str(reason).split())
+
+    def _factory(**_):
+        raise BrainNotAvailable(f"brain {name!r} is unavailable: {reason}")
+
+    _REGISTRY[(name, organism)] = BrainSpec(name, _factory, organism, f"UNAVAILABLE: {reason}",
+                                            unavailable=reason)
+
+
 def _load_entry_points() -> None:
     global _ENTRY_POINTS_LOADED
     if _ENTRY_POINTS_LOADED:
@@ -87,9 +106,9 @@ def _load_entry_points() -> None:
             continue
         try:
             factory = ep.load()
-        except Exception as exc:  # a broken plug-in must not break the toolkit
-            import warnings
-            warnings.warn(f"brain entry point {ep.name!r} ({ep.value}) failed to load: {exc}")
+        except Exception as exc:  # a broken plug-in must not break the toolkit, nor vanish
+            register_unavailable(ep.name, None, f"plug-in {ep.value} failed to load: "
+                                                f"{type(exc).__name__}: {exc}")
             continue
         register_brain(ep.name, factory, None, description=f"plug-in ({ep.value})")
 
@@ -113,5 +132,8 @@ def make_brain(name: str, organism: str, observation_space, action_space,
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         raise BrainNotAvailable(f"no brain {name!r} for organism {organism!r}; available: "
                                 f"{', '.join(names)}.{hint}")
+    if spec.unavailable:
+        raise BrainNotAvailable(f"brain {name!r} for organism {organism!r} is unavailable: "
+                                f"{spec.unavailable}")
     return spec.factory(organism=organism, observation_space=observation_space,
                         action_space=action_space, control_dt=control_dt, **options)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
+from .yaml_file import load_yaml
 
 from .connectome import Connectome
 
@@ -76,7 +76,7 @@ class Bridge:
                  control_dt: float, source: str = ""):
         if not isinstance(config, dict):
             source = str(config)
-            config = yaml.safe_load(Path(config).read_text())
+            config = load_yaml(config)
         self.config, self.source = config, source
         self.c = connectome
         self.muscle_names = list(muscle_names)

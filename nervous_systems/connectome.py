@@ -33,6 +33,8 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from .integrity import sha256_file
+
 EDGE_KINDS = ("chem", "gap", "nmj")
 EDGE_COLUMNS = ("pre", "post", "kind", "weight", "sign")
 
@@ -52,6 +54,46 @@ class ConnectomeError(ValueError):
         if row is not None:
             where.append(f"row {row}")
         super().__init__(f"{': '.join([', '.join(where), problem]) if where else problem}")
+
+
+class ConnectomeIntegrityError(ConnectomeError):
+    """A shipped connectome file differs from the sha256 or counts pinned in its provenance."""
+
+
+def verify_files(pinned: dict[str | Path, str], restore: str) -> None:
+    """Check every file against its pinned sha256 (``{path: hexdigest}``) before it is read.
+    Raises :class:`ConnectomeIntegrityError` naming the file, expected vs got, and ``restore``
+    (how to get the right file back)."""
+    for path, expected in pinned.items():
+        path = Path(path)
+        if not path.is_file():
+            raise ConnectomeIntegrityError(f"missing connectome file; {restore}", path)
+        got = sha256_file(path)
+        if got != str(expected).lower():
+            lines = sum(1 for _ in open(path, "rb"))
+            raise ConnectomeIntegrityError(
+                f"sha256 {got[:16]}… ({path.stat().st_size} bytes, {lines} lines) differs from the "
+                f"pinned {str(expected)[:16]}… in provenance.yaml: the file is damaged or was "
+                f"edited; {restore}", path)
+
+
+def connectome_counts(c: "Connectome") -> dict[str, int]:
+    """The counts a provenance file pins: neurons and edges of each kind (gap: unordered pairs)."""
+    kinds = c.edges["kind"].value_counts()
+    return {"neurons": c.n_neurons, "chem_edges": int(kinds.get("chem", 0)),
+            "gap_pairs": len(c.gap_pairs()[0]) if "gap" in kinds else 0,
+            "nmj_edges": int(kinds.get("nmj", 0))}
+
+
+def verify_counts(c: "Connectome", expected: dict, restore: str) -> None:
+    """Compare :func:`connectome_counts` with the pinned ``expected`` counts (keys present in
+    both); raises :class:`ConnectomeIntegrityError` listing every difference."""
+    got = connectome_counts(c)
+    bad = [f"{k} {got[k]} (pinned {int(expected[k])})" for k in got
+           if k in expected and got[k] != int(expected[k])]
+    if bad:
+        raise ConnectomeIntegrityError(f"counts differ from provenance.yaml: {', '.join(bad)}; "
+                                       f"{restore}", c.source or c.name)
 
 
 class UnknownNeuronError(KeyError):

@@ -8,17 +8,81 @@ a model lives in Python code except the builder that wires it to a connectome.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from .yaml_file import YAMLFileError, load_yaml
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 
 
 class ModelFileError(ValueError):
     pass
+
+
+# A unit string is data, never code: names of Brian2 units, numbers, '*', '/' and '**' with an
+# integer power, e.g. "mV", "1/mV", "psiemens", "metre**-2", "1". Nothing else is accepted.
+_UNIT_TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_]\w*)"
+                         r"|(?P<op>\*\*|[*/])|(?P<bad>\S))")
+_POWER = re.compile(r"\s*([+-]?\d+)")
+
+
+def unit_names() -> dict:
+    """The allow-list: every Brian2 unit by name (``brian2.units`` and ``allunits``), plus ``s``."""
+    from .brian2_setup import brian2
+    brian2()
+    import brian2.units as units
+    import brian2.units.allunits as allunits
+    from brian2.units.fundamentalunits import Unit
+    names = {k: v for mod in (allunits, units) for k, v in vars(mod).items()
+             if isinstance(v, Unit) and not k.startswith("_")}
+    names.setdefault("s", units.second)
+    return names
+
+
+def parse_unit(text: str, where: str = "unit"):
+    """The Brian2 unit (or plain number) that ``text`` names; raises :class:`ModelFileError`
+    naming ``where`` for anything but unit names, numbers, ``*``, ``/`` and ``**`` integer."""
+    text = str(text)
+    allowed = unit_names()
+    result, op, pos, expect_operand = 1, "*", 0, True
+    while pos < len(text.rstrip()):
+        m = _UNIT_TOKEN.match(text, pos)
+        if m is None or m.group("bad"):
+            raise ModelFileError(f"{where}: unit {text!r} may only hold unit names, numbers, "
+                                 f"'*', '/' and '**' with an integer power")
+        pos = m.end()
+        if m.group("op"):
+            if expect_operand or m.group("op") == "**":
+                raise ModelFileError(f"{where}: unit {text!r}: unexpected {m.group('op')!r}")
+            op, expect_operand = m.group("op"), True
+            continue
+        if not expect_operand:
+            raise ModelFileError(f"{where}: unit {text!r}: missing '*' or '/' before "
+                                 f"{(m.group('num') or m.group('name'))!r}")
+        if m.group("num"):
+            value = float(m.group("num"))
+        else:
+            name = m.group("name")
+            if name not in allowed:
+                import difflib
+                close = difflib.get_close_matches(name, list(allowed), n=3)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                raise ModelFileError(f"{where}: unit {text!r}: {name!r} is not a Brian2 unit{hint}")
+            value = allowed[name]
+        if text.startswith("**", pos) or text[pos:].lstrip().startswith("**"):
+            pos = text.index("**", pos) + 2
+            pm = _POWER.match(text, pos)
+            if pm is None:
+                raise ModelFileError(f"{where}: unit {text!r}: '**' needs an integer power")
+            value, pos = value ** int(pm.group(1)), pm.end()
+        result = result * value if op == "*" else result / value
+        expect_operand = False
+    if expect_operand:
+        raise ModelFileError(f"{where}: unit {text!r} is empty or ends with an operator")
+    return result
 
 
 @dataclass
@@ -40,15 +104,18 @@ class NetworkModel:
             available = sorted(p.stem for p in MODELS_DIR.glob("*.yaml"))
             raise ModelFileError(f"no network model {str(name_or_path)!r}; available: {', '.join(available)}")
         try:
-            raw = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            raise ModelFileError(f"{path}: invalid YAML: {exc}") from None
+            raw = load_yaml(path)
+        except YAMLFileError as exc:
+            raise ModelFileError(str(exc)) from None
         for key in ("name", "parameters", "equations", "numerics"):
             if key not in raw:
                 raise ModelFileError(f"{path}: missing top-level key {key!r}")
         for pname, spec in raw["parameters"].items():
             if not isinstance(spec, dict) or "value" not in spec or "unit" not in spec:
                 raise ModelFileError(f"{path}: parameter {pname!r} needs 'value' and 'unit'")
+            parse_unit(spec["unit"], f"{path}: parameters.{pname}.unit")
+        if isinstance(raw["numerics"], dict) and isinstance(raw["numerics"].get("dt"), dict):
+            parse_unit(raw["numerics"]["dt"].get("unit", "1"), f"{path}: numerics.dt.unit")
         known = {"name", "citation", "parameters", "equations", "numerics"}
         return cls(name=raw["name"], citation=raw.get("citation", ""), parameters=raw["parameters"],
                    equations=raw["equations"], numerics=raw["numerics"],
@@ -66,18 +133,16 @@ class NetworkModel:
         return NetworkModel(self.name, self.citation, params, dict(self.equations), dict(self.numerics),
                             dict(self.extra), self.source)
 
-    def quantity(self, spec: dict):
-        """A Brian2 Quantity from a {value, unit} mapping."""
-        from .brian2_setup import brian2
-        b2 = brian2()
-        unit = eval(str(spec["unit"]), {"__builtins__": {}}, vars(b2))  # unit names only
-        return float(spec["value"]) * unit
+    def quantity(self, spec: dict, key: str = "unit"):
+        """A Brian2 Quantity from a {value, unit} mapping (``key`` names it in errors)."""
+        return float(spec["value"]) * parse_unit(spec["unit"], f"{self.source or self.name}: {key}")
 
     def namespace(self) -> dict:
-        return {name: self.quantity(spec) for name, spec in self.parameters.items()}
+        return {name: self.quantity(spec, f"parameters.{name}.unit")
+                for name, spec in self.parameters.items()}
 
     def dt(self):
-        return self.quantity(self.numerics["dt"])
+        return self.quantity(self.numerics["dt"], "numerics.dt.unit")
 
     def describe(self) -> dict:
         return {"name": self.name, "citation": self.citation,

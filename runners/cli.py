@@ -13,6 +13,7 @@
     cgym atlas ORGANISM [--brain NAME] [--lesion NEURON ...] [--stimulate NEURON ...] [--out DIR]
     cgym data fetch|path|info DATASET [DIR]
     cgym probe ORGANISM [organism probe options]     (cgym probe ORGANISM --help)
+    cgym export nwb RUN_DIR [--out DIR]
     cgym --version
 
 Exit codes: 0 success; 1 the command ran but failed (all episodes failed, a crash);
@@ -385,6 +386,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_parser(sub)
     from .execution.probe import add_parser as add_probe_parser
     add_probe_parser(sub)
+    from .io.nwb import add_parser as add_export_parser
+    add_export_parser(sub)
     return p
 
 

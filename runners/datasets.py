@@ -12,12 +12,14 @@ that fails verification is deleted (never used). The licence and citations are p
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from nervous_systems.integrity import IntegrityError, git_blob_sha1, sha256_file as sha256, verify_file  # noqa: F401
 
 CHUNK = 1 << 20
 
@@ -30,50 +32,44 @@ class UnknownDataSet(FileNotFoundError):   # the CLI reports FileNotFoundError a
     pass
 
 
-def git_blob_sha1(path: Path) -> str:
-    size = path.stat().st_size
-    h = hashlib.sha1(f"blob {size}\0".encode())
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(CHUNK), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(CHUNK), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def verify(path: Path, spec: dict) -> dict:
     """Check size / git blob id / sha256 given in ``spec``; returns what was checked."""
-    got = {"size": path.stat().st_size}
-    if spec.get("size") is not None and got["size"] != int(spec["size"]):
-        raise DownloadError(f"{path.name}: size {got['size']:,} bytes, expected {int(spec['size']):,}")
-    if spec.get("git_blob"):
-        got["git_blob"] = git_blob_sha1(path)
-        if got["git_blob"] != spec["git_blob"]:
-            raise DownloadError(f"{path.name}: git blob id {got['git_blob']}, expected {spec['git_blob']}")
-    if spec.get("sha256"):
-        got["sha256"] = sha256(path)
-        if got["sha256"] != spec["sha256"]:
-            raise DownloadError(f"{path.name}: sha256 {got['sha256']}, expected {spec['sha256']}")
-    return got
+    try:
+        return verify_file(path, spec)
+    except IntegrityError as exc:
+        raise DownloadError(str(exc)) from None
+
+
+def _refuse_symlink(path: Path, retry: str) -> None:
+    if path.is_symlink():
+        raise DownloadError(f"{path} is a symbolic link (to {os.readlink(path)}); refusing to write "
+                            f"or read through it. Delete the link (rm {path}) and {retry}")
+
+
+def _open_part(part: Path, mode: str):
+    """Open ``part`` for writing without following a symlink planted there (O_NOFOLLOW)."""
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    flags |= os.O_APPEND if mode == "ab" else os.O_TRUNC
+    return os.fdopen(os.open(part, flags, 0o644), mode)
 
 
 def download(url: str, dest: Path, spec: dict | None = None, progress: bool = True,
-             timeout: float = 60.0, max_bytes: int | None = None) -> dict:
+             timeout: float = 60.0, max_bytes: int | None = None,
+             retry: str = "run the command again") -> dict:
     """Resumable download of ``url`` to ``dest`` (via ``dest.part``), then :func:`verify`.
 
     An existing ``.part`` is continued with a ``Range`` request; a server that ignores the range
-    (200 instead of 206) restarts the file. ``max_bytes`` stops after that many bytes of this
-    call (tests use it to simulate an interrupted transfer; the ``.part`` stays for resuming)."""
+    (200 instead of 206) restarts the file. Reading stops at the pinned ``size``: a server that
+    sends more is an error (the ``.part`` is deleted). Symlinks at ``dest`` or ``dest.part`` are
+    refused. ``max_bytes`` stops after that many bytes of this call (tests use it to simulate an
+    interrupted transfer; the ``.part`` stays for resuming). ``retry`` ends every error message:
+    how to recover (e.g. "run `cgym data fetch flywire-783` again")."""
     spec = dict(spec or {})
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
+    _refuse_symlink(part, retry)
+    _refuse_symlink(dest, retry)
     have = part.stat().st_size if part.exists() else 0
     total = spec.get("size")
     if total is not None and have > int(total):      # a stale, longer .part cannot be right
@@ -89,10 +85,11 @@ def download(url: str, dest: Path, spec: dict | None = None, progress: bool = Tr
             if exc.code == 416 and have:              # range not satisfiable: .part is complete
                 resp = None
             else:
-                raise DownloadError(f"{url}: HTTP {exc.code} {exc.reason}") from None
-        except urllib.error.URLError as exc:
-            raise DownloadError(f"{url}: {exc.reason} (no network? the .part file, if any, is kept "
-                                "for resuming)") from None
+                raise DownloadError(f"{url}: HTTP {exc.code} {exc.reason}; check the address and "
+                                    f"{retry}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise DownloadError(f"{url}: {getattr(exc, 'reason', exc)} (no network? the .part file, "
+                                f"if any, is kept for resuming); {retry}") from None
         if resp is not None:
             with resp:
                 status = getattr(resp, "status", 200)
@@ -100,17 +97,25 @@ def download(url: str, dest: Path, spec: dict | None = None, progress: bool = Tr
                 if have and status != 206:
                     have, mode = 0, "wb"              # server ignored Range: start again
                 length = resp.headers.get("Content-Length")
+                if total is not None and length is not None and int(length) + have > int(total):
+                    raise DownloadError(
+                        f"{url}: the server announces {int(length) + have:,} bytes, more than the "
+                        f"pinned {int(total):,}; nothing was read (the source may have changed); "
+                        f"{retry}, and if it persists report it")
                 total = total or (int(length) + have if length else None)
+                limit = None if spec.get("size") is None else int(spec["size"]) - have
                 bar = None
                 if progress:
                     from tqdm import tqdm
                     bar = tqdm(total=total, initial=have, unit="B", unit_scale=True, unit_divisor=1024,
                                desc=dest.name, file=sys.stderr)
-                got = 0
+                got, too_long = 0, False
                 try:
-                    with open(part, mode) as f:
+                    with _open_part(part, mode) as f:
                         while True:
                             n = CHUNK if max_bytes is None else min(CHUNK, max_bytes - got)
+                            if limit is not None:
+                                n = min(n, limit - got)
                             if n <= 0:
                                 break
                             block = resp.read(n)
@@ -120,9 +125,16 @@ def download(url: str, dest: Path, spec: dict | None = None, progress: bool = Tr
                             got += len(block)
                             if bar is not None:
                                 bar.update(len(block))
+                        if limit is not None and got >= limit and (max_bytes is None or got < max_bytes):
+                            too_long = bool(resp.read(1))  # one byte past the pin: enough to know
                 finally:
                     if bar is not None:
                         bar.close()
+                if too_long:
+                    part.unlink()
+                    raise DownloadError(f"{url}: the server sent more than the pinned {int(spec['size']):,} "
+                                        f"bytes; stopped reading and deleted {part.name} (the source may "
+                                        f"have changed); {retry}, and if it persists report it")
                 if max_bytes is not None and got >= max_bytes:
                     return {"complete": False, "bytes": part.stat().st_size}
     if total is not None and part.stat().st_size < int(total):
@@ -131,7 +143,8 @@ def download(url: str, dest: Path, spec: dict | None = None, progress: bool = Tr
         checked = verify(part, spec)
     except DownloadError as exc:
         part.unlink()
-        raise DownloadError(f"{exc} (from {url}); the download was deleted, nothing was used") from None
+        raise DownloadError(f"{exc} (from {url}); the download was deleted, nothing was used; "
+                            f"{retry}") from None
     part.replace(dest)
     return {"complete": True, "bytes": dest.stat().st_size, "verified": checked}
 
@@ -162,19 +175,28 @@ def fetch(name: str, directory: str | Path | None = None, progress: bool = True,
     print(mod.LICENCE, file=out)
     print(f"source: github.com/{mod.REPO} @ {mod.COMMIT}; into {d}", file=out)
     checked = {}
+    retry = f"run `cgym data fetch {name}{'' if directory is None else f' {directory}'}` again"
     for fname, spec in mod.FILES.items():
         dest = d / fname
         url = spec["url"] if base_url is None else f"{base_url.rstrip('/')}/{fname}"
-        if dest.exists():
-            checked[fname] = verify(dest, spec)
+        _refuse_symlink(dest, retry)
+        if dest.exists():  # a cached file is re-verified by hash before it is used
+            try:
+                checked[fname] = verify(dest, spec)
+            except DownloadError as exc:
+                raise DownloadError(f"{d}/{exc} (the cached copy is damaged); delete it "
+                                    f"(rm {dest}) and {retry}") from None
             print(f"  {fname}: present, verified", file=out)
-            continue
-        res = download(url, dest, spec, progress=progress)
-        if not res["complete"]:
-            raise DownloadError(f"{fname}: transfer ended early ({res['bytes']:,} bytes); run the command "
-                                "again to resume")
-        checked[fname] = res["verified"]
-        print(f"  {fname}: downloaded, verified ({', '.join(k for k in res['verified'] if k != 'size')})", file=out)
+        else:
+            res = download(url, dest, spec, progress=progress, retry=retry)
+            if not res["complete"]:
+                raise DownloadError(f"{fname}: transfer ended early ({res['bytes']:,} bytes); {retry} "
+                                    "to resume")
+            checked[fname] = res["verified"]
+            print(f"  {fname}: downloaded, verified "
+                  f"({', '.join(k for k in res['verified'] if k != 'size')})", file=out)
+        st = dest.stat()  # recorded so that later runs re-hash only a file that changed
+        checked[fname].update(size=st.st_size, mtime_ns=st.st_mtime_ns)
     (d / "verified.json").write_text(json.dumps({"dataset": name, "commit": mod.COMMIT, "files": checked}, indent=1))
     print(f"ok: {name} in {d}. The fly brains now use the real edge list (`--brain-option edges=real` "
           "to require it).", file=out)

@@ -397,8 +397,11 @@ def load_reference_file(path: str | Path) -> ReferenceLibrary:
         raise ReferenceLibraryError(f"{fname}: cannot read ({e})") from e
     try:
         data = yaml.safe_load(blob)
-    except yaml.YAMLError as e:
-        raise ReferenceLibraryError(f"{fname}: not valid YAML ({e})") from e
+    except yaml.YAMLError as e:  # one line with file and line (as nervous_systems.yaml_file,
+        mark = getattr(e, "problem_mark", None)  # which tasks may not import)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = " ".join(str(getattr(e, "problem", None) or e).split())
+        raise ReferenceLibraryError(f"{fname}{where}: invalid YAML: {problem}") from None
     if not isinstance(data, Mapping):
         raise ReferenceLibraryError(f"{fname}: top level must be a mapping")
     for k in ("library", "version", "entries"):

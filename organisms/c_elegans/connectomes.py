@@ -16,11 +16,12 @@ import difflib
 import functools
 from pathlib import Path
 
-import yaml
+from nervous_systems.yaml_file import load_yaml
 
-from nervous_systems.connectome import Connectome
+from nervous_systems.connectome import Connectome, ConnectomeIntegrityError, verify_counts, verify_files
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+_REL = "organisms/c_elegans/data/"
 DEFAULT = "cook2019_herm"
 
 DATASETS: dict[str, dict] = {
@@ -54,7 +55,7 @@ def available_connectomes() -> list[str]:
 @functools.lru_cache(maxsize=1)
 def _provenance() -> dict:
     path = DATA_DIR / "provenance.yaml"
-    return yaml.safe_load(path.read_text()) if path.exists() else {}
+    return load_yaml(path) if path.exists() else {}
 
 
 def _check_name(name: str) -> str:
@@ -89,5 +90,17 @@ def _load(name: str) -> Connectome:
         "position": prov_all.get("position"),
         **{k: ds[k] for k in ("paper", "doi", "cect_reader", "weights", "notes", "files", "counts") if k in ds},
     }
-    return Connectome.from_csv(DATA_DIR / spec["neurons"], DATA_DIR / spec["edges"], name=name,
-                               provenance=provenance)
+    # the shipped files must be the pinned ones: a truncated CSV would otherwise load "ok"
+    restore = (f"restore the shipped files with `git checkout -- {_REL}` (source checkout) or "
+               f"reinstall connectome-gym; to regenerate them on purpose run "
+               f"`python -m organisms.c_elegans.tools.extract_cect` (rewrites provenance.yaml)")
+    pinned = ds.get("files") or {}
+    for key in ("neurons", "edges"):
+        if spec[key] not in pinned:
+            raise ConnectomeIntegrityError(f"no sha256 pinned for {spec[key]} in provenance.yaml; "
+                                           f"{restore}", DATA_DIR / "provenance.yaml")
+    verify_files({DATA_DIR / f: pinned[f] for f in (spec["neurons"], spec["edges"])}, restore)
+    connectome = Connectome.from_csv(DATA_DIR / spec["neurons"], DATA_DIR / spec["edges"], name=name,
+                                     provenance=provenance)
+    verify_counts(connectome, ds.get("counts") or {}, restore)
+    return connectome

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-import yaml
+from nervous_systems.yaml_file import load_yaml
 
 from . import flywire
 
@@ -45,7 +45,7 @@ class FlyBrainError(ValueError):
 
 def load_cell_types(path: str | Path | None = None) -> dict:
     path = Path(path) if path else CELL_TYPES_YAML
-    spec = yaml.safe_load(path.read_text())
+    spec = load_yaml(path)
     for key in ("populations", "commands", "sensors", "readout"):
         if key not in spec:
             raise FlyBrainError(f"{path}: missing section {key!r}")

@@ -45,6 +45,10 @@ class EdgesNotFound(FileNotFoundError):
     pass
 
 
+class EdgesDamaged(EdgesNotFound):
+    """A fetched file no longer matches its pinned hash (the message says how to recover)."""
+
+
 def data_root() -> Path:
     from nervous_systems.brian2_setup import cache_dir
     return cache_dir() / "data"
@@ -101,9 +105,51 @@ def locate_real() -> tuple[Path | None, str]:
     reasons.append("no folder recorded by `cgym data path flywire-783 DIR`")
     fd = fetch_dir()
     if (fd / "verified.json").exists() and all((fd / n).exists() for n in FILES):
+        verify_fetched(fd)  # never trust verified.json alone: the files may have changed since
         return fd, "cgym data fetch"
     reasons.append(f"nothing fetched into {fd} (`cgym data fetch flywire-783`)")
     return None, "; ".join(reasons)
+
+
+def verify_fetched(d: Path) -> None:
+    """Re-check the fetched files of ``d`` against :data:`FILES` before they are used.
+
+    ``verified.json`` records each file's size and mtime at verification: a file whose size or
+    mtime differs (or with no record) is hashed again, and the record updated when it passes.
+    Raises :class:`EdgesDamaged` naming the file, expected vs got, and the command to recover."""
+    from nervous_systems.integrity import IntegrityError, verify_file
+    record = d / "verified.json"
+    try:
+        data = json.loads(record.read_text())
+        files = data.get("files", {}) if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        data, files = {"dataset": NAME, "commit": COMMIT}, {}
+    recover = f"run `cgym data fetch {NAME}` again"
+    changed = False
+    for fname, spec in FILES.items():
+        path = d / fname
+        if path.is_symlink():
+            raise EdgesDamaged(f"{path} is a symbolic link in the download cache; delete it "
+                               f"(rm {path}) and {recover}")
+        st = path.stat()
+        rec = files.get(fname) if isinstance(files.get(fname), dict) else {}
+        pinned = {k: spec[k] for k in ("git_blob", "sha256") if spec.get(k)}
+        if (rec.get("size") == st.st_size == spec.get("size", st.st_size)
+                and rec.get("mtime_ns") == st.st_mtime_ns
+                and pinned and all(rec.get(k) == v for k, v in pinned.items())):
+            continue  # unchanged since it was hashed
+        try:
+            got = verify_file(path, spec)
+        except IntegrityError as exc:
+            raise EdgesDamaged(f"{d}/{exc}: the fetched copy is damaged; delete it (rm {path}) "
+                               f"and {recover}") from None
+        files[fname] = {**got, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        changed = True
+    if changed:
+        data = dict(data, files=files)
+        tmp = record.with_name(record.name + ".tmp")
+        tmp.write_text(json.dumps(data, indent=1))
+        tmp.replace(record)
 
 
 def load_edges(edges: str = "auto", surrogate_seed: int = 0, verbose: bool = True):

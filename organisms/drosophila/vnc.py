@@ -36,6 +36,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import yaml
 
+from nervous_systems.yaml_file import load_yaml
+
 __all__ = ["DESCENDING_COMMANDS", "VentralNerveCordModel", "load_params", "derive_groom_poses", "PARAMS_PATH"]
 
 DESCENDING_COMMANDS = ("antennal_groom_left", "antennal_groom_right", "walk_forward",
@@ -47,8 +49,7 @@ LEGS = tuple(f"T{s}_{side}" for s in (1, 2, 3) for side in SIDES)
 
 def load_params(path: str | Path | None = None) -> dict[str, Any]:
     path = Path(path) if path is not None else PARAMS_PATH
-    with open(path) as f:
-        params = yaml.safe_load(f)
+    params = load_yaml(path)
     for key in ("grooming", "walking"):
         if key not in params:
             raise ValueError(f"{path}: missing section {key!r}")

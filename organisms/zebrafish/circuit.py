@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
+from nervous_systems.yaml_file import load_yaml
 
 from nervous_systems.brian2_setup import brian2
 
@@ -32,7 +32,7 @@ SPINAL_TYPES = ("V2a", "V0d", "dI6", "V1", "MN")
 
 
 def load_params(path: Path | str = MODEL_YAML, overrides: dict | None = None) -> dict:
-    p = yaml.safe_load(Path(path).read_text())
+    p = load_yaml(path)
     for key, val in (overrides or {}).items():  # "section.name": value (in the YAML's unit)
         sec, _, name = key.partition(".")
         if sec not in p or name not in p[sec]:

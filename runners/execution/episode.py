@@ -30,6 +30,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..io import recording as rec_io
+from ..io.episode_files import remove_stale_tmp
 from ..io.recording import load_callable  # noqa: F401  (re-exported for callers of runners.execution.episode)
 
 DEFAULT_RECORD_RATE_HZ = 25.0
@@ -582,6 +583,12 @@ def run_many(task: Any, brain_name: str, episodes: int, seed: int = 0, duration:
     runner = EpisodeRunner(spec, brain_name, duration, brain_options, task_options,
                            record_rate_hz, video)
     try:
+        if video:  # no GL backend: one line and exit 2 before any episode runs
+            from bodies.offscreen import RenderingUnavailable, ensure_gl
+            try:
+                ensure_gl()
+            except RenderingUnavailable as exc:
+                raise RunConfigError(f"--video: {exc}") from None
         run_file = out_dir / rec_io.RUN_FILE
         config = runner.config()
         reference = reference_summary(spec)
@@ -605,10 +612,12 @@ def run_many(task: Any, brain_name: str, episodes: int, seed: int = 0, duration:
             "created": (prior or {}).get("created") or datetime.now(timezone.utc).isoformat(),
             "updated": datetime.now(timezone.utc).isoformat(),
         }
+        remove_stale_tmp(out_dir)  # left by a killed run (SIGKILL mid-write)
         rec_io.atomic_write_json(run_file, run_record)
 
-        done = {}
-        for r in rec_io.list_episodes(out_dir):
+        done = {}  # damaged episode files are set aside (episodes/corrupt/) and run again
+        for r in rec_io.list_episodes(out_dir, check_npz=True,
+                                      warn=lambda m: log(f"warning: {m}")):
             done[int(r["seed"])] = r.get("status")
         todo = [s for s in seeds if s not in done or (retry_failed and done[s] != "ok")]
         summary.skipped = [s for s in seeds if s not in todo]

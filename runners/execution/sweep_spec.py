@@ -348,12 +348,12 @@ def parse_sweep(data: Any, source: str = "<sweep>") -> SweepSpec:
 
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and check a sweep YAML file."""
-    import yaml
+    from nervous_systems.yaml_file import YAMLFileError, load_yaml
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"sweep file {path} does not exist")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise SweepError(f"{path}: not valid YAML: {exc}") from exc
+        data = load_yaml(path)
+    except YAMLFileError as exc:
+        raise SweepError(str(exc)) from None
     return parse_sweep(data, str(path))

@@ -112,7 +112,10 @@ def atomic_write_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
 
 def read_json(path: str | Path) -> Any:
     with open(path, encoding="utf-8") as f:
-        return json.load(f)
+        try:
+            return json.load(f)
+        except json.JSONDecodeError as exc:  # same type, but the message names the file
+            raise json.JSONDecodeError(f"{path}: not valid JSON ({exc.msg})", exc.doc, exc.pos) from None
 
 
 def load_npz(path: str | Path) -> dict[str, np.ndarray]:
@@ -151,12 +154,10 @@ def command_line() -> str:
     return " ".join(shlex.quote(a) for a in [Path(sys.argv[0]).name, *sys.argv[1:]])
 
 
-def list_episodes(run_dir: str | Path) -> list[dict]:
-    """All finished episodes of a run (their .json records), sorted by seed."""
-    ep_dir = Path(run_dir) / EPISODES_DIR
-    out = []
-    for p in sorted(ep_dir.glob("ep_*.json")):
-        rec = read_json(p)
-        rec["_path"] = str(p)
-        out.append(rec)
-    return sorted(out, key=lambda r: r.get("seed", 0))
+def list_episodes(run_dir: str | Path, check_npz: bool = False,
+                  warn: Callable[[str], None] | None = None) -> list[dict]:
+    """All finished episodes of a run (their .json records), sorted by seed. A damaged record
+    (or, with ``check_npz``, trajectory) is named, moved to episodes/corrupt/ and left out
+    (see :mod:`runners.io.episode_files`)."""
+    from .episode_files import list_episode_records
+    return list_episode_records(run_dir, check_npz=check_npz, warn=warn)

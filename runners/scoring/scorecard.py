@@ -50,6 +50,7 @@ says so.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -351,7 +352,8 @@ def load_run(path: str | Path) -> RunData:
     if not run_file.exists():
         raise FileNotFoundError(f"{path} is not a run folder (no {rec_io.RUN_FILE})")
     run = rec_io.read_json(run_file)
-    eps = rec_io.list_episodes(path)
+    eps = rec_io.list_episodes(path, check_npz=True, warn=lambda m: print(  # never scored from
+        f"warning: {m}; left out of this scorecard", file=sys.stderr))    # stored features
     extract = _feature_extractor(run)
     for e in eps:
         e["features"] = {k: (np.nan if v is None else v)

@@ -176,7 +176,7 @@ def test_killed_worker_retried_and_pool_matches_dask(tmp_path):
     LocalCluster: every episode ends up on disk exactly once, and the two sweeps' saved
     trajectories are bit-for-bit identical (same seeds → same episodes, whichever worker and
     attempt ran them)."""
-    pytest.importorskip("distributed")
+    pytest.importorskip("distributed", reason="Dask sweeps need the optional extra [dask]")
     spec = small(duration=0.6, seeds=(0, 1, 2))
     pool, dask = tmp_path / "pool", tmp_path / "dask"
     s1 = run_sweep(spec, pool, workers=2, progress=False, episode_hook="_sweep_hooks:kill_once")
@@ -216,7 +216,7 @@ def test_example_sweep_files_parse():
 @pytest.mark.slow
 def test_sweep_on_a_running_dask_scheduler(tmp_path):
     """--scheduler ADDRESS: a cluster this process did not start (the worker plugin path)."""
-    distributed = pytest.importorskip("distributed")
+    distributed = pytest.importorskip("distributed", reason="Dask sweeps need the optional extra [dask]")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                   dashboard_address=None, silence_logs=40) as cluster:
         s = run_sweep(small(), tmp_path / "out", scheduler=cluster.scheduler_address,
