@@ -347,9 +347,29 @@ def run_perturbations(brain: str = "connectome", brain_options: dict | None = No
 
 def benchmark_run(brain: str, brain_options: dict, out: Path, *, seeds: list[int],
                   quick: bool = False, progress: bool = True) -> dict:
-    """``cgym suite`` entry point (BenchmarkSpec run signature). quick: 20 s episodes."""
-    return run_perturbations(brain, brain_options, out, seeds=seeds,
-                             duration=20.0 if quick else 60.0, progress=progress)
+    """``cgym suite`` entry point (BenchmarkSpec run signature). quick: 20 s episodes.
+
+    A brain that cannot be lesioned (no neurons: null, random, reflex, an RL policy) gets every
+    row as "insufficient data" with the reason, not an error."""
+    from .sweep_spec import SweepError
+    try:
+        return run_perturbations(brain, brain_options, out, seeds=seeds,
+                                 duration=20.0 if quick else 60.0, progress=progress)
+    except SweepError as exc:
+        lib = load_library()
+        why = f"brain {brain!r} cannot run the lesions: {exc}"
+        return {"schema": "cgym.benchmark/1", "benchmark": BENCHMARK, "brain": brain,
+                "brain_info": {"brain_options": dict(brain_options or {})},
+                "rows": [{"metric": e.id, "label": e.description,
+                          "unit": f"Δ {e.metric} (ablated − intact)", "model": None,
+                          "ci": [None, None],
+                          "reference": 1.0 if e.direction == "increase" else -1.0,
+                          "ceiling": None, "score": None, "n": 0,
+                          "verdict": "insufficient data", "phenotype_verdict": "insufficient data",
+                          "why": why, "source": e.citation} for e in lib.entries],
+                "notes": [why], "figures": [], "labels": [],
+                "library": {"name": lib.name, "version": lib.version,
+                            "content_hash": lib.content_hash, "path": lib.path}}
 
 
 def _fmt(x) -> str:

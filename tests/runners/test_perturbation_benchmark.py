@@ -106,3 +106,10 @@ def test_end_to_end_on_a_fake_task(tmp_path):
     # the same seeds for intact and lesioned: every row paired all 5
     assert all(r["n"] == 5 for r in res["rows"])
     assert np.isfinite([r["model"] for r in res["rows"]]).all()
+
+
+def test_suite_entry_on_a_brain_without_neurons_reports_insufficient_data(tmp_path):
+    res = P.benchmark_run("reflex", {}, tmp_path, seeds=[0, 1], quick=True, progress=False)
+    assert res["benchmark"] == "celegans/perturbations" and res["rows"]
+    assert {r["verdict"] for r in res["rows"]} == {"insufficient data"}
+    assert "cannot run the lesions" in res["rows"][0]["why"]
