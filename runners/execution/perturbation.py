@@ -51,7 +51,7 @@ from .sweep_spec import Condition, SweepSpec
 BENCHMARK = "celegans/perturbations"
 LIBRARY = (Path(__file__).resolve().parents[2] / "tasks" / "chemotaxis" / "reference"
            / "perturbations_celegans.yaml")
-ENTRY_KEYS = {"id", "description", "lesion", "task", "metric", "direction", "strength",
+ENTRY_KEYS = {"id", "description", "lesion", "task", "kind", "metric", "direction", "strength",
               "condition", "source", "also", "verification", "notes"}
 DIRECTIONS = ("increase", "decrease")
 POPULATION_METRICS = ("chemotaxis_index",)
@@ -118,6 +118,9 @@ def load_library(path: str | Path = LIBRARY) -> PhenotypeLibrary:
         for k in ("id", "lesion", "task", "metric", "direction", "source"):
             if k not in e:
                 raise PerturbationLibraryError(f"{where}: missing key {k!r}")
+        if e.get("kind", "population") != "population":
+            raise PerturbationLibraryError(f"{where}: kind must be population (a direction of "
+                                           f"effect in groups of animals), got {e['kind']!r}")
         if e["direction"] not in DIRECTIONS:
             raise PerturbationLibraryError(f"{where}: direction must be increase or decrease, "
                                            f"got {e['direction']!r}")
