@@ -182,11 +182,15 @@ def test_a_network_operation_that_stops_the_run_ends_the_loop(mode):
         if len(calls) == 50:     # in the 3rd control interval
             net.stop()
     net.add(stopper)
+    net.store("closed_loop_init")   # the stored initial state must know the new operation
     try:
         lp.step(0.1)
         lp.step(0.1)
         with pytest.raises(ClosedLoopError, match="ended unexpectedly"):
             lp.step(0.1)
             lp.step(0.1)
+        calls.append(1)          # past 50: the stopper stays quiet; a reset runs again
+        lp.reset()
+        assert lp.step(0.1)[0] == pytest.approx(CONTROL_DT_S)
     finally:
         lp.stop()
