@@ -19,6 +19,10 @@ Sensor kinds
                     (``ventral``: +curvature, ``dorsal``: −curvature), times ``gain_mV``. Signed by
                     default (stretch depolarises, compression hyperpolarises relative to rest);
                     ``rectify: true`` keeps only the depolarising half.
+                    Optional ``gate: {neurons: [...], mV: X}`` on a proprioceptive target multiplies its
+                    drive by g = clip(mean(V_gate − V_rest,gate) / X, 0, 1): the network's own state
+                    (e.g. AVA depolarisation for A-type motor neurons) opens the feedback path. A
+                    graded multiplication by a neuron's potential, not a switch or state machine.
 ``tonic``           a constant drive (mV) to named neurons, with its justification.
 
 Motor readout
@@ -52,6 +56,8 @@ class _Target:
     coords: np.ndarray | None = None  # body coordinate per neuron (proprioception)
     sign: float = 1.0
     rectify: bool = False
+    gate: np.ndarray | None = None   # neuron indices whose depolarisation opens this target
+    gate_mV: float = 1.0
 
 
 class _AdaptingDerivative:
@@ -120,7 +126,13 @@ class Bridge:
             rect = t.get("rectify", False)
             if rect not in (True, False):
                 raise BridgeConfigError(f"{self._where(i, 'rectify')}: true or false, got {rect!r}")
-            out.append(_Target(idx, float(t["gain_mV"]), coords, sign, bool(rect)))
+            gate, gate_mV = None, 1.0
+            if "gate" in t:
+                g = t["gate"]
+                if not isinstance(g, dict) or "neurons" not in g or "mV" not in g or not float(g["mV"]) > 0:
+                    raise BridgeConfigError(f"{self._where(i, 'gate')}: expected {{neurons: [...], mV: >0}}")
+                gate, gate_mV = self.c.index_of(self.c.resolve(g["neurons"])), float(g["mV"])
+            out.append(_Target(idx, float(t["gain_mV"]), coords, sign, bool(rect), gate, gate_mV))
         return out
 
     def _add_sensor(self, spec: dict, i: int) -> None:
@@ -189,8 +201,13 @@ class Bridge:
             if filt is not None:
                 filt.reset()
 
-    def encode(self, obs: dict) -> np.ndarray:
-        """Observation → per-neuron drive in mV."""
+    @property
+    def needs_state(self) -> bool:
+        """True when a target is gated by the network's state (encode then needs v and v_rest)."""
+        return any(t.gate is not None and t.gain != 0 for _, _, ts in self._proprio for t in ts)
+
+    def encode(self, obs: dict, v: np.ndarray | None = None, v_rest: np.ndarray | None = None) -> np.ndarray:
+        """Observation (and, for gated targets, the network's v and v_rest in V) → drive in mV."""
         drive = self._tonic.copy()
         for key, spec, filt, rect, targets in self._scalar:
             x = float(np.asarray(obs[key]).reshape(-1)[0])
@@ -210,7 +227,15 @@ class Bridge:
             xs = (np.arange(len(k)) + 1.0) / (len(k) + 1.0)  # joints evenly spaced along the body
             for t in targets:
                 val = np.interp(t.coords, xs, k, left=k[0], right=k[-1]) * t.sign
-                drive[t.index] += t.gain * (np.clip(val, 0.0, None) if t.rectify else val)
+                g = 1.0
+                if t.gain == 0:
+                    continue
+                if t.gate is not None:
+                    if v is None or v_rest is None:
+                        raise BridgeConfigError(f"{self.source or 'bridge'}: a gated target needs the "
+                                                "network state (encode(obs, v, v_rest))")
+                    g = float(np.clip(np.mean(v[t.gate] - v_rest[t.gate]) * 1e3 / t.gate_mV, 0.0, 1.0))
+                drive[t.index] += g * t.gain * (np.clip(val, 0.0, None) if t.rectify else val)
         return drive
 
     def decode(self, s: np.ndarray, s_rest: np.ndarray) -> np.ndarray:

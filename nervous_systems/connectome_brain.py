@@ -27,7 +27,8 @@ class ConnectomeBrain:
     Parameters: ``connectome``; ``bridge`` (YAML path or dict); ``muscle_names`` (action order);
     ``control_dt`` (s, the env's step); ``model`` (name or NetworkModel); ``lesion`` /
     ``activate`` (neuron or class names); ``record_dt`` (s); ``label`` (shown in outputs);
-    ``backend`` ("brian2", default, or "torch": ``torch_backend.graded``, same model and scheme)
+    ``init_sd_mV`` (s.d. of a per-seed Gaussian initial membrane-potential offset around rest; 0 =
+    every episode starts at rest); ``backend`` ("brian2", default, or "torch": ``torch_backend.graded``, same model and scheme)
     with ``torch_options`` (``device``, ``dtype``, ``threads``; torch only).
     """
 
@@ -35,7 +36,8 @@ class ConnectomeBrain:
                  model: str | NetworkModel = "graded_kunert2014", lesion=(), activate=(),
                  activate_mV: float = 20.0, record_dt: float = 0.04, label: str = "connectome",
                  model_overrides: dict | None = None, backend: str = "brian2",
-                 torch_options: dict | None = None):
+                 torch_options: dict | None = None, threshold_shift_mV: dict | None = None,
+                 describe_extra: dict | None = None, init_sd_mV: float = 0.0):
         model = NetworkModel.load(model) if isinstance(model, str) else model
         if model_overrides:
             model = model.with_overrides(**model_overrides)
@@ -50,7 +52,20 @@ class ConnectomeBrain:
         else:
             raise ValueError(f"backend {backend!r} (torch_options {torch_options!r}): choose backend "
                              "'brian2' or 'torch' (torch_options only with 'torch')")
+        shifts = {k: float(v) for k, v in (threshold_shift_mV or {}).items() if float(v) != 0.0}
+        if shifts:
+            if backend != "brian2":
+                raise ValueError("per-class threshold shifts (threshold_mV parameters) are implemented "
+                                 "for the brian2 backend only")
+            vec = np.zeros(self.network.n)
+            vec[self.network.connectome.index_of(list(shifts))] = list(shifts.values())
+            self.network.shift_thresholds(vec)
+        self._describe_extra = dict(describe_extra or {})
+        self.init_sd_mV = float(init_sd_mV)
+        if self.init_sd_mV < 0 or (self.init_sd_mV > 0 and backend != "brian2"):
+            raise ValueError(f"init_sd_mV={init_sd_mV}: must be >= 0 (and > 0 needs the brian2 backend)")
         self.bridge = Bridge(bridge, self.network.connectome, muscle_names, control_dt)
+        self._bridge_needs_state = self.bridge.needs_state  # fixed after construction; checked per step
         self.control_dt = control_dt
         self._record_every = max(1, int(round(record_dt / control_dt)))
         if backend == "torch":
@@ -64,7 +79,10 @@ class ConnectomeBrain:
 
     # ------------------------------------------------------------------ network-side callbacks
     def _apply(self, obs) -> None:
-        drive = self.bridge.encode(obs)
+        if self._bridge_needs_state:
+            drive = self.bridge.encode(obs, self.network.state()[0], self.network.v_rest)
+        else:
+            drive = self.bridge.encode(obs)
         if self._pulses:  # stimulate(): current injection, as a depolarisation target in mV
             for idx, amplitude_mV, _ in self._pulses:
                 drive[idx] += amplitude_mV
@@ -85,7 +103,15 @@ class ConnectomeBrain:
         self.bridge.reset()
         self._rec_t, self._rec_v, self._k, self._pulses = [], [], 0, []
         seed_rng = self.network.seed if self.backend == "torch" else b2.seed
-        self.loop.reset(before_start=lambda: seed_rng(int(seed) if seed is not None else None))
+
+        def before_start():
+            seed_rng(int(seed) if seed is not None else None)
+            if self.init_sd_mV > 0:  # each seed starts from its own neural state (one animal)
+                rng = np.random.default_rng(None if seed is None else [int(seed), 7919])
+                v0 = self.network.v_rest + rng.normal(0.0, self.init_sd_mV * 1e-3, self.network.n)
+                self.network.neurons.v = v0 * b2.volt
+
+        self.loop.reset(before_start=before_start)
 
     def act(self, observation) -> np.ndarray:
         for key, val in observation.items():
@@ -111,7 +137,7 @@ class ConnectomeBrain:
 
     def info(self) -> dict:
         return {"brain": self.label, **self.network.describe(),
-                "bridge": self.bridge.source}
+                "bridge": self.bridge.source, **self._describe_extra}
 
     def close(self) -> None:
         self.loop.stop()

@@ -171,6 +171,14 @@ class GradedNetwork:
         self.neurons.s = self.s_rest
         self.neurons.I_noise = 0 * b2.amp
 
+    def shift_thresholds(self, shift_mV: np.ndarray) -> None:
+        """Move each neuron's synaptic-release threshold V_th by ``shift_mV`` relative to its rest
+        potential (+ = harder to activate): the per-class threshold parameters of a brain."""
+        b2 = brian2()
+        shift = np.asarray(shift_mV, float)
+        self.neurons.V_th = (self.v_rest + shift * 1e-3) * b2.volt
+        self.threshold_shift_mV = shift
+
     def describe(self) -> dict:
         return {"model": self.model.describe(), "perturbation": self.perturbation.describe(),
                 "connectome": self.connectome.summary()}

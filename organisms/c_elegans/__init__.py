@@ -6,10 +6,13 @@ Brains registered here for organism ``celegans``:
                 (default Cook et al. 2019 hermaphrodite), driven through ``bridge.yaml``.
 ``shuffled``    the same, with degree-preserving rewired chemical synapses and gap junctions
                 (``shuffle_seed`` option): what the wiring itself contributes.
+``no-nerve-ring`` the same with every nerve-ring neuron lesioned (``wiring.nerve_ring_neurons``):
+                what the ring (sensory and interneurons, command and head motor neurons) contributes.
 ``reflex``      hand-written CPG + klinokinesis controller, no network (behaviour-only baseline).
 
 Options of the connectome brains: ``connectome`` (dataset name), ``lesion`` / ``activate``
-(neuron or class names), ``activate_mV``, ``model`` (network model name), ``model_overrides``
+(neuron or class names), ``activate_mV``, ``params`` (a parameter file, default
+``params/<brain>.yaml``; see ``params.py``), ``model`` (network model name), ``model_overrides``
 (dict of parameter values), ``record_dt`` (s), ``bridge`` (path to another bridge YAML),
 ``backend`` ("brian2" default, or "torch": the same model in PyTorch, CUDA when present) with
 ``torch_options`` (``device``, ``dtype``, ``threads``).
@@ -36,26 +39,53 @@ def _require_control_dt(control_dt) -> float:
     return float(control_dt)
 
 
-def _connectome_brain(organism, observation_space, action_space, control_dt=None, shuffle: bool = False,
+def _connectome_brain(organism, observation_space, action_space, control_dt=None, kind: str = "connectome",
                       **options):
+    """Build a connectome brain of ``kind`` (connectome, shuffled, no-nerve-ring) with its parameter
+    file (``params/<kind>.yaml`` unless ``params=PATH``) applied; see :mod:`.params`."""
+    import yaml
+
     from nervous_systems.connectome_brain import ConnectomeBrain
     from nervous_systems.shuffle import degree_preserving_shuffle
 
+    from .params import apply_class_params, load_params
+    from .wiring import apply_sign_overrides, nerve_ring_neurons
+
     control_dt = _require_control_dt(control_dt)
-    connectome = load_connectome(options.pop("connectome", "cook2019_herm"))
-    label = "connectome"
-    if shuffle:
-        connectome = degree_preserving_shuffle(connectome, seed=int(options.pop("shuffle_seed", 0)))
-        label = "shuffled"
+    params_path = options.pop("params", None)
+    params = load_params(params_path if params_path else kind)
+    connectome = apply_sign_overrides(load_connectome(options.pop("connectome", "cook2019_herm")))
+    shuffle_seed = options.pop("shuffle_seed", None)
+    if kind == "shuffled":
+        connectome = degree_preserving_shuffle(connectome, seed=int(shuffle_seed or 0))
+    elif shuffle_seed is not None:
+        raise ValueError(f"brain option shuffle_seed is for the 'shuffled' brain, not {kind!r}")
+    connectome, thresholds = apply_class_params(connectome, params)
+    lesion = list(options.pop("lesion", []) or [])
+    if kind == "no-nerve-ring":
+        lesion += nerve_ring_neurons(connectome)
     if action_space is not None and tuple(action_space.shape) != (len(MUSCLE_NAMES),):
         raise ValueError(f"the C. elegans bridge drives {len(MUSCLE_NAMES)} muscles; "
                          f"action space has shape {action_space.shape}")
-    return ConnectomeBrain(connectome, options.pop("bridge", BRIDGE_YAML), MUSCLE_NAMES, control_dt,
-                           label=label, **options)
+    bridge_path = Path(options.pop("bridge", BRIDGE_YAML))
+    bridge_cfg = params.apply_to_bridge(yaml.safe_load(bridge_path.read_text()))
+    overrides = {**params.model_overrides(), **(options.pop("model_overrides", None) or {})}
+    brain = ConnectomeBrain(connectome, bridge_cfg, MUSCLE_NAMES, control_dt, label=kind, lesion=lesion,
+                            model_overrides=overrides or None, threshold_shift_mV=thresholds,
+                            describe_extra={"params": params.source,
+                                            "sign_overrides": connectome.provenance.get("sign_overrides")},
+                            **options)
+    brain.bridge.source = str(bridge_path)
+    return brain
 
 
 def _shuffled_brain(organism, observation_space, action_space, control_dt=None, **options):
-    return _connectome_brain(organism, observation_space, action_space, control_dt, shuffle=True, **options)
+    return _connectome_brain(organism, observation_space, action_space, control_dt, kind="shuffled", **options)
+
+
+def _no_nerve_ring_brain(organism, observation_space, action_space, control_dt=None, **options):
+    return _connectome_brain(organism, observation_space, action_space, control_dt, kind="no-nerve-ring",
+                             **options)
 
 
 def _reflex_brain(organism, observation_space, action_space, control_dt=None, **options):
@@ -72,5 +102,7 @@ register_brain("connectome", _connectome_brain, ORGANISM,
                "Brian2 graded network (Kunert 2014) on the Cook 2019 connectome")
 register_brain("shuffled", _shuffled_brain, ORGANISM,
                "connectome brain on degree-preserving rewired wiring (control)")
+register_brain("no-nerve-ring", _no_nerve_ring_brain, ORGANISM,
+               "connectome brain with the nerve-ring neurons lesioned (control; organisms/c_elegans/wiring.py)")
 register_brain("reflex", _reflex_brain, ORGANISM,
                "hand-written CPG + klinokinesis controller, no connectome (behaviour-only baseline)")

@@ -202,3 +202,29 @@ def test_unknown_tonic_neuron_suggests(config, connectome):
     with pytest.raises(UnknownNeuronError) as ei:
         _bad(config, connectome, edit)
     assert "AVBL" in ei.value.suggestions or "AVB" in ei.value.suggestions
+
+
+# ---------------------------------------------------------------------- state-gated proprioception
+def test_gated_target_follows_the_gate_neurons_depolarisation(config, connectome):
+    cfg = copy.deepcopy(config)
+    a = next(s for s in cfg["sensors"] if s["name"] == "A_stretch")
+    for t in a["targets"]:
+        t["gain_mV"] = 30.0
+    b = Bridge(cfg, connectome, list(MUSCLE_NAMES), DT)
+    assert b.needs_state
+    with pytest.raises(BridgeConfigError, match="network state"):
+        b.encode(obs(1.0, 1.0))
+    rest = np.zeros(connectome.n_neurons)
+    ava, va = idx(connectome, "AVAL", "AVAR"), idx(connectome, "VA")
+    closed = b.encode(obs(1.0, 1.0), rest, rest)
+    half = rest.copy(); half[ava] = 5e-3     # AVA 5 mV above rest: gate 0.5 (gate mV 10)
+    opened = rest.copy(); opened[ava] = 50e-3
+    d_half = b.encode(obs(1.0, 1.0), half, rest) - closed
+    d_open = b.encode(obs(1.0, 1.0), opened, rest) - closed
+    assert np.allclose(d_half[va], 0.5 * d_open[va]) and np.all(d_open[va] > 0)
+    other = np.setdiff1d(np.arange(connectome.n_neurons), np.concatenate([va, idx(connectome, "DA")]))
+    assert np.allclose(d_open[other], 0.0)
+
+
+def test_default_a_type_feedback_is_off_and_needs_no_state(bridge):
+    assert not bridge.needs_state

@@ -1,0 +1,127 @@
+"""Parameter files, cited first-synapse signs and the no-nerve-ring set of the C. elegans brains."""
+
+import numpy as np
+import pytest
+import yaml
+
+import organisms  # noqa: F401
+from organisms.c_elegans import load_connectome
+from organisms.c_elegans.params import (
+    DEFAULT_FILES,
+    PARAMS_DIR,
+    ParamSet,
+    ParamsFileError,
+    apply_class_params,
+    load_params,
+)
+from organisms.c_elegans.wiring import apply_sign_overrides, nerve_ring_neurons
+
+
+@pytest.mark.parametrize("brain", sorted(DEFAULT_FILES))
+def test_default_files_load_and_every_entry_is_sourced(brain):
+    ps = load_params(brain)
+    assert ps.brain == brain
+    for p in ps.parameters.values():
+        assert p.source, p.name
+        assert p.bounds[0] <= p.value <= p.bounds[1]
+    # the fit's vector round-trips through the file format
+    x = ps.vector()
+    assert np.allclose(ps.with_vector(x).vector(), x)
+
+
+def test_vector_is_clipped_and_dump_round_trips(tmp_path):
+    ps = load_params("connectome")
+    lo, hi = ps.bounds()
+    moved = ps.with_vector(hi + 1.0)
+    assert np.allclose(moved.vector(), hi)
+    moved.fit_info = {"command": "test"}
+    moved.dump(tmp_path / "p.yaml")
+    back = ParamSet.load(tmp_path / "p.yaml")
+    assert np.allclose(back.vector(), hi) and back.fit_info == {"command": "test"}
+
+
+@pytest.mark.parametrize("bad, msg", [
+    ({"schema": "x"}, "schema"),
+    ({"schema": "cgym.celegans.params/1", "parameters": {"class.AIB.gain": {"value": 5, "bounds": [0, 1]}}},
+     "outside bounds"),
+    ({"schema": "cgym.celegans.params/1", "parameters": {"edge.AIB.AVA": {"value": 1, "bounds": [0, 2]}}},
+     "not understood"),
+])
+def test_bad_files_fail_with_one_clear_line(tmp_path, bad, msg):
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad))
+    with pytest.raises(ParamsFileError, match=msg) as info:
+        ParamSet.load(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_class_gain_scales_outgoing_chemical_weights_only():
+    c = load_connectome()
+    raw = {"schema": "cgym.celegans.params/1", "parameters": {
+        "class.AIB.gain": {"value": 3.0, "bounds": [0, 10]},
+        "class.AVA.input_gain": {"value": 2.0, "bounds": [0, 10]},
+        "class.RIM.threshold_mV": {"value": 5.0, "bounds": [-10, 10]},
+        "class.ALL.threshold_mV": {"value": 1.0, "bounds": [-10, 10]}}}
+    c2, shifts = apply_class_params(c, ParamSet.from_dict(raw))
+    e1, e2 = c.edges, c2.edges
+    w1, w2 = e1["weight"].to_numpy(float), e2["weight"].to_numpy(float)
+    aib = e1["pre"].isin(["AIBL", "AIBR"]) & (e1["kind"] == "chem")
+    ava_in = e1["post"].isin(["AVAL", "AVAR"]) & (e1["kind"] == "chem")
+    assert np.allclose(w2[aib & ~ava_in], 3 * w1[aib & ~ava_in])
+    assert np.allclose(w2[aib & ava_in], 6 * w1[aib & ava_in])
+    other = ~aib & ~ava_in
+    assert np.allclose(w2[other], w1[other])
+    assert (e1[["pre", "post", "sign"]].values == e2[["pre", "post", "sign"]].values).all()
+    assert shifts["RIML"] == 6.0 and shifts["AIBL"] == 1.0 and len(shifts) == c.n_neurons
+
+
+def test_cited_sign_overrides_separate_on_and_off_pathways():
+    c = apply_sign_overrides(load_connectome())
+    e = c.edges[c.edges["kind"] == "chem"].set_index(["pre", "post"])["sign"]
+    assert e[("ASEL", "AIYL")] == 1 and e[("ASER", "AIYR")] == -1      # ASER -| AIY (GLC-3)
+    assert e[("ASEL", "AIBL")] == -1 and e[("ASER", "AIBR")] == 1      # ASER -> AIB (Kuramochi & Doi 2019)
+    raw = load_connectome().edges.set_index(["pre", "post", "kind"])["sign"]
+    assert raw[("ASER", "AIYR", "chem")] == 1  # the data default really was changed
+
+
+def test_no_nerve_ring_set():
+    c = load_connectome()
+    ring = set(nerve_ring_neurons(c))
+    for n in ("ASEL", "AIYL", "AIBR", "RIAL", "RIML", "AVAL", "AVBR", "SMDDL", "RMDVR", "RIVL"):
+        assert n in ring
+    for n in ("VB01", "DA01", "AS01", "DD01", "PVCL", "DVA", "PLML", "M1", "I2L"):
+        assert n not in ring
+    assert 140 <= len(ring) <= 180
+
+
+def test_brains_load_their_own_files_and_accept_params_option(tmp_path):
+    from nervous_systems.brain import make_brain
+    ps = load_params("connectome").with_values({"class.AIB.gain": 2.0})
+    ps.dump(tmp_path / "p.yaml")
+    b = make_brain("no-nerve-ring", "celegans", None, None, control_dt=0.01,
+                   params=str(tmp_path / "p.yaml"))
+    try:
+        info = b.info()
+        assert info["params"] == str(tmp_path / "p.yaml")
+        assert len(b.network.lesioned) == len(nerve_ring_neurons(load_connectome()))
+    finally:
+        b.close()
+    assert (PARAMS_DIR / DEFAULT_FILES["shuffled"]).exists()
+
+
+def test_init_sd_makes_each_seed_start_from_its_own_state():
+    from nervous_systems.brain import make_brain
+    b = make_brain("connectome", "celegans", None, None, control_dt=0.01, init_sd_mV=2.0,
+                   model_overrides={"sigma_noise": 0.0})
+    obs = {"concentration": np.ones(1, np.float32), "dcdt": np.zeros(1, np.float32),
+           "curvature": np.zeros(23, np.float32), "touch": np.zeros(1, np.float32)}
+    try:
+        states = []
+        for seed in (1, 2, 1):
+            b.reset(seed)
+            b.act(obs)
+            states.append(b.network.state()[0].copy())
+    finally:
+        b.close()
+    assert np.allclose(states[0], states[2])               # same seed, same animal
+    assert np.abs(states[0] - states[1]).max() > 0.5e-3     # another seed starts elsewhere (> 0.5 mV)

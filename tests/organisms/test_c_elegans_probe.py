@@ -1,0 +1,68 @@
+"""Open-loop NaCl step probe of the C. elegans connectome brain (issue 11, item 1).
+
+The brain with its default parameter file, noise off, no body: NaCl 20 -> 40 -> 20 mM. Asserts the
+sign pattern of the ON/OFF pathway (up-step: AIY up, AIB down; down-step: AIB up, AVA up) and
+response amplitudes downstream. The class parameters in params/connectome_probe_fit.yaml were fitted
+to this pattern (organisms/c_elegans/tools/fit_probe.py), so those tests are regression tests of that
+fit; it is not the default (it breaks crawling, README). The sign test with the default (neutral)
+class parameters is not fitted: it tests the cited first-synapse signs.
+"""
+
+import numpy as np
+import pytest
+
+import organisms  # noqa: F401
+from organisms.c_elegans.params import PARAMS_DIR
+from organisms.c_elegans.probe import parse_step, step_responses
+
+
+def mean(d, *names):
+    return float(np.mean([d[n] for n in names]))
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return step_responses("connectome", 20.0, 40.0,
+                          brain_options={"params": str(PARAMS_DIR / "connectome_probe_fit.yaml")})
+
+
+@pytest.fixture(scope="module")
+def neutral():
+    return step_responses("connectome", 20.0, 40.0, pre=4.0, hold=5.0, post=5.0)
+
+
+def test_on_off_signs_at_the_first_synapses_without_fitting(neutral):
+    up, dn = neutral["up"], neutral["down"]
+    assert up["ASEL"] > 20 and dn["ASER"] > 20                 # ASEL ON, ASER OFF
+    assert mean(up, "AIYL", "AIYR") > 1.0                      # ASEL -> AIY (+)
+    assert mean(dn, "AIYL", "AIYR") < -1.0                     # ASER -| AIY (GLC-3)
+    assert mean(up, "AIBL", "AIBR") < -0.3 < 0.3 < mean(dn, "AIBL", "AIBR")  # ON/OFF no longer collapse
+
+
+def test_fitted_sign_pattern(fitted):
+    up, dn = fitted["up"], fitted["down"]
+    assert mean(up, "AIYL", "AIYR") > 1.0
+    assert mean(up, "AIBL", "AIBR") < -3.0
+    assert mean(dn, "AIBL", "AIBR") > 3.0
+    assert mean(dn, "AVAL", "AVAR") > 0.0
+
+
+def test_fitted_amplitudes_downstream(fitted):
+    up, dn = fitted["up"], fitted["down"]
+    amp = lambda *ns: max(abs(mean(up, *ns)), abs(mean(dn, *ns)))
+    assert amp("AIBL", "AIBR") > 3.0
+    assert amp("RIAL", "RIAR") > 1.0
+    assert max(amp(n) for n in ("SMDDL", "SMDDR", "SMDVL", "SMDVR")) > 1.5
+
+
+@pytest.mark.xfail(strict=True, reason="issue 11 asks several mV at AVA; the best probe fit reaches "
+                   "+0.4 mV (organisms/c_elegans/README.md, issue 11 section 1)")
+def test_ava_moves_several_mV(fitted):
+    assert mean(fitted["down"], "AVAL", "AVAR") > 3.0
+
+
+def test_step_argument_errors():
+    assert parse_step("NaCl:20:40") == (20.0, 40.0)
+    for bad in ("NaCl:40:20", "KCl:1:2", "NaCl:a:b", "NaCl:20"):
+        with pytest.raises(ValueError, match="--step"):
+            parse_step(bad)
