@@ -130,7 +130,7 @@ class LIFNetwork:
 
         # input slots: neuron index per Poisson source; sensory and activation rates add
         self.input_indices = np.zeros(0, np.int64)
-        self._slot_of: dict[int, int] = {}
+        self._slot_of = np.full(self.n, -1, np.int64)   # input slot per neuron (-1: none)
         self._sensory = np.zeros(0)
         self._activation = np.zeros(0)
         self._poisson = None
@@ -144,7 +144,8 @@ class LIFNetwork:
     # ------------------------------------------------------------------ input slots
     def _ensure_slots(self, idx: np.ndarray) -> np.ndarray:
         """Slot numbers of ``idx``; adds missing slots (rebuilds the Poisson group at t = 0)."""
-        new = [int(i) for i in np.unique(idx) if int(i) not in self._slot_of]
+        slots = self._slot_of[idx]                     # vectorised: called every control step
+        new = np.unique(idx[slots < 0]).tolist() if np.any(slots < 0) else []
         if new:
             if float(self.net.t) > 0:
                 raise LIFNetworkError(
@@ -152,7 +153,8 @@ class LIFNetwork:
                     f"(t = {float(self.net.t):.4f} s): declare every input neuron (rate 0 is fine) "
                     "before the first run, or call reset() first")
             self._rebuild_poisson(np.concatenate([self.input_indices, np.asarray(new, np.int64)]))
-        return np.asarray([self._slot_of[int(i)] for i in idx], dtype=np.int64)
+            slots = self._slot_of[idx]
+        return slots
 
     def _rebuild_poisson(self, indices: np.ndarray) -> None:
         b2 = brian2()
@@ -171,7 +173,7 @@ class LIFNetwork:
         self._poisson_syn.connect(i=np.arange(len(indices), dtype=np.int32), j=indices.astype(np.int32))
         self.net.add(self._poisson, self._poisson_syn)
         self.input_indices = indices
-        self._slot_of = {int(i): k for k, i in enumerate(indices)}
+        self._slot_of[indices] = np.arange(len(indices))
         self._sensory, self._activation = sensory, activation
         self._rates_var = self._poisson.variables["rates"]
         # Shiu `poi`: Poisson targets have no refractory period (silenced neurons stay silenced)
@@ -270,6 +272,11 @@ class LIFNetwork:
         if seed is not None:
             b2.seed(int(seed))
         self.seed = seed
+
+    @property
+    def t(self) -> float:
+        """Model time in s (as the torch and event backends' ``t``)."""
+        return float(self.net.t)
 
     def memory_bytes(self) -> int:
         """Bytes held in the network's state arrays (neurons, synapses, Poisson input, monitor)

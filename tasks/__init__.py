@@ -56,7 +56,9 @@ TASKS: dict[str, TaskSpec] = {
         description=(
             "5-7 dpf larval zebrafish over a grating (10 s rest / 10 s motion toward one side / "
             "10 s rest, direction relative to the fish, side randomised); 24 tail muscle "
-            "activations in, eye luminance samples and tail proprioception out; 2 ms control step."
+            "activations in, eye luminance samples and tail proprioception out; 2 ms control step. "
+            "Task option coherence=0..1 selects the random-dot paradigm of Bahl & Engert 2020 "
+            "(random_dots schedule)."
         ),
         plots="tasks.optomotor.plots:optomotor_figures",
         sections="organisms.zebrafish.neural_metric:scorecard_sections",
@@ -83,7 +85,7 @@ TASKS: dict[str, TaskSpec] = {
             "antennal deflection/contact and leg proprioception out; 4 s episodes."
         ),
         plots="tasks.grooming.plots:grooming_figures",
-        sections="organisms.drosophila.neural_metric:scorecard_sections",
+        sections="tasks.grooming.neural:scorecard_sections",
     ),
 }
 

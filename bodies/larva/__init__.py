@@ -9,7 +9,18 @@ resistive + reactive water forces. mm–mg–s units.
 See README.md in this folder for geometry, parameters, provenance and calibration figures.
 """
 
-from .body import MUSCLE_NAMES, N_JOINTS, LarvaBody
-from .patterns import bout, travelling_wave
+from .eyes import EYE_GRID_X_MM, EYE_GRID_Y_MM, eye_grid
 
-__all__ = ["LarvaBody", "MUSCLE_NAMES", "N_JOINTS", "bout", "travelling_wave"]
+_LAZY = {"LarvaBody": "body", "MUSCLE_NAMES": "body", "N_JOINTS": "body", "bout": "patterns",
+         "travelling_wave": "patterns"}
+
+
+def __getattr__(name):  # the body needs MuJoCo; the eye geometry does not (a brain's retina imports it)
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+__all__ = ["EYE_GRID_X_MM", "EYE_GRID_Y_MM", "LarvaBody", "MUSCLE_NAMES", "N_JOINTS", "bout", "eye_grid",
+           "travelling_wave"]

@@ -149,7 +149,7 @@ class TorchLIFNetwork:
 
         # --- inputs, perturbations
         self.input_indices = np.zeros(0, np.int64)
-        self._slot_of: dict[int, int] = {}
+        self._slot_of = np.full(self.n, -1, np.int64)   # input slot per neuron (-1: none)
         self._sensory = np.zeros(0)
         self._activation = np.zeros(0)
         self._in_idx = torch.zeros(0, dtype=torch.int64, device=self.device)
@@ -172,7 +172,8 @@ class TorchLIFNetwork:
             self._gen.manual_seed(int(seed))
 
     def _ensure_slots(self, idx: np.ndarray) -> np.ndarray:
-        new = [int(i) for i in np.unique(idx) if int(i) not in self._slot_of]
+        slots = self._slot_of[idx]                     # vectorised: called every control step
+        new = np.unique(idx[slots < 0]).tolist() if np.any(slots < 0) else []
         if new:
             if self._k > 0:
                 raise LIFNetworkError(
@@ -184,11 +185,12 @@ class TorchLIFNetwork:
             sensory = np.zeros(len(indices)); sensory[:old] = self._sensory
             activation = np.zeros(len(indices)); activation[:old] = self._activation
             self.input_indices, self._sensory, self._activation = indices, sensory, activation
-            self._slot_of = {int(i): k for k, i in enumerate(indices)}
+            self._slot_of[indices] = np.arange(len(indices))
             self._in_idx = self.torch.as_tensor(indices, device=self.device)
             self._rfc[indices] = 0      # Shiu `poi`: Poisson targets have no refractory period
             self._apply_rfc()
-        return np.asarray([self._slot_of[int(i)] for i in idx], dtype=np.int64)
+            slots = self._slot_of[idx]
+        return slots
 
     def _push_rates(self) -> None:
         prob = (self._sensory + self._activation) * self._dt   # P(spike in a step) = rate dt

@@ -6,12 +6,16 @@ Brains registered here for organism ``zebrafish`` (``null`` and ``random`` exist
                 pretectum -> hindbrain motion integrator drawn as a seeded stochastic block model
                 from the Boulanger-Weill 2025 CLEM tables -> bout trigger, ARTR, nMLF/vSPN ->
                 spinal CPG (V2a, V0d, dI6, V1, MN) -> muscles.
+``sbm-redraw``  control: a fresh draw from the same block model (``seed``, default 1).
+``block-shuffled``  control: the CLEM block statistics moved to random population/side blocks.
+``no-integrator-edges``  control: the integrator populations without edges.
 ``shuffled``    the same with the integrator's edges rewired by degree-preserving swaps
-                (``shuffle_seed``): block structure destroyed, degrees, signs and weights kept.
+                (``seed``): block structure destroyed, degrees, signs and weights kept.
 ``reflex``      Bahl & Engert 2020-style leaky integrator + bout clock, no neurons (baseline).
 
-Options: ``wiring_seed`` (int, the SBM draw), ``shuffle_seed``, ``model_overrides``
-({"section.name": value}), ``record_dt`` (s), ``eye_points`` (array (2, N_P, 2) mm).
+Options: ``seed`` (int: the SBM draw / shuffle; ``wiring_seed`` and ``shuffle_seed`` are accepted
+as older names), ``model_overrides`` ({"section.name": value}), ``record_dt`` (s), ``eye_points``
+(array (2, N_P, 2) mm).
 """
 
 from __future__ import annotations
@@ -42,33 +46,34 @@ def _shapes(observation_space, action_space) -> tuple[int, int]:
     return n_seg, n_p
 
 
-def _circuit_brain(organism, observation_space, action_space, control_dt=None, shuffle: bool = False, **options):
+def _circuit_brain(organism, observation_space, action_space, control_dt=None, kind: str = "connectome", **options):
     from .brain import OMRBrain
     from .circuit import load_params, si
-    from .integrator_sbm import draw_integrator, shuffle_integrator
+    from .integrator_sbm import DEFAULT_SEED, WIRINGS, make_wiring
 
     control_dt = _require_control_dt(control_dt)
     n_seg, n_p = _shapes(observation_space, action_space)
     params = load_params(overrides=options.pop("model_overrides", None))
     ip = params["integrator"]
-    seed = int(options.pop("wiring_seed", 0))
-    wiring = draw_integrator(seed, scale=si(ip["scale"]), completeness=si(ip["completeness"]), g_syn=si(ip["g_syn"]))
-    extra = {"wiring_seed": seed, "integrator_source": "Boulanger-Weill 2025 CLEM (organisms/zebrafish/data)"}
-    label = "connectome"
-    sseed = int(options.pop("shuffle_seed", 0))
-    if shuffle:
-        wiring = shuffle_integrator(wiring, seed=sseed)
-        label = "shuffled"
-        extra["shuffle"] = "degree-preserving double-edge swaps of the integrator edges"
-        extra["shuffle_seed"] = sseed
+    seed = options.pop("seed", None)
+    for alias in ("wiring_seed", "shuffle_seed"):  # older option names
+        if alias in options:
+            val = options.pop(alias)
+            seed = val if seed is None else seed
+    seed = DEFAULT_SEED[kind] if seed is None else int(seed)
+    wiring = make_wiring(kind, seed, scale=si(ip["scale"]), completeness=si(ip["completeness"]), g_syn=si(ip["g_syn"]))
+    extra = {"wiring": kind, "wiring_seed": seed, "wiring_description": WIRINGS[kind],
+             "integrator_source": "Boulanger-Weill 2025 CLEM (organisms/zebrafish/data)"}
     for bad in ("lesion", "activate"):
         if options.pop(bad, None):
             raise ValueError(f"the zebrafish circuit brain does not support {bad!r} yet")
-    return OMRBrain(wiring, n_seg, control_dt, n_p, params, label=label, info_extra=extra, **options)
+    return OMRBrain(wiring, n_seg, control_dt, n_p, params, label=kind, info_extra=extra, **options)
 
 
-def _shuffled_brain(organism, observation_space, action_space, control_dt=None, **options):
-    return _circuit_brain(organism, observation_space, action_space, control_dt, shuffle=True, **options)
+def _wiring_brain(kind):
+    def make(organism, observation_space, action_space, control_dt=None, **options):
+        return _circuit_brain(organism, observation_space, action_space, control_dt, kind=kind, **options)
+    return make
 
 
 def _reflex_brain(organism, observation_space, action_space, control_dt=None, **options):
@@ -79,8 +84,24 @@ def _reflex_brain(organism, observation_space, action_space, control_dt=None, **
 
 
 register_brain("connectome", _circuit_brain, ORGANISM,
-               "Brian2 OMR circuit; hindbrain integrator drawn from the Boulanger-Weill 2025 CLEM tables")
-register_brain("shuffled", _shuffled_brain, ORGANISM,
-               "OMR circuit with the integrator's edges degree-preservingly rewired (control)")
+               "Brian2 OMR circuit; hindbrain integrator drawn from the Boulanger-Weill 2025 CLEM block model "
+               "(option seed, default 0)")
+register_brain("sbm-redraw", _wiring_brain("sbm-redraw"), ORGANISM,
+               "control: a fresh draw from the same CLEM block model (option seed, default 1)")
+register_brain("block-shuffled", _wiring_brain("block-shuffled"), ORGANISM,
+               "control: CLEM block statistics moved to random population/side blocks (option seed)")
+register_brain("no-integrator-edges", _wiring_brain("no-integrator-edges"), ORGANISM,
+               "control: the integrator populations without any edges between them")
+register_brain("shuffled", _wiring_brain("shuffled"), ORGANISM,
+               "control: the integrator's edges degree-preservingly rewired (option seed)")
 register_brain("reflex", _reflex_brain, ORGANISM,
                "leaky motion integrator + bout clock (Bahl & Engert 2020), no neurons (baseline)")
+
+# `cgym suite`: the integrator benchmark (run function organisms/zebrafish/benchmark.py:run)
+from tasks.benchmarks import BenchmarkSpec, register_benchmark  # noqa: E402
+
+register_benchmark(BenchmarkSpec(
+    name="zebrafish/integrator", organism="zebrafish", kind="neural",
+    run="organisms.zebrafish.benchmark:run",
+    description="hindbrain integrator responses vs Boulanger-Weill 2025 recordings; rise taus "
+                "predicted (intrinsic tau 0.1 s), nothing fitted"))

@@ -82,11 +82,11 @@ class OMRCircuit:
         L = self.layout = Layout()
         pops = P["populations"]
         # ---------------------------------------------------------------- brain layout
-        for e in ("eyeL", "eyeR"):
+        # pretectum of side q receives the contralateral eye (complete decussation of the
+        # retinal ganglion cell axons at the optic chiasm): PT_<dir>_L <- right eye, PT_<dir>_R <- left eye
+        for q in ("L", "R"):
             for d in DIRS:
-                L.add(f"PT_{d}_{e}", pops["PT_mono"]["n"])
-        for d in ("L", "R", "F"):
-            L.add(f"BIN_{d}", pops["BIN"]["n"])
+                L.add(f"PT_{d}_{q}", pops["PT_mono"]["n"])
         integ0 = L.n_brain
         for p_ in POPULATIONS:
             for h in ("L", "R"):
@@ -130,28 +130,36 @@ class OMRCircuit:
             # weights normalised by the expected number of inputs: w is the input at full rate
             pre.append(A[i]); post.append(B[j]); w.append(np.full(len(i), weight / max(prob * len(A), 1e-9)))
 
+        def side(name, h, o):
+            return name.replace("_h", f"_{h}").replace("_o", f"_{o}")
+
         for pr in P["projections"]:
-            for h, o in (("L", "R"), ("R", "L")):
-                a, b = pr["pre"], pr["post"]
-                if a.endswith("_e"):  # per-eye pools, both eyes
-                    d = a.split("_")[1]
-                    if h == "R":
-                        continue
-                    for e in ("eyeL", "eyeR"):
-                        connect(f"PT_{d}_{e}", b, pr["p"], pr["w"] / 2)
-                    continue
-                a2 = a.replace("_h", f"_{h}").replace("_o", f"_{o}")
-                b2_ = b.replace("_h", f"_{h}").replace("_o", f"_{o}")
-                if "_h" not in a and "_h" not in b and "_o" not in b and h == "R":
-                    continue
-                connect(a2, b2_, pr["p"], pr["w"] if "_h" in a or "_h" in b or "_o" in b else pr["w"])
-        # pretectum -> integrator: leftward pool -> left hemisphere (ipsiversive preference)
-        w_vis = si(P["integrator"]["w_visual"])
-        for h in ("L", "R"):
+            a, b = pr["pre"], pr["post"]
+            sided = any(tok in a or tok in b for tok in ("_h", "_o"))
+            for h, o in ((("L", "R"), ("R", "L")) if sided else (("L", "R"),)):
+                a2, b2_ = side(a, h, o), side(b, h, o)
+                if a2.endswith("_b"):  # both pretecta, half the weight from each
+                    for q in ("L", "R"):
+                        connect(a2[:-2] + f"_{q}", b2_, pr["p"], pr["w"] / 2)
+                else:
+                    connect(a2, b2_, pr["p"], pr["w"])
+        # pretectum -> hindbrain integrator (the axons that enter the CLEM volume rostrally): each
+        # population's share of such input synapses (clem_inputs.csv) x w_visual, from the
+        # ipsilateral pretectum (1 - contra_fraction) and the contralateral one (contra_fraction);
+        # the projection prefers ipsiversive motion only weakly (ds_bias): hemisphere h gets
+        # (1 + b)/2 of its drive from the pools tuned to motion toward h and (1 - b)/2 from the
+        # opposite pools, so sharp direction selectivity has to come from the CLEM cross-midline
+        # inhibition (cMI -> contralateral integrators)
+        vp = P["visual"]
+        w_vis, b_ds, cf = si(vp["w_visual"]), si(vp["ds_bias"]), si(vp["contra_fraction"])
+        for h, o in (("L", "R"), ("R", "L")):
             for p_ in POPULATIONS:
                 vw = wiring.visual_weight.get(p_, 0.0)
-                if vw > 0:
-                    connect(f"BIN_{h}", f"{p_}_{h}", 0.5, w_vis * vw)
+                if vw <= 0:
+                    continue
+                for q, sw in ((h, 1.0 - cf), (o, cf)):
+                    connect(f"PT_{h}_{q}", f"{p_}_{h}", si(vp["p"]), w_vis * vw * sw * (1 + b_ds) / 2)
+                    connect(f"PT_{o}_{q}", f"{p_}_{h}", si(vp["p"]), w_vis * vw * sw * (1 - b_ds) / 2)
         self.brain_pre = np.concatenate(pre).astype(int)
         self.brain_post = np.concatenate(post).astype(int)
         self.brain_w = np.concatenate(w)
@@ -161,13 +169,22 @@ class OMRCircuit:
         dts = si(P["numerics"]["dt_spinal"]) * b2.second
         method = P["numerics"]["method"]
         bp = P["bout"]
+        # bout vigour: drawn per bout (reset of the trigger), scales the nMLF forward drive —
+        # real bouts vary in vigour from one to the next (CV of displacement ~0.4 in Le Goc 2021)
         self.bout = b2.NeuronGroup(
             1, """drive : 1 (linked)
+                  vig : 1
                   hazard = h0 + h1*clip(drive, 0, 1) : Hz""",
-            threshold="rand() < hazard*dt", refractory=(si(bp["T_bout"]) + si(bp["T_refr"])) * b2.second,
-            namespace={"h0": si(bp["h0"]) * b2.Hz, "h1": si(bp["h1"]) * b2.Hz}, dt=dtb, name="bout_trigger")
+            threshold="rand() < hazard*dt", reset="vig = clip(1 + vig_cv*randn(), vig_lo, vig_hi)",
+            refractory=(si(bp["T_bout"]) + si(bp["T_refr"])) * b2.second,
+            namespace={"h0": si(bp["h0"]) * b2.Hz, "h1": si(bp["h1"]) * b2.Hz,
+                       "vig_cv": si(bp.get("vigour_cv", 0.0)), "vig_lo": 0.3, "vig_hi": 2.0},
+            dt=dtb, name="bout_trigger")
+        self.bout.vig = 1.0
         self.G = b2.NeuronGroup(
-            N, """du/dt = (-u + (1 - gated + gated*gate)*(I_syn + I_ext + I_noise + bias - g_a*a + I_gate))/tau : 1
+            N, """du/dt = (-u + (1 - gated + gated*gate)*(I_syn + I_ext + I_noise + bias - g_a*a + I_gate*(1 + vig_on*(vig_b - 1))))/tau : 1
+                  vig_b : 1 (linked)
+                  vig_on : 1 (constant)
                   da/dt = (-a + clip(u, 0, 1))/tau_a : 1
                   gate = int(t - t_bout < T_bout) : 1
                   r = clip(u, 0, 1) : 1
@@ -186,6 +203,11 @@ class OMRCircuit:
         G.tau = tau * b2.second; G.tau_a = tau_a * b2.second; G.bias = bias; G.g_a = g_a
         G.gated = gated; G.I_gate = i_gate; G.u = bias
         G.t_bout = b2.linked_var(self.bout, "lastspike", index=np.zeros(N, dtype=int))
+        G.vig_b = b2.linked_var(self.bout, "vig", index=np.zeros(N, dtype=int))
+        vig_on = np.zeros(N)
+        for h in ("L", "R"):
+            vig_on[L.brain_pops[f"nMLF_{h}"]] = 1.0
+        G.vig_on = vig_on
         self.bout.drive = b2.linked_var(G, "u", index=np.array([L.brain_pops["BOUT"][0]]))
         nz = P["noise"]
         G.run_regularly(f"I_noise = {si(nz['sigma'])}*randn()", dt=si(nz["tau"]) * b2.second, name="omr_noise")
@@ -197,7 +219,8 @@ class OMRCircuit:
         pop_names = list(L.brain_pops)
         self.pop_names = pop_names
         self._pop_idx = [L.brain_pops[k] for k in pop_names]
-        self._pt_idx = {(d, e): L.brain_pops[f"PT_{d}_{e}"] for e in ("eyeL", "eyeR") for d in DIRS}
+        # eye e (0 = left) feeds the contralateral pretectum
+        self._pt_idx = {(d, e): L.brain_pops[f"PT_{d}_{'R' if e == 'eyeL' else 'L'}"] for e in ("eyeL", "eyeR") for d in DIRS}
         if not include_spinal:  # open-loop imaging protocol (paralysed fish): brain side only
             self.net = b2.Network(self.bout, G, self.S)
             return
@@ -300,6 +323,10 @@ class OMRCircuit:
                 self._arr.update(su=C.variables["u"].get_value(), prop=C.variables["I_prop"].get_value())
         return self._arr
 
+    def state_arrays(self) -> dict:
+        """The live state arrays ("u", "I_ext", "lastspike", "t", ...), read/written in place."""
+        return self._arrays()
+
     def set_visual(self, ds: np.ndarray) -> None:
         """``ds``: (2 eyes, 4 directions F, B, L, R) direction-selective drive."""
         I = self._arrays()["I_ext"]
@@ -337,5 +364,5 @@ class OMRCircuit:
     def describe(self) -> dict:
         return {"n_brain_units": int(self.layout.n_brain), "n_spinal_units": int(self.layout.n_spinal),
                 "n_integrator_units": int(self.wiring.n), "n_integrator_edges": int(len(self.wiring.pre)),
-                "n_brain_edges": int(len(self.brain_pre)), "n_spinal_edges": int(len(self.spinal_pre)),
+                "n_brain_edges": int(len(self.brain_pre)), "n_spinal_edges": int(len(getattr(self, "spinal_pre", ()))),
                 "integrator_wiring": self.wiring.label}

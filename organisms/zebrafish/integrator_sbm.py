@@ -73,11 +73,38 @@ def load_tables(data_dir: Path = DATA):
     return pops, conn, inputs
 
 
-def draw_integrator(seed: int = 0, scale: float = 5, completeness: float = 3.0, g_syn: float = 1.0,
-                    data_dir: Path = DATA) -> IntegratorWiring:
-    """Draw one wiring of the integrator (deterministic given ``seed``)."""
+def block_shuffled_table(conn: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """The connectivity table with its blocks relabelled at random: the (p_connect,
+    synapses_per_connection) of every observed block moves to a random (pre, post, side) slot
+    among all 5 x 5 x 2 = 50 slots of the integrator (seeded). What the data fix per block —
+    connection probability and synapses per connection — is kept as a set; *which* populations
+    and which side of the midline they connect is destroyed. Presynaptic sign stays with the
+    presynaptic population (it is a property of the cells, not of the block)."""
     rng = np.random.default_rng(seed)
-    pops, conn, inputs = load_tables(data_dir)
+    rows = conn[conn.pre.isin(POPULATIONS) & conn.post.isin(POPULATIONS)].reset_index(drop=True)
+    slots = [(a, b, s) for a in POPULATIONS for b in POPULATIONS for s in ("same", "other")]
+    pick = rng.choice(len(slots), size=len(rows), replace=False)
+    out = rows.copy()
+    out["pre"] = [slots[k][0] for k in pick]
+    out["post"] = [slots[k][1] for k in pick]
+    out["side"] = [slots[k][2] for k in pick]
+    return out
+
+
+def draw_integrator(seed: int = 0, scale: float = 5, completeness: float = 3.0, g_syn: float = 1.0,
+                    data_dir: Path = DATA, conn: pd.DataFrame | None = None, label: str = "connectome",
+                    edges: bool = True) -> IntegratorWiring:
+    """Draw one wiring of the integrator (deterministic given ``seed``).
+
+    ``conn`` replaces the CLEM connectivity table (e.g. :func:`block_shuffled_table`);
+    ``edges=False`` keeps the populations, signs and visual input but no integrator edges.
+    P(edge) = min(1, c p_connect); weight = g_syn * syn/conn * p_connect / (P(edge) * scale), so
+    the expected input a unit gets from a block is g_syn x (expected CLEM synapses) / scale
+    whatever c (also where c p_connect is clipped at 1).
+    """
+    rng = np.random.default_rng(seed)
+    pops, conn0, inputs = load_tables(data_dir)
+    conn = conn0 if conn is None else conn
     # population sizes: CLEM counts pooled over hemispheres, split evenly (the reconstruction
     # samples the two hemispheres unevenly; the circuit is bilaterally symmetric)
     tot = pops.groupby("population")[["n_cells", "n_excitatory", "n_inhibitory"]].sum()
@@ -98,8 +125,10 @@ def draw_integrator(seed: int = 0, scale: float = 5, completeness: float = 3.0, 
     for r in conn.itertuples(index=False):
         if r.pre not in POPULATIONS or r.post not in POPULATIONS:
             continue
+        if not edges:
+            continue
         prob = min(1.0, completeness * float(r.p_connect))
-        w_abs = g_syn * float(r.synapses_per_connection) / (completeness * scale)
+        w_abs = g_syn * float(r.synapses_per_connection) * float(r.p_connect) / (prob * scale)
         for h in SIDES:
             src = idx[(r.pre, h)]
             dst = idx[(r.post, h if r.side == "same" else _other(h))]
@@ -108,13 +137,13 @@ def draw_integrator(seed: int = 0, scale: float = 5, completeness: float = 3.0, 
                 np.fill_diagonal(m, False)
             i, j = np.nonzero(m)
             pre_l.append(src[i]); post_l.append(dst[j]); w_l.append(w_abs * sign[src[i]])
-    pre = np.concatenate(pre_l).astype(int)
-    post = np.concatenate(post_l).astype(int)
-    weight = np.concatenate(w_l)
+    pre = np.concatenate(pre_l).astype(int) if pre_l else np.zeros(0, int)
+    post = np.concatenate(post_l).astype(int) if post_l else np.zeros(0, int)
+    weight = np.concatenate(w_l) if w_l else np.zeros(0)
     rostral = inputs[inputs.source.str.contains("rostrally")]
     vis = rostral.groupby("population")["fraction_of_input_synapses"].sum().to_dict()
     visual = {p: float(vis.get(p, 0.0)) for p in POPULATIONS}
-    return IntegratorWiring(names, popl, hemi, sign, pre, post, weight, visual)
+    return IntegratorWiring(names, popl, hemi, sign, pre, post, weight, visual, label=label)
 
 
 def as_connectome(w: IntegratorWiring) -> Connectome:
@@ -138,3 +167,31 @@ def shuffle_integrator(w: IntegratorWiring, seed: int = 0) -> IntegratorWiring:
     weight = e["weight"].to_numpy(float) * w.sign[pre]
     return IntegratorWiring(w.names, w.population, w.hemisphere, w.sign, pre, post, weight,
                             dict(w.visual_weight), label="shuffled")
+
+
+#: the integrator wirings behind the brains of the same names (organisms/zebrafish/__init__.py)
+WIRINGS = {
+    "connectome": "the canonical draw (seed 0) from the CLEM block model",
+    "sbm-redraw": "a fresh draw from the same CLEM block model (another seed): should behave like connectome",
+    "block-shuffled": "the CLEM block statistics moved to random (pre, post, side) blocks: should degrade",
+    "no-integrator-edges": "the integrator populations with no edges between them: should fail",
+    "shuffled": "degree-preserving double-edge swaps of the connectome draw (Maslov & Sneppen 2002)",
+}
+DEFAULT_SEED = {"connectome": 0, "sbm-redraw": 1, "block-shuffled": 0, "no-integrator-edges": 0, "shuffled": 0}
+
+
+def make_wiring(kind: str, seed: int | None = None, scale: float = 5, completeness: float = 3.0,
+                g_syn: float = 1.0, data_dir: Path = DATA) -> IntegratorWiring:
+    """The integrator wiring of brain ``kind`` (see :data:`WIRINGS`) with ``seed``."""
+    if kind not in WIRINGS:
+        raise ValueError(f"unknown integrator wiring {kind!r}; known: {', '.join(WIRINGS)}")
+    seed = DEFAULT_SEED[kind] if seed is None else int(seed)
+    kw = dict(scale=scale, completeness=completeness, g_syn=g_syn, data_dir=data_dir)
+    if kind in ("connectome", "sbm-redraw"):
+        return draw_integrator(seed, label=kind, **kw)
+    if kind == "block-shuffled":
+        _, conn, _ = load_tables(data_dir)
+        return draw_integrator(seed, conn=block_shuffled_table(conn, seed), label=kind, **kw)
+    if kind == "no-integrator-edges":
+        return draw_integrator(seed, edges=False, label=kind, **kw)
+    return shuffle_integrator(draw_integrator(0, **kw), seed=seed)

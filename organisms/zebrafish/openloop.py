@@ -14,18 +14,20 @@ import numpy as np
 from nervous_systems.brian2_setup import brian2
 
 from .circuit import OMRCircuit, load_params, si
-from .integrator_sbm import IntegratorWiring, draw_integrator, shuffle_integrator
+from .integrator_sbm import IntegratorWiring, make_wiring
 from .retina import ReichardtRetina, default_eye_points, grating_samples
 
 T_TOTAL, T_ON, T_OFF = 80.0, 20.0, 60.0
 CLASSES = ("iMI", "cMI", "MON", "SMI")  # recorded classes; model iMI = iMI+ and iMI- pooled
 
 
-def wiring_for(brain: str, wiring_seed: int = 0, shuffle_seed: int = 0, params: dict | None = None) -> IntegratorWiring:
+def wiring_for(brain: str, wiring_seed: int | None = None, shuffle_seed: int | None = None,
+               params: dict | None = None) -> IntegratorWiring:
+    """The integrator wiring of ``brain`` (a name of :data:`.integrator_sbm.WIRINGS`)."""
     p = params or load_params()
     ip = p["integrator"]
-    w = draw_integrator(wiring_seed, scale=si(ip["scale"]), completeness=si(ip["completeness"]), g_syn=si(ip["g_syn"]))
-    return shuffle_integrator(w, shuffle_seed) if brain == "shuffled" else w
+    seed = wiring_seed if wiring_seed is not None else shuffle_seed
+    return make_wiring(brain, seed, scale=si(ip["scale"]), completeness=si(ip["completeness"]), g_syn=si(ip["g_syn"]))
 
 
 def run_protocol(wiring: IntegratorWiring, seed: int = 0, params: dict | None = None, sample_dt: float = 0.5,

@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from bodies.larva.eyes import eye_grid
+
 
 def default_eye_points(n_p: int) -> np.ndarray:
-    """Eye sample points (2, N_P, 2) mm in the fish frame: the optomotor env's grid when it has
-    N_P points, else a square grid of 1 mm spacing under each eye (x varies fastest)."""
-    try:  # the optomotor env publishes the geometry it samples (tasks/optomotor/env.py)
-        from tasks.optomotor.env import eye_grid
-
-        pts = np.asarray(eye_grid(), float)
-        if pts.shape == (2, n_p, 2):
-            return pts
-    except Exception:  # noqa: BLE001 - no optomotor env here: use the default grid
-        pass
+    """Eye sample points (2, N_P, 2) mm in the fish frame: the larva body's eye grid when it has
+    N_P points (bodies/larva/eyes.py), else a square grid of 1 mm spacing under each eye (x varies fastest)."""
+    pts = np.asarray(eye_grid(), float)  # the larva body's eye geometry (bodies/larva/eyes.py)
+    if pts.shape == (2, n_p, 2):
+        return pts
     k = int(round(np.sqrt(n_p)))
     if k * k != n_p:
         raise ValueError(f"cannot guess the layout of {n_p} eye samples: pass eye_points (2, {n_p}, 2)")

@@ -13,25 +13,16 @@ import numpy as np
 from gymnasium import spaces
 
 from bodies import BodyDivergedError
-from bodies.larva import MUSCLE_NAMES, N_JOINTS, LarvaBody
+from bodies.larva import EYE_GRID_X_MM, EYE_GRID_Y_MM, MUSCLE_NAMES, N_JOINTS, LarvaBody, eye_grid
 
 from .stimulus import Dots, Grating, Schedule
 
 ENV_ID = "cgym/ZebrafishOptomotor-v0"
 SPONTANEOUS_ENV_ID = "cgym/ZebrafishSpontaneous-v0"
 
-#: eye sample grid: 4 x 4 points per eye on the floor, fish frame (origin = head centre of
-#: mass, x forward, y left), 2 mm apart along x (-3..3 mm) and laterally 1..7 mm from the
-#: midline; index k = iy * 4 + ix (ix: caudal -> rostral, iy: near -> far from the midline).
-EYE_GRID_X_MM = (-3.0, -1.0, 1.0, 3.0)
-EYE_GRID_Y_MM = (1.0, 3.0, 5.0, 7.0)
-
-
-def eye_grid() -> np.ndarray:
-    gx, gy = np.meshgrid(EYE_GRID_X_MM, EYE_GRID_Y_MM)  # (iy, ix)
-    left = np.stack([gx.ravel(), gy.ravel()], axis=-1)
-    right = left * np.array([1.0, -1.0])
-    return np.stack([left, right])  # (2, 16, 2)
+# the eye sample grid is the body's (bodies/larva/eyes.py); re-exported here for old callers
+__all__ = ["ENV_ID", "SPONTANEOUS_ENV_ID", "EYE_GRID_X_MM", "EYE_GRID_Y_MM", "eye_grid",
+           "ZebrafishOptomotorEnv", "ZebrafishSpontaneousEnv"]
 
 
 class ZebrafishOptomotorEnv(gym.Env):
@@ -57,7 +48,11 @@ class ZebrafishOptomotorEnv(gym.Env):
       at the fish's heading at the start of each motion epoch. The pattern lies in the world
       translationally, so the fish's own swimming moves it across the eyes (self-motion).
     * ``"dots"``: random dots with a fraction ``coherence`` moving in the direction, the rest in
-      random directions (``dot_density`` per mm², ``dot_radius`` mm, ``dot_lifetime`` s).
+      random directions (``dot_density`` per mm², default 0.15; ``dot_radius`` mm, default 1.0;
+      ``dot_lifetime`` s, default 1.0; PROVISIONAL values, not Bahl & Engert's rig). Giving
+      ``coherence`` (e.g. ``--task-option coherence=0.5``) selects dots and the ``random_dots``
+      schedule (5 s rest / 10 s toward one side / 10 s rest / 10 s toward the other / 10 s rest)
+      — the random-dot paradigm of Bahl & Engert 2020 (doi:10.1038/s41593-019-0534-9).
 
     ``mirror="random"`` (default) flips every direction of the schedule with probability 1/2
     per episode (so a side bias cannot pass for an OMR); ``True``/``False`` force it.
@@ -112,13 +107,13 @@ class ZebrafishOptomotorEnv(gym.Env):
         self,
         schedule: str | Path | None = None,
         duration: float | None = None,
-        stimulus: str = "grating",
+        stimulus: str | None = None,
         period: float = 10.0,
         contrast: float = 1.0,
-        coherence: float = 1.0,
-        dot_density: float = 0.1,
-        dot_radius: float = 0.6,
-        dot_lifetime: float = 0.5,
+        coherence: float | None = None,
+        dot_density: float = 0.15,
+        dot_radius: float = 1.0,
+        dot_lifetime: float = 1.0,
         lock_to_heading: bool = True,
         mirror: bool | str = "random",
         start_heading: float | None = None,
@@ -130,6 +125,18 @@ class ZebrafishOptomotorEnv(gym.Env):
             raise ValueError(f"render_mode must be None or one of {self.metadata['render_modes']}")
         if mirror not in (True, False, "random"):
             raise ValueError(f"mirror must be True, False or 'random' (got {mirror!r})")
+        # the random-dot paradigm of Bahl & Engert 2020: giving a coherence selects dots and,
+        # unless a schedule is named, the random_dots schedule
+        if stimulus is None:
+            stimulus = "grating" if coherence is None else "dots"
+        if coherence is None:
+            coherence = 1.0
+        else:
+            coherence = float(coherence)
+            if not 0.0 <= coherence <= 1.0:
+                raise ValueError(f"coherence must be a fraction in [0, 1] (got {coherence}; 0.5 = 50 %)")
+        if schedule is None and stimulus == "dots":
+            schedule = "random_dots"
         self.schedule_base = Schedule.load(schedule or self.default_schedule)
         self.duration = float(duration) if duration is not None else self.schedule_base.duration
         if not self.duration > 0:

@@ -225,7 +225,7 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
 
 # ------------------------------------------------------------------------------- population
 
-def _pooled_fraction(features_list: Sequence[Mapping[str, float]], kw: str, ka: str,
+def pooled_fraction(features_list: Sequence[Mapping[str, float]], kw: str, ka: str,
                      n_boot: int = 2000, seed: int = 0) -> dict:
     w = np.array([float(f.get(kw, 0.0) or 0.0) for f in features_list])
     a = np.array([float(f.get(ka, 0.0) or 0.0) for f in features_list])
@@ -249,10 +249,10 @@ def omr_correct_fraction(features_list: Sequence[Mapping[str, float]], n_boot: i
     """Pooled fraction of turns with the motion direction over all episodes (turns pooled),
     95 % bootstrap CI resampling episodes. {"value", "ci_low", "ci_high", "n" (episodes with
     turns), "n_turns"}."""
-    return _pooled_fraction(features_list, "omr_turns_with", "omr_turns_against", n_boot, seed)
+    return pooled_fraction(features_list, "omr_turns_with", "omr_turns_against", n_boot, seed)
 
 
 def rest_turn_fraction_toward_side(features_list: Sequence[Mapping[str, float]], n_boot: int = 2000,
                                    seed: int = 0) -> dict:
     """The same pooled fraction during rest epochs (chance control)."""
-    return _pooled_fraction(features_list, "rest_turns_toward_side", "rest_turns_away_from_side", n_boot, seed)
+    return pooled_fraction(features_list, "rest_turns_toward_side", "rest_turns_away_from_side", n_boot, seed)

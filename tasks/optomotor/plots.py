@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import TIME_BINS_S, _pooled_fraction, detect_bouts
+from .features import TIME_BINS_S, pooled_fraction, detect_bouts
 
 
 def _plt():
@@ -120,7 +120,7 @@ def plot_omr(task: dict, runs: list, out: Path) -> Path:
     for j, (kw, ka, name, col) in enumerate([
             ("omr_turns_with", "omr_turns_against", "motion: turns with motion", "tab:blue"),
             ("rest_turns_toward_side", "rest_turns_away_from_side", "rest: toward side (chance)", "0.6")]):
-        vals = [_pooled_fraction(r.ok_features, kw, ka) for r in runs]
+        vals = [pooled_fraction(r.ok_features, kw, ka) for r in runs]
         v = np.array([d["value"] for d in vals], float)
         lo = np.array([d["ci_low"] for d in vals], float)
         hi = np.array([d["ci_high"] for d in vals], float)
@@ -136,7 +136,7 @@ def plot_omr(task: dict, runs: list, out: Path) -> Path:
         ys = []
         for lo, hi in TIME_BINS_S:
             key = f"omr_correct_fraction_{lo:g}_{hi:g}s"
-            ys.append(_pooled_fraction(r.ok_features, f"{key}_with", f"{key}_against")["value"])
+            ys.append(pooled_fraction(r.ok_features, f"{key}_with", f"{key}_against")["value"])
         ax2.plot(centres, ys, "o-", label=r.label)
     ax2.axhline(0.5, color="k", lw=0.8, ls="--")
     ax2.set_ylim(0, 1)

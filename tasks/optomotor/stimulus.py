@@ -170,8 +170,8 @@ class Dots:
 
     kind = "dots"
 
-    def __init__(self, coherence: float = 1.0, density: float = 0.1, radius: float = 0.6,
-                 window: float = 30.0, lifetime: float = 0.5):
+    def __init__(self, coherence: float = 1.0, density: float = 0.15, radius: float = 1.0,
+                 window: float = 30.0, lifetime: float = 1.0):
         if not 0 <= coherence <= 1:
             raise ValueError(f"coherence must be in [0, 1] (got {coherence})")
         if not (density > 0 and radius > 0 and window > 4 * radius and lifetime > 0):

@@ -240,3 +240,59 @@ def test_runner_and_scorer_with_null_brain(tmp_path):
     card = score_runs([out], out_dir=tmp_path / "card", n_rep=20, figures=False)
     md = card.to_markdown()
     assert "omr_correct_fraction" in md
+
+
+def test_coherence_option_selects_dots_and_the_random_dot_schedule():
+    import gymnasium as gym
+
+    env = gym.make("cgym/ZebrafishOptomotor-v0", coherence=0.5)
+    try:
+        u = env.unwrapped
+        assert u.stimulus.kind == "dots" and u.stimulus.coherence == 0.5
+        assert u.schedule_base.source.endswith("random_dots.csv")
+        assert u.duration == 45.0
+        env.reset(seed=0)
+        assert u.task_info()["stimulus"]["coherence"] == 0.5
+    finally:
+        env.close()
+    with pytest.raises(ValueError, match="coherence must be a fraction"):
+        gym.make("cgym/ZebrafishOptomotor-v0", coherence=50)
+    g = gym.make("cgym/ZebrafishOptomotor-v0")
+    assert g.unwrapped.stimulus.kind == "grating"
+    g.close()
+
+
+def test_eye_grid_is_the_body_geometry():
+    from bodies.larva.eyes import eye_grid
+    from tasks.optomotor.env import ZebrafishOptomotorEnv
+
+    env = ZebrafishOptomotorEnv(duration=0.01)
+    try:
+        assert np.array_equal(env.eye_sample_points, eye_grid())
+    finally:
+        env.close()
+    assert eye_grid().shape == (2, 16, 2) and (eye_grid()[0, :, 1] > 0).all() and (eye_grid()[1, :, 1] < 0).all()
+
+
+def test_side_by_side_scores_a_synthetic_run_against_both_libraries(tmp_path, capsys):
+    from tasks.optomotor.tools import side_by_side
+
+    fs = 250.0
+    t = np.arange(0, 6, 1 / fs)
+    ta = np.zeros((t.size, N_JOINTS))
+    x = np.zeros(t.size)
+    for k, o in enumerate([0.5, 1.2, 1.9, 2.6, 3.3, 4.0]):
+        m = (t >= o) & (t < o + 0.16)
+        ta[m] = 0.05 * np.sin(2 * np.pi * 29 * (t[m] - o))[:, None]
+        x[t >= o + 0.16] += 1.0 + 0.5 * (k % 2)  # 1.0 / 1.5 mm per bout
+    (tmp_path / "episodes").mkdir()
+    np.savez(tmp_path / "episodes" / "ep_0000.npz", t=t, tail_angles=ta, head_xy=np.c_[x, 0 * t],
+             heading=0 * t, speed=np.r_[0, np.diff(x)] * fs, motion_on=0 * t, motion_direction_fish=0 * t)
+    assert side_by_side.main([str(tmp_path), "--out", str(tmp_path / "sbs.md")]) == 0
+    text = (tmp_path / "sbs.md").read_text()
+    assert "Le Goc 2021" in text and "Karpenko 2020" in text
+    rows = {r["metric"]: r for r in __import__("json").loads((tmp_path / "sbs.json").read_text())["rows"]}
+    assert rows["interbout_interval_median_s"]["model"] == pytest.approx(0.7, abs=0.01)
+    assert rows["interbout_interval_median_s"]["Le Goc 2021"]["verdict"] == "pass"
+    assert rows["turn_fraction"]["model"] == 0.0
+    assert rows["turn_fraction"]["Le Goc 2021"]["verdict"] == "fail"
