@@ -64,23 +64,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .lif_network import LIFNetworkError
-from .network_model import NetworkModel
+from .lif_graph import LIFNetworkError, checked_graph, load_lif_model, neuron_index
 
-DEFAULT_MODEL = "lif_shiu2024"
 KERNEL_SOURCE = Path(__file__).resolve().with_name("event_lif_kernel.pyx")
 _NEVER = 1 << 62                 # "refractory until": a silenced neuron never integrates again
 _TABLE = 1 << 16                 # a^n tabulated for n < 65,536 steps (6.5 s), exp() beyond
-
-
-def _as_index(indices, n: int, what: str) -> np.ndarray:
-    idx = np.atleast_1d(np.asarray(indices, dtype=np.int64))
-    if idx.ndim != 1:
-        raise LIFNetworkError(f"{what}: indices must be one-dimensional")
-    if len(idx) and (idx.min() < 0 or idx.max() >= n):
-        bad = idx[(idx < 0) | (idx >= n)][0]
-        raise LIFNetworkError(f"{what}: neuron index {int(bad)} out of range [0, {n})")
-    return idx
 
 
 @lru_cache(maxsize=1)
@@ -146,28 +134,10 @@ class EventLIFNetwork:
     def __init__(self, n: int, pre: np.ndarray, post: np.ndarray, weight: np.ndarray,
                  params: dict | None = None, seed: int | None = None, dt_ms: float = 0.1,
                  record_spikes: bool = True, record_buffer: int | None = None):
-        params = dict(params or {})
-        model = params.pop("model", DEFAULT_MODEL)
-        self.model = NetworkModel.load(model) if isinstance(model, (str, Path)) else model
-        if params:
-            self.model = self.model.with_overrides(**params)
-        self.n = int(n)
-        if self.n <= 0:
-            raise LIFNetworkError(f"n must be positive, got {n}")
+        self.model = load_lif_model(params)
+        self.n, pre, post, weight = checked_graph(n, pre, post, weight)
         if self.n >= 2 ** 31:
             raise LIFNetworkError(f"n = {n}: the event backend indexes neurons with int32")
-        pre, post = np.asarray(pre), np.asarray(post)
-        weight = np.asarray(weight, dtype=np.float64)
-        if not (pre.shape == post.shape == weight.shape) or pre.ndim != 1:
-            raise LIFNetworkError(f"pre, post and weight must be 1-D arrays of one length; got shapes "
-                                  f"{pre.shape}, {post.shape}, {weight.shape}")
-        for name, arr in (("pre", pre), ("post", post)):
-            if len(arr) and (arr.min() < 0 or arr.max() >= self.n):
-                k = int(np.flatnonzero((arr < 0) | (arr >= self.n))[0])
-                raise LIFNetworkError(f"{name}[{k}] = {int(arr[k])} is not a neuron index in [0, {self.n})")
-        if not np.all(np.isfinite(weight)):
-            k = int(np.flatnonzero(~np.isfinite(weight))[0])
-            raise LIFNetworkError(f"weight[{k}] is not finite")
         self.n_edges = len(pre)
         self.dt_ms = float(dt_ms)
         self.record_spikes = bool(record_spikes)
@@ -295,7 +265,7 @@ class EventLIFNetwork:
     def set_input_rates(self, indices, rates_hz) -> None:
         """Poisson drive of ``indices`` at ``rates_hz`` (scalar or one per index), replacing their
         previous sensory rate. Cheap: use it at every closed-loop step."""
-        idx = _as_index(indices, self.n, "set_input_rates")
+        idx = neuron_index(indices, self.n, "set_input_rates")
         rates = np.broadcast_to(np.asarray(rates_hz, dtype=np.float64), idx.shape)
         if np.any(~np.isfinite(rates)) or np.any(rates < 0):
             raise LIFNetworkError("set_input_rates: rates must be finite and >= 0 Hz")
@@ -305,7 +275,7 @@ class EventLIFNetwork:
 
     def activate(self, indices, rate_hz: float | None = None) -> None:
         """Extra Poisson drive at ``rate_hz`` (default ``r_poi``, Shiu's 150 Hz) on ``indices``."""
-        idx = _as_index(indices, self.n, "activate")
+        idx = neuron_index(indices, self.n, "activate")
         rate = self.r_poi if rate_hz is None else float(rate_hz)
         if not np.isfinite(rate) or rate < 0:
             raise LIFNetworkError(f"activate: rate must be finite and >= 0 Hz, got {rate_hz}")
@@ -316,7 +286,7 @@ class EventLIFNetwork:
     def silence(self, indices) -> None:
         """Shiu's silencing: every synapse out of ``indices`` gets weight 0; the neurons are also
         held refractory (no spikes), frozen in their present state, so their rates are 0."""
-        idx = _as_index(indices, self.n, "silence")
+        idx = neuron_index(indices, self.n, "silence")
         new = np.setdiff1d(idx, self.silenced)
         self.silenced = np.union1d(self.silenced, idx)
         for i in idx:

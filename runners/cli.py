@@ -15,6 +15,8 @@
     cgym probe ORGANISM [organism probe options]     (cgym probe ORGANISM --help)
     cgym export nwb RUN_DIR [--out DIR]
     cgym suite ORGANISM [--brain NAME ...] [--episodes N] [--quick] [--out DIR] [--merge JSON ...]
+    cgym fit TASK --spec FIT.yaml --out DIR [--evaluate SEEDS] [--controls]
+    cgym perturbations [--brain NAME] [--seeds 0-9] [--duration S]
     cgym --version
 
 Exit codes: 0 success; 1 the command ran but failed (all episodes failed, a crash);
@@ -394,6 +396,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_parser(sub)
     from .suite import add_parser as add_suite_parser
     add_suite_parser(sub)
+    from .execution.fit import add_parser as add_fit_parser
+    add_fit_parser(sub)
+    from .execution.perturbation import add_parser as add_perturbation_parser
+    add_perturbation_parser(sub)
     return p
 
 
