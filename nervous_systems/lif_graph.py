@@ -13,6 +13,11 @@ import numpy as np
 from .network_model import NetworkModel
 
 DEFAULT_MODEL = "lif_shiu2024"
+# The backends, default first. "event" is exact (identical spike trains to Brian2 under
+# deterministic drive, equal rates under Poisson drive: tests/nervous_systems/test_event_lif.py)
+# and its cost follows activity, so it is the default; "brian2" is the reference implementation.
+LIF_BACKENDS = ("event", "brian2", "torch")
+DEFAULT_LIF_BACKEND = LIF_BACKENDS[0]
 FOREVER_REFRACTORY_S = 1e6   # a silenced neuron is held refractory for ~11 days of model time
 
 

@@ -43,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nervous_systems.lif_graph import DEFAULT_LIF_BACKEND
 
 SCHEMA = "cgym.benchmark/1"
 SHIU = "Shiu et al. 2024, Nature 634:210, doi:10.1038/s41586-024-07763-9"
@@ -161,7 +162,7 @@ def run_shiu2024(brain: str, brain_options: dict, out: Path, *, seeds: list[int]
         return _not_applicable(name, brain, out)
     rates = (20.0, 120.0, 220.0) if quick else tuple(float(r) for r in probe.SHIU_RATES_HZ)
     r = probe.shiu2024(rates_hz=rates, trials=_trials(quick, seeds), seed=int(seeds[0]) if seeds else 0,
-                       loaded=loaded, backend=str(brain_options.get("backend", "brian2")),
+                       loaded=loaded, backend=str(brain_options.get("backend", DEFAULT_LIF_BACKEND)),
                        progress=_progress(progress, name))
     info, labels, notes = _header(loaded[1], r["labels"])
     rows = []
@@ -187,7 +188,7 @@ def run_side_selectivity(brain: str, brain_options: dict, out: Path, *, seeds: l
     rows, runs = [], []
     for side, other in (("left", "right"), ("right", "left")):
         r = probe.shiu2024(rates_hz=(150.0,), trials=_trials(quick, seeds), seed=int(seeds[0]) if seeds else 0,
-                           drive=f"JO-CE:{side}", loaded=loaded, backend=str(brain_options.get("backend", "brian2")),
+                           drive=f"JO-CE:{side}", loaded=loaded, backend=str(brain_options.get("backend", DEFAULT_LIF_BACKEND)),
                            progress=_progress(progress, f"{name} ({side} JO-CE)"))
         runs.append(r)
         for pop in ("aBN1", "aDN1", "aDN2"):
@@ -211,7 +212,7 @@ def run_perturbations(brain: str, brain_options: dict, out: Path, *, seeds: list
     if loaded is None:
         return _not_applicable(name, brain, out)
     n, seed = _trials(quick, seeds), (int(seeds[0]) if seeds else 0)
-    backend = str(brain_options.get("backend", "brian2"))
+    backend = str(brain_options.get("backend", DEFAULT_LIF_BACKEND))
 
     def run(**kw):
         return probe.shiu2024(trials=n, seed=seed, loaded=loaded, backend=backend,

@@ -16,7 +16,7 @@ Options (``--brain-option key=value``; ``--silence`` / ``--activate`` / ``--lesi
 ``edges`` (``auto`` | ``real`` | ``surrogate`` | folder with the Shiu files), ``surrogate_seed``,
 ``silence`` / ``lesion`` (population or FlyWire type names: Shiu silencing), ``activate`` (names;
 Poisson drive at ``activate_rate_hz``, default Shiu's 150 Hz), ``shuffle_seed`` / ``swaps_per_edge``
-(``shuffled`` brain), ``backend`` (``brian2`` | ``torch``), ``params`` (LIF parameter overrides),
+(``shuffled`` brain), ``backend`` (``event``, the default: exact and event-driven | ``brian2``, the reference | ``torch``), ``params`` (LIF parameter overrides),
 ``record_dt`` (s), ``vnc_factory`` / ``vnc_params`` / ``actuator_names`` (VNC model; tests pass a
 stand-in), ``cell_types`` (another mapping YAML).
 """
@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from nervous_systems.lif_graph import DEFAULT_LIF_BACKEND, LIF_BACKENDS
 from nervous_systems.yaml_file import load_yaml
 
 from . import flywire
@@ -171,7 +173,7 @@ class FlyBrain:
     def __init__(self, observation_space=None, action_space=None, control_dt: float | None = None, *,
                  edges: str = "auto", surrogate_seed: int = 0, shuffle: bool = False, shuffle_seed: int = 0,
                  swaps_per_edge: float = 2.0, silence=(), lesion=(), activate=(), activate_rate_hz=None,
-                 backend: str = "brian2", params: dict | None = None, record_dt: float = 0.01,
+                 backend: str = DEFAULT_LIF_BACKEND, params: dict | None = None, record_dt: float = 0.01,
                  vnc_factory=None, vnc_params=None, actuator_names=None, cell_types=None,
                  label: str | None = None, verbose: bool = True, seed: int | None = None):
         if control_dt is None or not float(control_dt) > 0:
@@ -179,8 +181,8 @@ class FlyBrain:
                                 "step in s): make_brain(..., control_dt=env.unwrapped.control_dt)")
         if action_space is None:
             raise FlyBrainError("the fly brain needs the env's action_space (for the VNC model)")
-        if backend not in ("brian2", "torch", "event"):
-            raise FlyBrainError(f"backend must be 'brian2', 'torch' or 'event', got {backend!r}")
+        if backend not in LIF_BACKENDS:
+            raise FlyBrainError(f"backend must be one of {', '.join(LIF_BACKENDS)}, got {backend!r}")
         t0 = time.perf_counter()
         self.control_dt = float(control_dt)
         self.backend = backend
@@ -241,7 +243,9 @@ class FlyBrain:
         t1 = time.perf_counter()
         net_seed = None if seed is None else int(seed)
         if backend == "torch":
-            from nervous_systems.torch_backend.lif import TorchLIFNetwork as Net  # lazy: optional
+            from nervous_systems.torch_backend.lif import (
+                TorchLIFNetwork as Net,  # lazy: optional
+            )
         elif backend == "event":
             from nervous_systems.event_lif import EventLIFNetwork as Net
         else:

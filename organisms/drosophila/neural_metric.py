@@ -22,11 +22,13 @@ import sys
 
 import numpy as np
 
+from nervous_systems.lif_graph import DEFAULT_LIF_BACKEND
+
 READOUT = ("JO-CE", "aBN1", "aDN1", "aDN2")
 
 
 def jo_frequency_response(edges: str = "auto", rates_hz=(0, 25, 50, 100, 150, 200), side: str = "left",
-                          duration_s: float = 1.0, seed: int = 0, readout=READOUT, backend: str = "brian2",
+                          duration_s: float = 1.0, seed: int = 0, readout=READOUT, backend: str = DEFAULT_LIF_BACKEND,
                           surrogate_seed: int = 0, silence=(), verbose: bool = False) -> dict:
     """Open-loop JO-CE rate sweep. Returns {"rows": [{jo_rate_hz, <pop>:<side>: Hz, ...}],
     "edge_set": ..., "surrogate": bool, "populations": {name: n neurons}}."""

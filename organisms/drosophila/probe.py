@@ -35,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
+from nervous_systems.lif_graph import DEFAULT_LIF_BACKEND, LIF_BACKENDS
+
 from . import identities
 
 PROTOCOLS = ("shiu2024",)
@@ -89,7 +91,7 @@ def load(edges: str = "auto", surrogate_seed: int = 0, shuffle_seed: int | None 
 
 def shiu2024(edges: str = "auto", rates_hz=SHIU_RATES_HZ, trials: int = SHIU_TRIALS,
              duration_s: float = SHIU_DURATION_S, drive: str = DEFAULT_DRIVE, silence=(), seed: int = 0,
-             backend: str = "brian2", surrogate_seed: int = 0, shuffle_seed: int | None = None,
+             backend: str = DEFAULT_LIF_BACKEND, surrogate_seed: int = 0, shuffle_seed: int | None = None,
              loaded=None, verbose: bool = False, progress=None) -> dict:
     """Run the Shiu 2024 grooming protocol; returns a JSON-able result (rates per read-out
     neuron and drive rate: mean and s.d. over trials)."""
@@ -266,7 +268,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "JO-CE-Shiu2024 = Shiu's 70 left JO-CE)")
     parser.add_argument("--silence", nargs="*", default=[],
                         help="populations or FlyWire types to silence (Shiu's silencing; e.g. aBN1, CB0496-Shiu2024)")
-    parser.add_argument("--backend", choices=("brian2", "torch", "event"), default="brian2",
+    parser.add_argument("--backend", choices=LIF_BACKENDS, default=DEFAULT_LIF_BACKEND,
                         help="simulator backend (event: the event-driven LIF, where installed)")
     parser.add_argument("--seed", type=int, default=0, help="base random seed of the Poisson drive")
     parser.add_argument("--out", default=None, help="write the result as JSON to this file (None: print only)")

@@ -17,7 +17,7 @@ RUNS = {"drosophila/shiu2024": "organisms.drosophila.benchmarks:run_shiu2024",
 
 
 def register(spec_class, register_benchmark) -> list[str]:
-    """Register the three benchmarks with s-bench's registry: ``spec_class`` =
+    """Register the three benchmarks with the suite's registry: ``spec_class`` =
     ``tasks.benchmarks.BenchmarkSpec``, ``register_benchmark`` = ``tasks.benchmarks.register_benchmark``
     (passed in, so this module imports no task). Returns the names registered."""
     for name, (kind, description) in SPECS.items():

@@ -3,7 +3,7 @@
 CMA-ES (Hansen's ``cma`` package) over a few *per-class* parameters of a brain — gains,
 thresholds, time constants of neuron classes, or global model constants — never per-edge
 weights: the wiring stays the connectome's. Every generation's episodes run on the sweep
-machinery (``runners/sweep.py``: process pool, Dask or inline), one sweep folder per generation,
+machinery (``runners/execution/sweep.py``: process pool, Dask or inline), one sweep folder per generation,
 so a fit is resumable at the episode level, and the optimiser is resumable at the generation
 level from ``DIR/fit_state.json`` (JSON, written atomically after each generation; no pickle).
 

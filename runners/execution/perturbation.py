@@ -4,7 +4,7 @@ reproduced in silico as intact vs lesioned on the SAME seeds.
 Library: ``tasks/chemotaxis/reference/perturbations_celegans.yaml`` (versioned; each entry: id,
 citation with DOI, the lesion, task, metric, expected direction). Nothing in it is fitted to.
 
-Protocol: one sweep (``runners/sweep.py``, resumable, process pool or Dask) with the intact
+Protocol: one sweep (``runners/execution/sweep.py``, resumable, process pool or Dask) with the intact
 brain and one condition per distinct lesion, every condition on the same seeds; a seed is one
 animal, so each ablated episode has an intact twin with the same initial state and noise seed.
 Per entry:
@@ -395,7 +395,7 @@ def markdown_table(res: dict) -> str:
 
 
 # ============================================================================ registration
-# `cgym suite` (s-bench's tasks/benchmarks.py) lists this benchmark once that registry exists.
+# `cgym suite` lists this benchmark through tasks/benchmarks.py.
 try:
     from tasks.benchmarks import BenchmarkSpec, register_benchmark  # type: ignore
 except ImportError:  # tasks/benchmarks.py not merged yet: nothing to register with
