@@ -1,6 +1,7 @@
 """cgym fit: spec checks (per class, never per edge), CMA-ES through the real sweep path,
 resume after a kill = an uninterrupted run, held-out evaluation."""
 
+import importlib.util
 import os
 import sys
 
@@ -12,6 +13,10 @@ sys.path.insert(0, os.path.dirname(__file__))  # _fit_fakes for the workers too
 import _fit_fakes as FF  # noqa: E402
 from runners.io import recording  # noqa: E402
 from runners.execution import fit  # noqa: E402
+
+# the CMA-ES runs need the optional [fit] extra; spec checks and parsers do not
+needs_cma = pytest.mark.skipif(importlib.util.find_spec("cma") is None,
+                               reason="needs the cma package: pip install -e '.[fit]'")
 
 HOOK = "_fit_fakes:hook"
 BASE_PARAMS = {"classes": {"AVB": {"gain": 1.0, "tau": {"value": 0.1, "unit": "s"}},
@@ -38,6 +43,7 @@ def run(tmp_path, name, spec, **kw):
                        progress=False, log=lambda m: None, episode_hook=HOOK, **kw)
 
 
+@needs_cma
 def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
     spec = spec_dict(tmp_path)
     full = run(tmp_path, "full", spec)
@@ -86,6 +92,7 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
         run(tmp_path, "full", {**spec, "seeds": [11, 13]})
 
 
+@needs_cma
 def test_held_out_evaluation_refuses_training_seeds(tmp_path):
     spec = spec_dict(tmp_path, budget={"generations": 1})
     run(tmp_path, "f", spec)
@@ -150,6 +157,7 @@ def test_missing_params_key_is_named(tmp_path):
 
 
 @pytest.mark.slow
+@needs_cma
 def test_fit_on_a_process_pool_matches_inline(tmp_path):
     """Two generations on a 2-worker process pool (kept open between generations) give the
     same optimiser history as inline."""
@@ -179,6 +187,7 @@ def flat_spec(tmp_path, params):
                      parameters=params + [{"path": "brain_options.base", "bounds": [0.2, 0.8]}])
 
 
+@needs_cma
 def test_params_file_entries_give_bounds_and_only_fit_true_entries_are_fitted(tmp_path):
     spec = flat_spec(tmp_path, [{"path": "params.class.AVB.gain"}])
     run(tmp_path, "flat", spec)
