@@ -83,9 +83,9 @@ class ConnectomeBrain:
             drive = self.bridge.encode(obs, self.network.state()[0], self.network.v_rest)
         else:
             drive = self.bridge.encode(obs)
-        if self._pulses:  # stimulate(): current injection, as a depolarisation target in mV
-            for idx, amplitude_mV, _ in self._pulses:
-                drive[idx] += amplitude_mV
+        if self._pulses:  # stimulate(): impedance-calibrated current, see stimulate()
+            for idx, drive_mV, _ in self._pulses:
+                drive[idx] += drive_mV
             self._pulses = [(i, a, n - 1) for i, a, n in self._pulses if n > 1]
         self.network.set_drive(drive)
 
@@ -121,14 +121,31 @@ class ConnectomeBrain:
         return self.loop.step(observation)
 
     def stimulate(self, neurons, amplitude: float = 20.0, duration: float = 0.5) -> None:
-        """Inject current into ``neurons`` (names or classes) that holds each ``amplitude`` mV above
-        its drive (through its resting input conductance, like ``activate``) for ``duration`` s,
-        from the next :meth:`act` on (rounded to whole control steps, at least one)."""
-        idx = self.network.connectome.index_of(self.network.connectome.resolve(list(neurons)))
+        """Inject into each of ``neurons`` (names or classes) the current that depolarises it by
+        ``amplitude`` mV at steady state in the network as it is (partners free to follow), for
+        ``duration`` s from the next :meth:`act` on (rounded to whole control steps, at least one).
+
+        The current is calibrated by the neuron's actual input impedance: Z_jj = (J⁻¹)_jj, with
+        J the network's small-signal conductance matrix at rest (own leak, gap junctions to
+        partners that are free to move, synaptic conductance at rest, and the linearised graded
+        chemical synapses, ds/dV of the presynaptic sigmoid), see :func:`input_impedance`. The
+        older rule, current = amplitude × resting input conductance, assumes the gap-junction
+        partners stay clamped at rest; in a gap-coupled cluster with little leak (ALA, CAN, PVD)
+        they follow, and the same current drove ~+500 mV. A neuron whose linearised impedance is
+        not finite and positive (an unstable mode) falls back to its resting input conductance.
+        """
+        idx = np.asarray(self.network.connectome.index_of(
+            self.network.connectome.resolve(list(neurons))), int)
         if not float(duration) > 0:
             raise ValueError(f"stimulation duration must be > 0 s, got {duration}")
         steps = max(1, int(round(float(duration) / self.control_dt)))
-        self._pulses.append((np.asarray(idx, int), float(amplitude), steps))
+        if getattr(self, "_z_in", None) is None:
+            self._z_in = input_impedance(self.network)
+        z, g_in = self._z_in[idx], np.asarray(self.network.G_in, float)[idx]
+        ok = np.isfinite(z) & (z > 0)
+        # set_drive turns mV into current through G_in: drive mV = amplitude / (Z · G_in)
+        drive = np.where(ok, float(amplitude) / np.where(ok, z * g_in, 1.0), float(amplitude))
+        self._pulses.append((idx, drive, steps))
 
     def record(self) -> dict:
         v = np.stack(self._rec_v) if self._rec_v else np.zeros((0, self.network.n), np.float32)
@@ -141,3 +158,35 @@ class ConnectomeBrain:
 
     def close(self) -> None:
         self.loop.stop()
+
+
+def input_impedance(network) -> np.ndarray:
+    """Small-signal DC input impedance (ohm) of every neuron of a graded network at rest.
+
+    J = diag(G_c + G_gap + G_syn,rest) − A_gap − K_chem, where K_chem[i, j] = Σ w_ij g_syn
+    (E_ij − V_i) ds_j/dV_j is the linearised graded synapse (ds/dV = a_r a_d φ′ / (a_r φ + a_d)²,
+    φ′ = β φ (1 − φ), at the rest state of Kunert 2014 where φ = ½). Returns diag(J⁻¹): the
+    voltage step per unit current injected into each neuron with the whole network free to
+    respond (NaN where J is singular).
+    """
+    from .graded_network import chemical_reversal, kunert_rest_state
+    c, model = network.connectome, network.model
+    ns = model.namespace()
+    v_eq, s_eq, _, g_in = kunert_rest_state(c, ns, model)
+    n = c.n_neurons
+    gi, gj, gw = c.gap_pairs()
+    ci, cj, cw, csign = c.chemical()
+    g_gap, g_syn = float(ns["g_gap"]), float(ns["g_syn"])
+    a_r, a_d, beta = float(ns["a_r"]), float(ns["a_d"]), float(ns["beta"])
+    phi = 0.5
+    dsdv = a_r * a_d * beta * phi * (1 - phi) / (a_r * phi + a_d) ** 2
+    jac = np.diag(np.asarray(g_in, float))
+    np.add.at(jac, (gi, gj), -gw * g_gap)
+    np.add.at(jac, (gj, gi), -gw * g_gap)
+    if len(ci):
+        e_rev = chemical_reversal(csign, ns, model)
+        np.add.at(jac, (cj, ci), -cw * g_syn * (e_rev - v_eq[cj]) * dsdv)
+    try:
+        return np.diag(np.linalg.inv(jac)).copy()
+    except np.linalg.LinAlgError:
+        return np.full(n, np.nan)

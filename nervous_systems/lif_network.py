@@ -30,30 +30,14 @@ the first run and keeps the configuration (input rates, silencing, activation).
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import numpy as np
 
 from .brian2_setup import brian2
-from .network_model import NetworkModel
+from .lif_graph import LIFNetworkError  # noqa: F401  (the error type of every LIF backend)
+from .lif_graph import FOREVER_REFRACTORY_S, checked_graph, load_lif_model, neuron_index
 
-DEFAULT_MODEL = "lif_shiu2024"
-_FOREVER_REFRACTORY_S = 1e6   # rfc of a silenced neuron: refractory for ~11 days of model time
 _ids = itertools.count()
-
-
-class LIFNetworkError(ValueError):
-    pass
-
-
-def _as_index(indices, n: int, what: str) -> np.ndarray:
-    idx = np.atleast_1d(np.asarray(indices, dtype=np.int64))
-    if idx.ndim != 1:
-        raise LIFNetworkError(f"{what}: indices must be one-dimensional")
-    if len(idx) and (idx.min() < 0 or idx.max() >= n):
-        bad = idx[(idx < 0) | (idx >= n)][0]
-        raise LIFNetworkError(f"{what}: neuron index {int(bad)} out of range [0, {n})")
-    return idx
 
 
 class LIFNetwork:
@@ -72,27 +56,8 @@ class LIFNetwork:
         # objects of a network that is built but never run (e.g. a brain whose construction is
         # rejected later) would each log a warning at garbage collection
         b2.BrianLogger.suppress_name("unused_brian_object")
-        params = dict(params or {})
-        model = params.pop("model", DEFAULT_MODEL)
-        self.model = NetworkModel.load(model) if isinstance(model, (str, Path)) else model
-        if params:
-            self.model = self.model.with_overrides(**params)
-        self.n = int(n)
-        if self.n <= 0:
-            raise LIFNetworkError(f"n must be positive, got {n}")
-        pre = np.asarray(pre)
-        post = np.asarray(post)
-        weight = np.asarray(weight, dtype=np.float64)
-        if not (pre.shape == post.shape == weight.shape) or pre.ndim != 1:
-            raise LIFNetworkError(f"pre, post and weight must be 1-D arrays of one length; got shapes "
-                                  f"{pre.shape}, {post.shape}, {weight.shape}")
-        for name, arr in (("pre", pre), ("post", post)):
-            if len(arr) and (arr.min() < 0 or arr.max() >= self.n):
-                k = int(np.flatnonzero((arr < 0) | (arr >= self.n))[0])
-                raise LIFNetworkError(f"{name}[{k}] = {int(arr[k])} is not a neuron index in [0, {self.n})")
-        if not np.all(np.isfinite(weight)):
-            k = int(np.flatnonzero(~np.isfinite(weight))[0])
-            raise LIFNetworkError(f"weight[{k}] is not finite")
+        self.model = load_lif_model(params)
+        self.n, pre, post, weight = checked_graph(n, pre, post, weight)
         self.n_edges = len(pre)
         self.dt_ms = float(dt_ms)
         self.seed = seed
@@ -130,7 +95,7 @@ class LIFNetwork:
 
         # input slots: neuron index per Poisson source; sensory and activation rates add
         self.input_indices = np.zeros(0, np.int64)
-        self._slot_of: dict[int, int] = {}
+        self._slot_of = np.full(self.n, -1, np.int64)   # input slot per neuron (-1: none)
         self._sensory = np.zeros(0)
         self._activation = np.zeros(0)
         self._poisson = None
@@ -144,7 +109,8 @@ class LIFNetwork:
     # ------------------------------------------------------------------ input slots
     def _ensure_slots(self, idx: np.ndarray) -> np.ndarray:
         """Slot numbers of ``idx``; adds missing slots (rebuilds the Poisson group at t = 0)."""
-        new = [int(i) for i in np.unique(idx) if int(i) not in self._slot_of]
+        slots = self._slot_of[idx]                     # vectorised: called every control step
+        new = np.unique(idx[slots < 0]).tolist() if np.any(slots < 0) else []
         if new:
             if float(self.net.t) > 0:
                 raise LIFNetworkError(
@@ -152,7 +118,8 @@ class LIFNetwork:
                     f"(t = {float(self.net.t):.4f} s): declare every input neuron (rate 0 is fine) "
                     "before the first run, or call reset() first")
             self._rebuild_poisson(np.concatenate([self.input_indices, np.asarray(new, np.int64)]))
-        return np.asarray([self._slot_of[int(i)] for i in idx], dtype=np.int64)
+            slots = self._slot_of[idx]
+        return slots
 
     def _rebuild_poisson(self, indices: np.ndarray) -> None:
         b2 = brian2()
@@ -171,7 +138,7 @@ class LIFNetwork:
         self._poisson_syn.connect(i=np.arange(len(indices), dtype=np.int32), j=indices.astype(np.int32))
         self.net.add(self._poisson, self._poisson_syn)
         self.input_indices = indices
-        self._slot_of = {int(i): k for k, i in enumerate(indices)}
+        self._slot_of[indices] = np.arange(len(indices))
         self._sensory, self._activation = sensory, activation
         self._rates_var = self._poisson.variables["rates"]
         # Shiu `poi`: Poisson targets have no refractory period (silenced neurons stay silenced)
@@ -186,14 +153,14 @@ class LIFNetwork:
 
     def _apply_rfc(self) -> None:
         rfc = self._rfc.copy()
-        rfc[self.silenced] = _FOREVER_REFRACTORY_S
+        rfc[self.silenced] = FOREVER_REFRACTORY_S
         self.neurons.variables["rfc"].set_value(rfc)
 
     # ------------------------------------------------------------------ public API
     def set_input_rates(self, indices, rates_hz) -> None:
         """Poisson drive of ``indices`` at ``rates_hz`` (scalar or one per index), replacing their
         previous sensory rate. Cheap (an array write): use it at every closed-loop step."""
-        idx = _as_index(indices, self.n, "set_input_rates")
+        idx = neuron_index(indices, self.n, "set_input_rates")
         rates = np.broadcast_to(np.asarray(rates_hz, dtype=np.float64), idx.shape)
         if np.any(~np.isfinite(rates)) or np.any(rates < 0):
             raise LIFNetworkError("set_input_rates: rates must be finite and >= 0 Hz")
@@ -203,7 +170,7 @@ class LIFNetwork:
 
     def activate(self, indices, rate_hz: float | None = None) -> None:
         """Extra Poisson drive at ``rate_hz`` (default ``r_poi``, Shiu's 150 Hz) on ``indices``."""
-        idx = _as_index(indices, self.n, "activate")
+        idx = neuron_index(indices, self.n, "activate")
         rate = float(self.namespace["r_poi"]) if rate_hz is None else float(rate_hz)
         if not np.isfinite(rate) or rate < 0:
             raise LIFNetworkError(f"activate: rate must be finite and >= 0 Hz, got {rate_hz}")
@@ -214,7 +181,7 @@ class LIFNetwork:
     def silence(self, indices) -> None:
         """Shiu's silencing: weights of every synapse out of ``indices`` become 0; the neurons
         are also held refractory (no spikes), so their own recorded rates are 0."""
-        idx = _as_index(indices, self.n, "silence")
+        idx = neuron_index(indices, self.n, "silence")
         self.silenced = np.union1d(self.silenced, idx)
         self._apply_weights()
         self._apply_rfc()
@@ -270,6 +237,11 @@ class LIFNetwork:
         if seed is not None:
             b2.seed(int(seed))
         self.seed = seed
+
+    @property
+    def t(self) -> float:
+        """Model time in s (as the torch and event backends' ``t``)."""
+        return float(self.net.t)
 
     def memory_bytes(self) -> int:
         """Bytes held in the network's state arrays (neurons, synapses, Poisson input, monitor)

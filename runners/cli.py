@@ -9,11 +9,14 @@
     cgym sweep SWEEP.yaml --out DIR [--workers N | --dask-local N | --scheduler ADDRESS]
                   [--retry-failed] [--no-progress]
     cgym score RUN_DIR|SWEEP_DIR [...] [--out DIR] [--reps N]
-    cgym bench TASK [--duration S] [--brain NAME] [--backend brian2|torch] [--out DIR]
+    cgym bench TASK [--duration S] [--brain NAME] [--backend brian2|torch|event] [--out DIR]
     cgym atlas ORGANISM [--brain NAME] [--lesion NEURON ...] [--stimulate NEURON ...] [--out DIR]
     cgym data fetch|path|info DATASET [DIR]
     cgym probe ORGANISM [organism probe options]     (cgym probe ORGANISM --help)
     cgym export nwb RUN_DIR [--out DIR]
+    cgym suite ORGANISM [--brain NAME ...] [--episodes N] [--quick] [--out DIR] [--merge JSON ...]
+    cgym fit TASK --spec FIT.yaml --out DIR [--evaluate SEEDS] [--controls]
+    cgym perturbations [--brain NAME] [--seeds 0-9] [--duration S]
     cgym --version
 
 Exit codes: 0 success; 1 the command ran but failed (all episodes failed, a crash);
@@ -231,7 +234,7 @@ def cmd_score(args) -> int:
                                            else Path("scorecards") / dirs[0].name)
     try:
         card = score_runs(dirs, out, n_rep=args.reps, figures=not args.no_figures,
-                          neural=args.neural or ())
+                          neural=args.neural or (), against=getattr(args, "against", None))
     except FileNotFoundError as exc:
         raise CLIError(str(exc)) from None
     print(card.to_markdown())
@@ -349,6 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-figures", action="store_true", help="write the scorecard without figures")
     s.add_argument("--neural", action="append", metavar="ATLAS_DIR",
                    help="include a neural benchmark made by `cgym atlas ... --out ATLAS_DIR`")
+    s.add_argument("--against", metavar="RUN_DIR2", default=None,
+                   help="score against another run's episodes instead of the reference library "
+                        "(run vs run, e.g. the same brain with other seeds)")
     s.set_defaults(func=cmd_score)
 
     s = sub.add_parser("bench", help="speed of body, brain and closed loop")
@@ -359,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int_at_least(0), default=0, help="episode seed")
     s.add_argument("--task-option", action="append", metavar="KEY=VALUE",
                    help="a task option (repeatable; VALUE read as JSON when it parses)")
-    s.add_argument("--backend", choices=["brian2", "torch"],
+    s.add_argument("--backend", choices=["brian2", "torch", "event"],
                    help="network backend of the brain (brain option 'backend'; default: the brain's own)")
     s.add_argument("--out", type=folder_or_json_path, help="folder (or .json path) for bench.json")
     s.set_defaults(func=cmd_bench)
@@ -388,6 +394,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_probe_parser(sub)
     from .io.nwb import add_parser as add_export_parser
     add_export_parser(sub)
+    from .suite import add_parser as add_suite_parser
+    add_suite_parser(sub)
+    from .execution.fit import add_parser as add_fit_parser
+    add_fit_parser(sub)
+    from .execution.perturbation import add_parser as add_perturbation_parser
+    add_perturbation_parser(sub)
     return p
 
 

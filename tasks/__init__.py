@@ -85,7 +85,7 @@ TASKS: dict[str, TaskSpec] = {
             "antennal deflection/contact and leg proprioception out; 4 s episodes."
         ),
         plots="tasks.grooming.plots:grooming_figures",
-        sections="organisms.drosophila.neural_metric:scorecard_sections",
+        sections="tasks.grooming.neural:scorecard_sections",
     ),
 }
 

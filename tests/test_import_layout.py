@@ -36,14 +36,7 @@ ORGANISM_MAY_IMPORT = ("tasks.benchmarks", "tasks.reference")
 
 # Violations present when the layout test was written, each fixed on another branch; the
 # integrator deletes an entry once that branch is merged (the test then guards the fix).
-KNOWN_VIOLATIONS = {
-    # the fly's VNC motor layer leaves organisms for the body / brain (branch d-fly)
-    ("tasks.grooming.env", "organisms.drosophila.vnc"),
-    # a bridge-scan script that builds the chemotaxis env and scores features: runner code kept
-    # under organisms/c_elegans/tools (owner of organisms/c_elegans: move it or drop the task import)
-    ("organisms.c_elegans.tools.scan_bridge", "tasks"),
-    ("organisms.c_elegans.tools.scan_bridge", "tasks.chemotaxis.features"),
-}
+KNOWN_VIOLATIONS: set = set()
 # (importer, imported module, name) of private names imported across modules, same policy
 KNOWN_PRIVATE: set = set()
 

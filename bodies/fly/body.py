@@ -175,6 +175,7 @@ class FlyBody:
                 fore.append(m.geom(f"{part}_T1_{side}_collision").id)
             fore.append(m.geom(f"tarsal_claw_T1_{side}_collision").id)
         self._foreleg_geoms = frozenset(fore)
+        self._foreleg_side = {g: (0 if m.geom(g).name.endswith("_left_collision") else 1) for g in fore}
         self._antenna_geom = {m.geom(f"antenna_{s}_collision").id: k for k, s in enumerate(SIDES)}
         self._force6 = np.zeros(6)
         self.mass = float(m.body_subtreemass[self._thorax])  # g
@@ -273,23 +274,28 @@ class FlyBody:
         """[left, right] rotation of the antennal extend joint from rest (0), rad."""
         return self.data.qpos[self._ant_q].copy()
 
-    def antenna_contact(self) -> np.ndarray:
-        """[left, right] summed normal force (µN) of foreleg geoms touching each antenna."""
+    def foreleg_antenna_contact(self) -> np.ndarray:
+        """(2, 2) summed normal force (µN): row = foreleg (T1_left, T1_right), column = antenna
+        (left, right) — which leg touches which antenna."""
         m, d = self.model, self.data
-        out = np.zeros(2)
-        fore, ant = self._foreleg_geoms, self._antenna_geom
+        out = np.zeros((2, 2))
+        fore, ant = self._foreleg_side, self._antenna_geom
         for i in range(d.ncon):
             c = d.contact[i]
             g1, g2 = int(c.geom1), int(c.geom2)
             if g1 in ant and g2 in fore:
-                k = ant[g1]
+                k, leg = ant[g1], fore[g2]
             elif g2 in ant and g1 in fore:
-                k = ant[g2]
+                k, leg = ant[g2], fore[g1]
             else:
                 continue
             mujoco.mj_contactForce(m, d, i, self._force6)
-            out[k] += abs(self._force6[0]) * DYN_TO_UN
+            out[leg, k] += abs(self._force6[0]) * DYN_TO_UN
         return out
+
+    def antenna_contact(self) -> np.ndarray:
+        """[left, right] summed normal force (µN) of foreleg geoms touching each antenna."""
+        return self.foreleg_antenna_contact().sum(axis=0)
 
     def thorax_xyz(self) -> np.ndarray:
         return self.data.xpos[self._thorax].copy()

@@ -18,7 +18,18 @@ class TorchNotAvailable(ImportError):
 
 
 def require_torch():
-    """Import torch or fail with the install command."""
+    """Import torch or fail with the install command.
+
+    Before torch's first import, ``OMP_WAIT_POLICY`` defaults to ``PASSIVE`` (unless set): with
+    OpenMP's default active waiting, two intra-op threads on this 2-core machine under load made
+    every small kernel wait ~0.5-4 ms at its barrier (a 0.1 ms fly step took 10-55 ms instead of
+    1.5 ms with one thread); with passive waiting two threads took 0.3-2.1 ms (README, "Threads").
+    The variable is read once, when the OpenMP runtime loads: it has no effect if something else
+    imported torch first."""
+    import os
+    import sys
+    if "torch" not in sys.modules:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         import torch
     except ImportError:
@@ -90,10 +101,14 @@ class intra_op_threads:
 
 def default_threads(device, n_neurons: int, threads=None):
     """``threads`` option → intra-op thread count to use while stepping (None = torch's setting):
-    on the CPU, one thread unless told otherwise. Measured on this 2-core shared machine
-    (``python -m runners.execution.bench_lif --backend torch --duration 0.5 [--threads 1]``, fly size):
-    0.5 s simulated took 2.9 s wall on one thread and 126 s on torch's default two threads
-    (OpenMP synchronisation of ~25 small kernels per 0.1 ms step against other processes)."""
+    on the CPU, one thread unless told otherwise. Why two threads were ~30x slower (README,
+    "Threads"): each 0.1 ms step is ~25 small kernels (138,639 floats, 20-30 µs each), each one an
+    OpenMP parallel region ending in a barrier; with OpenMP's default active waiting, on 2 cores
+    shared with other processes a barrier cost 0.5-4 ms (the partner thread descheduled while its
+    peer spins), so a fly step took 10-55 ms instead of 1.5 ms. Not MuJoCo or Brian2: the brain
+    alone showed it. ``require_torch`` now sets ``OMP_WAIT_POLICY=PASSIVE`` before torch loads,
+    which removed it (two threads 0.3-2.1 ms per step); one thread stays the default, being the
+    least sensitive to load."""
     if threads is not None:
         return int(threads)
     return 1 if device.type == "cpu" else None

@@ -27,32 +27,12 @@ is deterministic, and the two backends then agree spike by spike (tested).
 from __future__ import annotations
 
 from collections import deque
-from pathlib import Path
 
 import numpy as np
 
-from ..network_model import NetworkModel
+from ..lif_graph import FOREVER_REFRACTORY_S, LIFNetworkError, checked_graph, load_lif_model, neuron_index
 from . import default_threads, device_name, intra_op_threads, require_torch, resolve_device, resolve_dtype
 
-DEFAULT_MODEL = "lif_shiu2024"
-_FOREVER_REFRACTORY_S = 1e6      # as in the Brian2 LIFNetwork: silenced = refractory for ~11 days
-
-
-try:  # one error type for both backends once the Brian2 LIF network is present
-    from ..lif_network import LIFNetworkError
-except ImportError:  # pragma: no cover - before the fly branch is merged
-    class LIFNetworkError(ValueError):
-        pass
-
-
-def _as_index(indices, n: int, what: str) -> np.ndarray:
-    idx = np.atleast_1d(np.asarray(indices, dtype=np.int64))
-    if idx.ndim != 1:
-        raise LIFNetworkError(f"{what}: indices must be one-dimensional")
-    if len(idx) and (idx.min() < 0 or idx.max() >= n):
-        bad = idx[(idx < 0) | (idx >= n)][0]
-        raise LIFNetworkError(f"{what}: neuron index {int(bad)} out of range [0, {n})")
-    return idx
 
 
 class TorchLIFNetwork:
@@ -72,26 +52,8 @@ class TorchLIFNetwork:
                  record_spikes: bool = True, device=None, dtype="float32", threads: int | None = None):
         torch = require_torch()
         self.torch = torch
-        params = dict(params or {})
-        model = params.pop("model", DEFAULT_MODEL)
-        self.model = NetworkModel.load(model) if isinstance(model, (str, Path)) else model
-        if params:
-            self.model = self.model.with_overrides(**params)
-        self.n = int(n)
-        if self.n <= 0:
-            raise LIFNetworkError(f"n must be positive, got {n}")
-        pre, post = np.asarray(pre), np.asarray(post)
-        weight = np.asarray(weight, dtype=np.float64)
-        if not (pre.shape == post.shape == weight.shape) or pre.ndim != 1:
-            raise LIFNetworkError(f"pre, post and weight must be 1-D arrays of one length; got shapes "
-                                  f"{pre.shape}, {post.shape}, {weight.shape}")
-        for name, arr in (("pre", pre), ("post", post)):
-            if len(arr) and (arr.min() < 0 or arr.max() >= self.n):
-                k = int(np.flatnonzero((arr < 0) | (arr >= self.n))[0])
-                raise LIFNetworkError(f"{name}[{k}] = {int(arr[k])} is not a neuron index in [0, {self.n})")
-        if not np.all(np.isfinite(weight)):
-            k = int(np.flatnonzero(~np.isfinite(weight))[0])
-            raise LIFNetworkError(f"weight[{k}] is not finite")
+        self.model = load_lif_model(params)
+        self.n, pre, post, weight = checked_graph(n, pre, post, weight)
         self.n_edges = len(pre)
         self.dt_ms = float(dt_ms)
         self.record_spikes = bool(record_spikes)
@@ -149,7 +111,7 @@ class TorchLIFNetwork:
 
         # --- inputs, perturbations
         self.input_indices = np.zeros(0, np.int64)
-        self._slot_of: dict[int, int] = {}
+        self._slot_of = np.full(self.n, -1, np.int64)   # input slot per neuron (-1: none)
         self._sensory = np.zeros(0)
         self._activation = np.zeros(0)
         self._in_idx = torch.zeros(0, dtype=torch.int64, device=self.device)
@@ -172,7 +134,8 @@ class TorchLIFNetwork:
             self._gen.manual_seed(int(seed))
 
     def _ensure_slots(self, idx: np.ndarray) -> np.ndarray:
-        new = [int(i) for i in np.unique(idx) if int(i) not in self._slot_of]
+        slots = self._slot_of[idx]                     # vectorised: called every control step
+        new = np.unique(idx[slots < 0]).tolist() if np.any(slots < 0) else []
         if new:
             if self._k > 0:
                 raise LIFNetworkError(
@@ -184,11 +147,12 @@ class TorchLIFNetwork:
             sensory = np.zeros(len(indices)); sensory[:old] = self._sensory
             activation = np.zeros(len(indices)); activation[:old] = self._activation
             self.input_indices, self._sensory, self._activation = indices, sensory, activation
-            self._slot_of = {int(i): k for k, i in enumerate(indices)}
+            self._slot_of[indices] = np.arange(len(indices))
             self._in_idx = self.torch.as_tensor(indices, device=self.device)
             self._rfc[indices] = 0      # Shiu `poi`: Poisson targets have no refractory period
             self._apply_rfc()
-        return np.asarray([self._slot_of[int(i)] for i in idx], dtype=np.int64)
+            slots = self._slot_of[idx]
+        return slots
 
     def _push_rates(self) -> None:
         prob = (self._sensory + self._activation) * self._dt   # P(spike in a step) = rate dt
@@ -196,7 +160,7 @@ class TorchLIFNetwork:
 
     def _apply_rfc(self) -> None:
         rfc = self._rfc.copy()
-        rfc[self.silenced] = self._timestep(_FOREVER_REFRACTORY_S)
+        rfc[self.silenced] = self._timestep(FOREVER_REFRACTORY_S)
         self._rfc_t = self.torch.as_tensor(rfc, device=self.device)
         if hasattr(self, "_until") and len(self.silenced):
             self._silenced_t = self.torch.as_tensor(self.silenced, device=self.device)
@@ -206,7 +170,7 @@ class TorchLIFNetwork:
     def set_input_rates(self, indices, rates_hz) -> None:
         """Poisson drive of ``indices`` at ``rates_hz`` (scalar or one per index), replacing their
         previous sensory rate. Cheap: use it at every closed-loop step."""
-        idx = _as_index(indices, self.n, "set_input_rates")
+        idx = neuron_index(indices, self.n, "set_input_rates")
         rates = np.broadcast_to(np.asarray(rates_hz, dtype=np.float64), idx.shape)
         if np.any(~np.isfinite(rates)) or np.any(rates < 0):
             raise LIFNetworkError("set_input_rates: rates must be finite and >= 0 Hz")
@@ -216,7 +180,7 @@ class TorchLIFNetwork:
 
     def activate(self, indices, rate_hz: float | None = None) -> None:
         """Extra Poisson drive at ``rate_hz`` (default ``r_poi``, Shiu's 150 Hz) on ``indices``."""
-        idx = _as_index(indices, self.n, "activate")
+        idx = neuron_index(indices, self.n, "activate")
         rate = self.r_poi if rate_hz is None else float(rate_hz)
         if not np.isfinite(rate) or rate < 0:
             raise LIFNetworkError(f"activate: rate must be finite and >= 0 Hz, got {rate_hz}")
@@ -227,7 +191,7 @@ class TorchLIFNetwork:
     def silence(self, indices) -> None:
         """Shiu's silencing: every synapse out of ``indices`` gets weight 0; the neurons are also
         held refractory (no spikes), so their own recorded rates are 0."""
-        idx = _as_index(indices, self.n, "silence")
+        idx = neuron_index(indices, self.n, "silence")
         new = np.setdiff1d(idx, self.silenced)
         self.silenced = np.union1d(self.silenced, idx)
         if len(new):  # frozen from now on in their current state (Brian2: refractory for ever)

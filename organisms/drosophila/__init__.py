@@ -43,3 +43,10 @@ register_brain("shuffled", _shuffled_brain, ORGANISM,
 from . import reflex  # noqa: E402  (antennal deflection → VNC grooming, no brain)
 
 reflex.register()
+
+# `cgym suite`: the brain-level benchmarks (specs in suite.py, run functions in benchmarks.py)
+from tasks.benchmarks import BenchmarkSpec, register_benchmark  # noqa: E402
+
+from . import suite  # noqa: E402
+
+suite.register(BenchmarkSpec, register_benchmark)

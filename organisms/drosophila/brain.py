@@ -16,7 +16,7 @@ Options (``--brain-option key=value``; ``--silence`` / ``--activate`` / ``--lesi
 ``edges`` (``auto`` | ``real`` | ``surrogate`` | folder with the Shiu files), ``surrogate_seed``,
 ``silence`` / ``lesion`` (population or FlyWire type names: Shiu silencing), ``activate`` (names;
 Poisson drive at ``activate_rate_hz``, default Shiu's 150 Hz), ``shuffle_seed`` / ``swaps_per_edge``
-(``shuffled`` brain), ``backend`` (``brian2`` | ``torch``), ``params`` (LIF parameter overrides),
+(``shuffled`` brain), ``backend`` (``event``, the default: exact and event-driven | ``brian2``, the reference | ``torch``), ``params`` (LIF parameter overrides),
 ``record_dt`` (s), ``vnc_factory`` / ``vnc_params`` / ``actuator_names`` (VNC model; tests pass a
 stand-in), ``cell_types`` (another mapping YAML).
 """
@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from nervous_systems.lif_graph import DEFAULT_LIF_BACKEND, LIF_BACKENDS
 from nervous_systems.yaml_file import load_yaml
 
 from . import flywire
@@ -50,8 +52,8 @@ def load_cell_types(path: str | Path | None = None) -> dict:
         if key not in spec:
             raise FlyBrainError(f"{path}: missing section {key!r}")
     for name, pop in spec["populations"].items():
-        if "types" not in pop and "proxy" not in pop:
-            raise FlyBrainError(f"{path}: population {name!r} needs 'types' or 'proxy'")
+        if "types" not in pop and "proxy" not in pop and "ids" not in pop:
+            raise FlyBrainError(f"{path}: population {name!r} needs 'types', 'ids' or 'proxy'")
         if "source" not in pop or "uncertain" not in pop:
             raise FlyBrainError(f"{path}: population {name!r} needs 'source' and 'uncertain'")
     spec["_path"] = str(path)
@@ -76,7 +78,9 @@ class PopulationResolver:
                 base, side = name[: -len(s) - 1], s
         if base in self.pops:
             pop = self.pops[base]
-            if "proxy" in pop:
+            if "ids" in pop:
+                idx = self._pinned(name, pop["ids"], side)
+            elif "proxy" in pop:
                 idx = self._proxy(base, pop["proxy"], side)
             else:
                 if not pop["types"]:
@@ -104,6 +108,21 @@ class PopulationResolver:
                     "cell_types.yaml populations or the FlyWire neuron table") from None
         return np.unique(np.concatenate(out)).astype(np.int64) if out else np.zeros(0, np.int64)
 
+    def _pinned(self, name: str, spec: dict, side: str | None) -> np.ndarray:
+        """Root ids pinned in data/grooming_neurons.csv (``ids: {population: NAME or [NAMES]}``);
+        ``side`` is the circuit side of the source's label (see identities.py)."""
+        from . import identities
+
+        pops = spec.get("population")
+        pops = [pops] if isinstance(pops, str) else list(pops or [])
+        if side == "center":
+            side = None
+        ids = np.concatenate([identities.root_ids(p, side) for p in pops]) if pops else np.zeros(0, np.int64)
+        idx, missing = identities.to_indices(self.neurons, ids)
+        if missing:
+            self.notes[name] = f"{len(missing)} of {len(ids)} pinned root ids not in this neuron table"
+        return np.unique(idx).astype(np.int64)
+
     def _proxy(self, name: str, proxy: dict, side: str | None) -> np.ndarray:
         if proxy.get("kind") != "two_hop":
             raise FlyBrainError(f"population {name!r}: unknown proxy kind {proxy.get('kind')!r}")
@@ -129,6 +148,21 @@ class PopulationResolver:
         return np.asarray(sorted(picked), np.int64)
 
 
+def shuffled_edge_set(es: flywire.EdgeSet, seed: int = 0, swaps_per_edge: float = 2.0) -> flywire.EdgeSet:
+    """Degree-preserving rewiring of ``es``, labelled as SHUFFLED everywhere: its own ``kind``
+    (``shuffled-real-v783`` / ``shuffled-surrogate``), its own sha256 (of the shuffled arrays), and
+    the original's kind, hash and label under ``details`` (never the original's label)."""
+    from nervous_systems.shuffle import shuffle_edge_arrays
+
+    post, st = shuffle_edge_arrays(es.pre, es.post, es.n, seed=int(seed), swaps_per_edge=float(swaps_per_edge))
+    post = post.astype(np.int32)
+    details = {**es.details, "shuffled": st, "shuffle_seed": int(seed), "swaps_per_edge": float(swaps_per_edge),
+               "shuffled_from": es.kind, "shuffled_from_sha256": es.sha256, "shuffled_from_label": es.label(),
+               "derived_from_real": es.kind == "real-v783"}
+    return flywire.EdgeSet(es.n, es.pre, post, es.weight, f"shuffled-{es.kind}", dict(es.files),
+                           flywire.array_hash(es.pre, post, es.weight), details)
+
+
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -139,7 +173,7 @@ class FlyBrain:
     def __init__(self, observation_space=None, action_space=None, control_dt: float | None = None, *,
                  edges: str = "auto", surrogate_seed: int = 0, shuffle: bool = False, shuffle_seed: int = 0,
                  swaps_per_edge: float = 2.0, silence=(), lesion=(), activate=(), activate_rate_hz=None,
-                 backend: str = "brian2", params: dict | None = None, record_dt: float = 0.01,
+                 backend: str = DEFAULT_LIF_BACKEND, params: dict | None = None, record_dt: float = 0.01,
                  vnc_factory=None, vnc_params=None, actuator_names=None, cell_types=None,
                  label: str | None = None, verbose: bool = True, seed: int | None = None):
         if control_dt is None or not float(control_dt) > 0:
@@ -147,8 +181,8 @@ class FlyBrain:
                                 "step in s): make_brain(..., control_dt=env.unwrapped.control_dt)")
         if action_space is None:
             raise FlyBrainError("the fly brain needs the env's action_space (for the VNC model)")
-        if backend not in ("brian2", "torch"):
-            raise FlyBrainError(f"backend must be 'brian2' or 'torch', got {backend!r}")
+        if backend not in LIF_BACKENDS:
+            raise FlyBrainError(f"backend must be one of {', '.join(LIF_BACKENDS)}, got {backend!r}")
         t0 = time.perf_counter()
         self.control_dt = float(control_dt)
         self.backend = backend
@@ -159,11 +193,7 @@ class FlyBrain:
         self.neurons, es = load_edges(str(edges), surrogate_seed=int(surrogate_seed), verbose=verbose)
         t_load = time.perf_counter() - t0
         if shuffle:
-            from nervous_systems.shuffle import shuffle_edge_arrays
-            post, st = shuffle_edge_arrays(es.pre, es.post, es.n, seed=int(shuffle_seed),
-                                           swaps_per_edge=float(swaps_per_edge))
-            es = flywire.EdgeSet(es.n, es.pre, post.astype(np.int32), es.weight, es.kind, es.files, es.sha256,
-                                 {**es.details, "shuffled": st, "derived_from_real": es.kind == "real-v783"})
+            es = shuffled_edge_set(es, int(shuffle_seed), float(swaps_per_edge))
         self.edges = es
         self.resolve = PopulationResolver(self.neurons, es, self.spec)
 
@@ -213,7 +243,11 @@ class FlyBrain:
         t1 = time.perf_counter()
         net_seed = None if seed is None else int(seed)
         if backend == "torch":
-            from nervous_systems.torch_backend.lif import TorchLIFNetwork as Net  # lazy: optional
+            from nervous_systems.torch_backend.lif import (
+                TorchLIFNetwork as Net,  # lazy: optional
+            )
+        elif backend == "event":
+            from nervous_systems.event_lif import EventLIFNetwork as Net
         else:
             from nervous_systems.lif_network import LIFNetwork as Net
         self.network = Net(es.n, es.pre, es.post, es.weight, params=params, seed=net_seed)
@@ -343,7 +377,8 @@ class FlyBrain:
         describe = getattr(self.vnc, "describe", None)
         return {
             "brain": self.label, "organism": "drosophila", "backend": self.backend,
-            "surrogate": bool(es.surrogate), "label": es.label(), "edge_set": es.describe(),
+            "surrogate": bool(es.surrogate), "shuffled": es.kind.startswith("shuffled"),
+            "label": es.label(), "edge_set": es.describe(),
             "edge_set_label": es.label(),
             "network": self.network.describe(), "build_s": self.build_s, "memory": self.memory,
             "perturbations": {"silence": self.silence_names, "silenced_neurons": int(len(self.silenced)),

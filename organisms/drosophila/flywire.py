@@ -216,8 +216,13 @@ class EdgeSet:
         if self.kind == "real-v783":
             return f"FlyWire v783 (Shiu 2024 graph, sha256 {self.sha256[:12]})"
         d = self.details
+        if self.kind.startswith("shuffled"):
+            return (f"SHUFFLED {d.get('shuffled_from_label', 'edge set')} (degree-preserving rewiring, "
+                    f"shuffle seed {d.get('shuffle_seed', '?')}; sha256 of the shuffled edges {self.sha256[:12]}), "
+                    "not FlyWire wiring")
+        planted = f"; PLANTED {d['planted']}" if d.get("planted") else ""
         return (f"{self.kind.upper()} edge set ({d.get('generator', '?')} v{d.get('generator_version', '?')}, "
-                f"seed {d.get('seed', '?')}), not FlyWire wiring")
+                f"seed {d.get('seed', '?')}{planted}), not FlyWire wiring")
 
 
 def array_hash(*arrays: np.ndarray) -> str:

@@ -8,9 +8,9 @@ Two views, both stated with the edge set they ran on (real v783 or surrogate):
   whole-brain LIF network. Returns a table (one row per JO rate). In the data, aBN1 and aDN1 fire
   when JO-CE fire (Hampel et al. 2015) — on the real edge list the model is expected to show
   monotonically increasing rates; on the surrogate nothing is expected (no JO → aBN1 → aDN1 path).
-* :func:`scorecard_sections` — the closed-loop counterpart for ``cgym score``: per run, the mean
-  rates of JO-CE, aBN1 and aDN1 (per side) while the stimulus is on versus off, from the
-  recorded ``neural_rates`` of each episode.
+* the closed-loop counterpart for ``cgym score`` (mean JO-CE / aBN1 / aDN1 / aDN2 rates while the
+  stimulus is on vs off, from the recorded ``neural_rates``) lives with the task, which only reads
+  recordings: ``tasks/grooming/neural.py``. The exact Shiu protocol is ``probe.py``.
 
     python -m organisms.drosophila.neural_metric [--edges auto|real|surrogate|DIR] [--rates 0,50,100,150,200]
 """
@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 
-READOUT = ("JO-CE", "aBN1", "aDN1")
+from nervous_systems.lif_graph import DEFAULT_LIF_BACKEND
+
+READOUT = ("JO-CE", "aBN1", "aDN1", "aDN2")
 
 
 def jo_frequency_response(edges: str = "auto", rates_hz=(0, 25, 50, 100, 150, 200), side: str = "left",
-                          duration_s: float = 1.0, seed: int = 0, readout=READOUT, backend: str = "brian2",
+                          duration_s: float = 1.0, seed: int = 0, readout=READOUT, backend: str = DEFAULT_LIF_BACKEND,
                           surrogate_seed: int = 0, silence=(), verbose: bool = False) -> dict:
     """Open-loop JO-CE rate sweep. Returns {"rows": [{jo_rate_hz, <pop>:<side>: Hz, ...}],
     "edge_set": ..., "surrogate": bool, "populations": {name: n neurons}}."""
@@ -68,81 +69,6 @@ def table_markdown(result: dict) -> str:
     head = "| JO-CE rate (Hz) | " + " | ".join(cols) + " |\n|---|" + "---|" * len(cols) + "\n"
     body = "".join(f"| {r['jo_rate_hz']:.0f} | " + " | ".join(f"{r[c]:.1f}" for c in cols) + " |\n" for r in rows)
     return f"Edge set: **{result['edge_set_label']}**\n\n" + head + body
-
-
-# ---------------------------------------------------------------------- scorecard hook
-def _episode_rates(npz_path: Path):
-    with np.load(npz_path) as z:
-        if "neural_rates" not in z.files:
-            return None
-        rates = z["neural_rates"]
-        pops = [str(p) for p in z["neural_populations"]]
-        stim = z["stimulus_on"] if "stimulus_on" in z.files else None
-    return rates, pops, stim
-
-
-def scorecard_sections(runs) -> list[dict]:
-    """``TaskSpec.sections`` hook: closed-loop JO-CE / aBN1 / aDN1 rates, stimulus on vs off."""
-    lines, data = [], {}
-    for run in runs:
-        info = run.run.get("brain_info") or {}
-        if "edge_set" not in info:
-            continue
-        label = info.get("edge_set_label", "?")
-        acc: dict[tuple[str, str], list] = {}
-        for ep in run.episodes:
-            if ep.get("status") != "ok" or "_path" not in ep:
-                continue
-            got = _episode_rates(Path(ep["_path"]).with_suffix(".npz"))
-            if got is None:
-                continue
-            rates, pops, stim = got
-            if stim is None or len(stim) != len(rates):
-                continue
-            on = np.asarray(stim).reshape(len(rates), -1).any(axis=1)
-            side = (ep.get("task_info") or {}).get("stimulus_side", "?")
-            for k, p in enumerate(pops):
-                if p.split(":")[0] not in READOUT:
-                    continue
-                for cond, mask in (("on", on), ("off", ~on)):
-                    if mask.any():
-                        acc.setdefault((p, f"{side}/{cond}"), []).append(float(rates[mask, k].mean()))
-        if not acc:
-            continue
-        conds = sorted({c for _, c in acc})
-        popn = [p for p in dict.fromkeys(p for p, _ in acc)]
-        lines.append(f"**{run.brain}** — {label}\n")
-        lines.append("| population | " + " | ".join(f"stimulus {c} (Hz)" for c in conds) + " |")
-        lines.append("|---|" + "---|" * len(conds))
-        for p in popn:
-            vals = [np.mean(acc[(p, c)]) if (p, c) in acc else np.nan for c in conds]
-            lines.append(f"| {p} | " + " | ".join("—" if np.isnan(v) else f"{v:.1f}" for v in vals) + " |")
-        lines.append("")
-        data[str(run.path)] = {f"{p}|{c}": float(np.mean(v)) for (p, c), v in acc.items()}
-        if info.get("surrogate"):
-            lines.append("_Surrogate edge set: these rates say nothing about the fly (no JO → aBN1 → aDN1 "
-                         "pathway exists in it); aBN1 is a wiring-derived proxy (cell_types.yaml)._\n")
-    sections = _motor_bridge_section(runs)
-    if not lines:
-        return sections
-    intro = ("Closed-loop firing rates (spikes per neuron per s, filtered) of Johnston's organ JO-CE, "
-             "aBN1 and aDN1 neurons, per side, while the antennal stimulus is on vs off "
-             "(Hampel et al. 2015: JO → aBN1 → aDN1 drives antennal grooming; Shiu et al. 2024 "
-             "reproduced it in the whole-brain LIF model).\n\n")
-    return sections + [{"title": "Neural metric: aBN1 / aDN1 vs JO drive",
-                        "markdown": intro + "\n".join(lines), "data": data}]
-
-
-def _motor_bridge_section(runs) -> list[dict]:
-    """FlyWire has no ventral nerve cord: the env's ``task_info()["motor_bridge"]`` (the VNC
-    model's ``describe()``) is a modelling assumption, printed on every fly scorecard."""
-    for run in runs:
-        for ep in run.episodes:
-            text = (ep.get("task_info") or {}).get("motor_bridge")
-            if text:
-                return [{"title": "Modelling assumption: the motor bridge (no VNC in FlyWire)",
-                         "markdown": str(text), "data": {"motor_bridge": str(text)}}]
-    return []
 
 
 def main(argv=None) -> int:

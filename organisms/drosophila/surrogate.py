@@ -129,8 +129,11 @@ def small_neuron_table(n: int = SMALL_N, seed: int = 0) -> pd.DataFrame:
     ann = flywire.load_annotations()
     t = ann["cell_type"].fillna("").astype(str)
     p = ann["primary_type"].fillna("").astype(str)
+    from . import identities
+    pinned = np.concatenate([identities.root_ids(pop) for pop in
+                             ("aBN1", "aBN2", "aBN3", "aDN1", "aDN2", "aDN3", "CB0496-Shiu2024")])
     keep = (t.str.match(r"JO-[CEF]") | t.isin(["BM_Ant", "DNg62", "DNa01"])
-            | p.isin(["DNp09", "DNa02", "DNp50"]))
+            | p.isin(["DNp09", "DNa02", "DNp50"]) | ann["root_id"].isin(pinned))
     rng = np.random.default_rng(seed)
     others = np.flatnonzero(~keep.to_numpy())
     extra = rng.choice(others, n - int(keep.sum()), replace=False)
@@ -138,15 +141,57 @@ def small_neuron_table(n: int = SMALL_N, seed: int = 0) -> pd.DataFrame:
     return ann.iloc[rows].reset_index(drop=True)
 
 
+# The planted antennal-grooming pathway of the small test graph (plant_grooming=True): per circuit
+# side, every JO-CE neuron of that side -> aBN1 (PLANT_JO_ABN1 synapses), aBN1 -> aDN1 and aDN2
+# (PLANT_ABN1_ADN synapses), all excitatory. TEST SCAFFOLD ONLY: the synapse counts are chosen so
+# that the pathway carries Shiu's drive (a 60-synapse edge = 16.5 mV per spike), not measured.
+PLANT_JO_ABN1 = 5
+PLANT_ABN1_ADN = 60
+
+
+def plant_grooming_edges(root_ids: np.ndarray) -> dict:
+    """Edges (pre/post model indices, counts) of the planted JO-CE -> aBN1 -> aDN1/aDN2 pathway."""
+    from . import identities
+
+    pos = {int(r): i for i, r in enumerate(np.asarray(root_ids, np.int64))}
+    pre, post, cnt = [], [], []
+    for side in ("left", "right"):
+        jo = set(identities.root_ids("JO-C-Ozdil2024", side)) | set(identities.root_ids("JO-E-Ozdil2024", side))
+        if side == "left":
+            jo |= set(identities.root_ids("JO-CE-Shiu2024", side))
+        abn = [pos[int(i)] for i in identities.root_ids("aBN1", side) if int(i) in pos]
+        adn = [pos[int(i)] for p in ("aDN1", "aDN2") for i in identities.root_ids(p, side) if int(i) in pos]
+        for a in abn:
+            for j in sorted(pos[int(i)] for i in jo if int(i) in pos):
+                pre.append(j); post.append(a); cnt.append(PLANT_JO_ABN1)
+            for d in adn:
+                pre.append(a); post.append(d); cnt.append(PLANT_ABN1_ADN)
+    return {"pre": np.asarray(pre, np.int64), "post": np.asarray(post, np.int64), "count": np.asarray(cnt, np.int32)}
+
+
 def write_small_graph(directory: str | Path, n: int = SMALL_N, n_edges: int = 60_000,
-                      seed: int = 0) -> Path:
+                      seed: int = 0, plant_grooming: bool = False) -> Path:
     """A small surrogate (``n`` real neurons, ``n_edges`` generated edges) in exactly the Shiu
-    layout, labelled as a surrogate like the full-size one; ``edges=DIRECTORY`` loads it."""
+    layout, labelled as a surrogate like the full-size one; ``edges=DIRECTORY`` loads it.
+    ``plant_grooming=True`` adds the JO-CE -> aBN1 -> aDN1/aDN2 pathway of
+    :func:`plant_grooming_edges` (replacing generated edges on the same pairs) and says so in the
+    file's metadata and the edge-set label: a test scaffold for the Shiu protocol, not wiring."""
     neurons = small_neuron_table(n, seed)
     g = generate(neurons, n_edges, seed)
+    meta = {"kind": "surrogate", "generator": GENERATOR, "generator_version": VERSION, "seed": seed}
+    if plant_grooming:
+        pl = plant_grooming_edges(neurons["root_id"].to_numpy(np.int64))
+        nn = len(neurons)
+        planted = set((pl["pre"] * nn + pl["post"]).tolist())
+        keep = ~np.isin(g["pre"].astype(np.int64) * nn + g["post"], list(planted))
+        g = {"pre": np.concatenate([g["pre"][keep], pl["pre"].astype(np.int32)]),
+             "post": np.concatenate([g["post"][keep], pl["post"].astype(np.int32)]),
+             "count": np.concatenate([g["count"][keep], pl["count"]]),
+             "excitatory": np.concatenate([g["excitatory"][keep], np.ones(len(pl["pre"]), np.int8)])}
+        meta["planted"] = (f"JO-CE->aBN1 ({PLANT_JO_ABN1} syn), aBN1->aDN1/aDN2 ({PLANT_ABN1_ADN} syn) per "
+                           f"circuit side, {len(pl['pre'])} edges")
     flywire.write_shiu(directory, neurons["root_id"].to_numpy(), g["pre"], g["post"], g["count"],
-                       g["excitatory"], metadata={"kind": "surrogate", "generator": GENERATOR,
-                                                  "generator_version": VERSION, "seed": seed})
+                       g["excitatory"], metadata=meta)
     return Path(directory)
 
 

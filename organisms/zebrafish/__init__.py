@@ -97,9 +97,11 @@ register_brain("shuffled", _wiring_brain("shuffled"), ORGANISM,
 register_brain("reflex", _reflex_brain, ORGANISM,
                "leaky motion integrator + bout clock (Bahl & Engert 2020), no neurons (baseline)")
 
-# ---- `cgym suite` benchmark registration (contract: tasks/benchmarks.py of helper s-bench) -------
-# tasks/benchmarks.py is not on main yet; once it is, uncomment these 3 lines (run function:
-# organisms/zebrafish/benchmark.py:run, contract signature, tested in tests/organisms/test_zebrafish.py):
-# from tasks.benchmarks import BenchmarkSpec, register_benchmark
-# register_benchmark(BenchmarkSpec(name="zebrafish/integrator", organism="zebrafish", kind="neural",
-#     run="organisms.zebrafish.benchmark:run", description="hindbrain integrator responses vs Boulanger-Weill 2025 recordings; rise taus predicted (intrinsic tau 0.1 s), nothing fitted"))
+# `cgym suite`: the integrator benchmark (run function organisms/zebrafish/benchmark.py:run)
+from tasks.benchmarks import BenchmarkSpec, register_benchmark  # noqa: E402
+
+register_benchmark(BenchmarkSpec(
+    name="zebrafish/integrator", organism="zebrafish", kind="neural",
+    run="organisms.zebrafish.benchmark:run",
+    description="hindbrain integrator responses vs Boulanger-Weill 2025 recordings; rise taus "
+                "predicted (intrinsic tau 0.1 s), nothing fitted"))

@@ -1,7 +1,7 @@
 """`cgym suite` benchmark "zebrafish/integrator" (kind "neural"): the hindbrain integrator's
 open-loop responses vs the Boulanger-Weill 2025 calcium recordings (:mod:`.neural_metric`).
 
-Run function with the contract signature (``tasks/benchmarks.py``, s-bench)::
+Run function with the contract signature (``tasks/benchmarks.py``)::
 
     run(brain, brain_options, out, *, seeds, quick=False, progress=True) -> dict
 

@@ -54,8 +54,8 @@ class OMRBrain:
             c = self.circuit
             self._rec_t.append(self._k * self.control_dt)
             self._rec_v.append(np.concatenate([c.populations(), [c.gate()], c.spinal_activity()]).astype(np.float32))
-        m = self.circuit.motor()
-        return np.concatenate([m[: self.n_seg], m[self.n_seg:]]).astype(np.float32)
+        # motor() is already [MN_L (n_seg), MN_R (n_seg)] float32, a fresh array
+        return self.circuit.motor()
 
     # ------------------------------------------------------------------ Brain protocol
     def reset(self, seed: int | None = None) -> None:
@@ -65,12 +65,17 @@ class OMRBrain:
         self.loop.reset(before_start=lambda: b2.seed(int(seed) if seed is not None else None))
 
     def act(self, observation) -> np.ndarray:
-        for key in OBS_KEYS:
-            if key not in observation:
-                raise ObservationError(f"observation has no {key!r} (keys: {sorted(observation)})")
-            arr = np.asarray(observation[key], float)
-            if not np.all(np.isfinite(arr)):
-                raise ObservationError(f"observation {key!r} contains NaN/Inf at control step {self.loop.steps}")
+        try:  # one finiteness check over all keys; the slow per-key loop only names the culprit
+            ok = bool(np.isfinite(np.concatenate([np.ravel(observation[k]) for k in OBS_KEYS])).all())
+        except (KeyError, TypeError, ValueError):
+            ok = False
+        if not ok:
+            for key in OBS_KEYS:
+                if key not in observation:
+                    raise ObservationError(f"observation has no {key!r} (keys: {sorted(observation)})")
+                arr = np.asarray(observation[key], float)
+                if not np.all(np.isfinite(arr)):
+                    raise ObservationError(f"observation {key!r} contains NaN/Inf at control step {self.loop.steps}")
         return self.loop.step(observation)
 
     def record(self) -> dict:

@@ -66,28 +66,69 @@ class ReichardtRetina:
         self.lp = None
 
     def _index(self) -> None:
-        """Flat index arrays over both eyes: x = (2, N_P) raveled; 4 channel sums per eye."""
+        """Flat index arrays over both eyes: x = (2, N_P) raveled; x pairs then y pairs, each
+        pair labelled (axis, eye) so that one gather and one ``bincount`` give all four sums."""
         n_p = self.points.shape[1]
-        ax, bx, ay, by, ex, ey = [], [], [], [], [], []
-        for e, (px, py) in enumerate(self.pairs):
-            ax.append(px[:, 0] + e * n_p); bx.append(px[:, 1] + e * n_p); ex.append(np.full(len(px), e))
-            ay.append(py[:, 0] + e * n_p); by.append(py[:, 1] + e * n_p); ey.append(np.full(len(py), e))
-        self._ax, self._bx, self._ay, self._by = map(np.concatenate, (ax, bx, ay, by))
-        self._ex, self._ey = np.concatenate(ex), np.concatenate(ey)
-        self._nx = np.bincount(self._ex, minlength=2).astype(float)
-        self._ny = np.bincount(self._ey, minlength=2).astype(float)
+        ia, ib, lab = [], [], []
+        for axis in (0, 1):
+            for e, pairs in enumerate(self.pairs):
+                p = pairs[axis]
+                ia.append(p[:, 0] + e * n_p); ib.append(p[:, 1] + e * n_p)
+                lab.append(np.full(len(p), 2 * axis + e))
+        self._ia, self._ib, self._lab = map(np.concatenate, (ia, ib, lab))
+        self._n = np.bincount(self._lab, minlength=4).astype(float)  # pairs per (axis, eye)
+        # (8,) output [eye0: F B L R, eye1: F B L R] = sel @ c with c = [cx0, cx1, cy0, cy1]
+        sel = np.zeros((8, 4))
+        for e in range(2):
+            sel[4 * e + 0, e], sel[4 * e + 1, e] = 1.0, -1.0
+            sel[4 * e + 2, 2 + e], sel[4 * e + 3, 2 + e] = 1.0, -1.0
+        self._sel = sel
+        self._x = np.zeros(2 * n_p)
 
     def step(self, left, right) -> np.ndarray:
-        x = np.concatenate([np.asarray(left, float).ravel(), np.asarray(right, float).ravel()])
+        """Same arithmetic as :meth:`step_reference` with one gather per operand and one
+        ``bincount`` (same summation order per channel), ~15 numpy calls instead of ~35."""
         if self.mean is None:
             self._index()
+        x = self._x
+        n_l = np.size(left)
+        x[:n_l] = np.ravel(left)
+        x[n_l:] = np.ravel(right)
+        if self.mean is None:
             self.mean = x.copy()
             self.lp = np.zeros_like(x)
         self.mean += self.a_adapt * (x - self.mean)
         s = x - self.mean
         lp = self.lp
-        cx = np.bincount(self._ex, lp[self._ax] * s[self._bx] - s[self._ax] * lp[self._bx], 2) / self._nx
-        cy = np.bincount(self._ey, lp[self._ay] * s[self._by] - s[self._ay] * lp[self._by], 2) / self._ny
+        la, lb, sa, sb = lp[self._ia], lp[self._ib], s[self._ia], s[self._ib]
+        c = np.bincount(self._lab, la * sb - sa * lb, 4) / self._n
+        out = self.gain * (self._sel @ c)
+        lp += self.a_hrc * (s - lp)
+        np.minimum(np.maximum(out, 0.0, out=out), 2.0, out=out)  # np.clip's values, no wrapper
+        return out.reshape(2, 4)
+
+    def step_reference(self, left, right) -> np.ndarray:
+        """The original per-axis implementation, kept as the reference of the equivalence test
+        (tests/organisms/test_zebrafish_fast_paths.py); it shares the filter state with
+        :meth:`step`, so use one or the other in an episode."""
+        x = np.concatenate([np.asarray(left, float).ravel(), np.asarray(right, float).ravel()])
+        if self.mean is None:
+            self._index()
+            self.mean = x.copy()
+            self.lp = np.zeros_like(x)
+        n_p = self.points.shape[1]
+        ax, bx, ay, by, ex, ey = [], [], [], [], [], []
+        for e, (px, py) in enumerate(self.pairs):
+            ax.append(px[:, 0] + e * n_p); bx.append(px[:, 1] + e * n_p); ex.append(np.full(len(px), e))
+            ay.append(py[:, 0] + e * n_p); by.append(py[:, 1] + e * n_p); ey.append(np.full(len(py), e))
+        ax, bx, ay, by, ex, ey = map(np.concatenate, (ax, bx, ay, by, ex, ey))
+        nx = np.bincount(ex, minlength=2).astype(float)
+        ny = np.bincount(ey, minlength=2).astype(float)
+        self.mean += self.a_adapt * (x - self.mean)
+        s = x - self.mean
+        lp = self.lp
+        cx = np.bincount(ex, lp[ax] * s[bx] - s[ax] * lp[bx], 2) / nx
+        cy = np.bincount(ey, lp[ay] * s[by] - s[ay] * lp[by], 2) / ny
         out = np.stack([np.maximum(cx, 0), np.maximum(-cx, 0), np.maximum(cy, 0), np.maximum(-cy, 0)], 1)
         lp += self.a_hrc * (s - lp)
         return np.clip(self.gain * out, 0.0, 2.0)

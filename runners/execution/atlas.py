@@ -30,7 +30,9 @@ import numpy as np
 
 from ..io import recording as rec_io
 from ..scoring import atlas_metrics as am
-from ..scoring.atlas_card import AtlasCard, atlas_verdicts
+from ..scoring.atlas_card import (BASELINE_TEXT, PHYSIOLOGICAL_RANGE_MV,  # noqa: F401 (re-exported)
+                                  WIRING_BASELINES, AtlasCard, am_citation, atlas_section,
+                                  atlas_verdicts, headline, score_predictions)
 
 ORGANISMS = ("celegans",)
 # the connectome brains run noise-free in this protocol and record at every control step
@@ -63,6 +65,8 @@ class ProtocolResult:
     autoresponse_mV: dict = field(default_factory=dict)
     residual_mV: float = float("nan")             # max |Δv| at the end of an epoch
     peak_mV: float = float("nan")                 # max |Δv| over the protocol
+    v_min_mV: float = float("nan")                # lowest membrane potential over the protocol
+    v_max_mV: float = float("nan")                # highest membrane potential over the protocol
     wall_s: float = float("nan")
     simulated_s: float = float("nan")
     n_stimulated: int = 0
@@ -184,7 +188,7 @@ def run_protocol(brain, label: str, observation, names: list[str], stimulate: li
             auto[name] = float(d[:, col[name]].max())
     info = brain.info() if callable(getattr(brain, "info", None)) else {}
     return ProtocolResult(label, "ok", response=response, autoresponse_mV=auto, residual_mV=residual,
-                          peak_mV=peak, wall_s=wall, simulated_s=expected * dt,
+                          peak_mV=peak, v_min_mV=float(np.min(v)), v_max_mV=float(np.max(v)), wall_s=wall, simulated_s=expected * dt,
                           n_stimulated=len(stimulate), info=info)
 
 
@@ -209,7 +213,7 @@ def run_brain(brain_name: str, organism: str, spaces, observation, names, stim, 
 def score_atlas(brain_name: str, organism: str = "celegans", out_dir: str | Path | None = None,
                 options: dict | None = None, cfg: ProtocolConfig | None = None,
                 stimulate: list[str] | None = None, controls: bool = True,
-                ceiling_reps: int = 5, figures: bool = True, progress: bool = True,
+                ceiling_reps: int = 10, figures: bool = True, progress: bool = True,
                 log=print) -> AtlasCard:
     """Run the protocol for ``brain_name`` (and the control brain), score, write the scorecard."""
     if organism not in ORGANISMS:
@@ -243,63 +247,136 @@ def score_atlas(brain_name: str, organism: str = "celegans", out_dir: str | Path
         results[b] = r
         if r.status == "ok":
             log(f"atlas protocol `{b}`: {r.n_stimulated} stimulations, {r.simulated_s:.0f} s simulated "
-                f"in {r.wall_s:.1f} s wall")
+                f"in {r.wall_s:.1f} s wall; peak |Δv| {r.peak_mV:.1f} mV, potentials "
+                f"{r.v_min_mV:.1f} to {r.v_max_mV:.1f} mV")
         else:
             log(f"atlas protocol `{b}`: not applicable ({r.reason})")
 
     connectome = load_connectome(options.get("connectome", "cook2019_herm"))
     predictions = {b: r.response for b, r in results.items() if r.status == "ok"}
-    predictions["anatomy-only"] = anatomy_prediction(connectome, names)
+    predictions["direct anatomy"] = anatomy_prediction(connectome, names)
+    predictions.update(am.hop_distance_predictions(connectome, names))
     predictions["null"] = np.zeros((len(names), len(names)))
     columns = []
     for b, r in results.items():
         columns.append({"name": b, "kind": "brain", "status": r.status, "reason": r.reason})
-    columns.append({"name": "anatomy-only", "kind": "baseline", "status": "ok", "reason": ""})
-    columns.append({"name": "null", "kind": "baseline", "status": "ok", "reason": ""})
-    # score only the protocol's stimulated neurons (a reduced protocol scores the same subset)
+    for b in (*WIRING_BASELINES, "trial count", "null"):
+        columns.append({"name": b, "kind": "baseline", "status": "ok", "reason": ""})
     stim_mask = np.isin(names, stim)[None, :]
-    for c in columns:
-        if c["status"] != "ok":
-            continue
-        c["scores"] = {s: am.score_responses(np.where(stim_mask, predictions[c["name"]], np.nan),
-                                             a.dff, a.q, a.measured) for s, a in strains.items()}
-    ceiling = {"name": "ceiling (split-half)", "kind": "ceiling", "status": "ok", "reason": "",
-               "scores": {}}
+    per_strain = {}
     for s, a in strains.items():
-        trials = np.where(stim_mask, a.trials, None)
-        ceiling["scores"][s] = am.split_half_ceiling(trials, a.q, n_rep=ceiling_reps, seed=cfg.seed)
-    columns.append(ceiling)
+        preds = dict(predictions)
+        preds["trial count"] = a.n_obs.astype(float)
+        per_strain[s] = score_predictions(preds, {s: a}, stim_mask, ceiling_reps, cfg.seed)[s]
+    for c in columns:
+        if c["status"] == "ok":
+            c["scores"] = {s: per_strain[s][c["name"]] for s in strains}
+    columns.append({"name": "ceiling", "kind": "ceiling", "status": "ok", "reason": "",
+                    "scores": {s: per_strain[s]["ceiling"] for s in strains}})
 
     strain_meta = {}
     for s, a in strains.items():
         m = a.measured & stim_mask
-        strain_meta[s] = {"label": STRAINS[s].split(" (")[0], "n_pairs": int(m.sum()),
-                          "n_sig": int((a.significant & stim_mask).sum()),
-                          "sig_positive": float(np.mean(a.dff[a.significant & stim_mask] > 0))
-                          if (a.significant & stim_mask).any() else float("nan"),
+        strain_meta[s] = {"label": STRAINS[s].split(" (")[0], "n_pairs": per_strain[s]["n_pairs"],
+                          "n_measured": int(m.sum()),
+                          "n_sig": int(per_strain[s]["ceiling"].get("n_sig", 0) or 0),
                           "n_stimulated": int((m.any(axis=0)).sum()), "source": a.source}
     protocol = {b: {"n_stimulated": r.n_stimulated, "simulated_s": r.simulated_s, "wall_s": r.wall_s,
-                    "residual_mV": r.residual_mV, "peak_mV": r.peak_mV}
+                    "residual_mV": r.residual_mV, "peak_mV": r.peak_mV, "v_min_mV": r.v_min_mV,
+                    "v_max_mV": r.v_max_mV}
                 for b, r in results.items() if r.status == "ok"}
+    head = headline(columns, brain_name)
     card = AtlasCard(brain=brain_name, columns=columns, strains=strain_meta,
                      config={**asdict(cfg), "options": options, "stimulated": stim,
+                             "ceiling_reps": ceiling_reps,
+                             "physiological_range_mV": list(PHYSIOLOGICAL_RANGE_MV),
                              "calcium": {"tau_rise_s": am.TAU_RISE_S, "tau_decay_s": am.TAU_DECAY_S,
                                          "slope_mV": am.SLOPE_MV}},
-                     protocol=protocol, verdicts=atlas_verdicts(columns, strain_meta))
+                     protocol=protocol, verdicts=atlas_verdicts(columns, strain_meta, head, brain_name),
+                     headline=head)
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         arrays = {"names": np.asarray(names), "stimulated": np.asarray(stim)}
         for k, p in predictions.items():
-            arrays[f"response_{k}"] = p
+            arrays["response_" + k.replace("1/", "inv_").replace(" ", "_")] = p
         for s, a in strains.items():
             arrays[f"atlas_{s}_dff"] = a.dff
             arrays[f"atlas_{s}_q"] = a.q
         rec_io.atomic_write_npz(out / "responses.npz", arrays)
         if figures:
             from ..scoring.atlas_plots import plot_atlas
-            card.figures = [str(p) for p in plot_atlas(predictions, strains, names, stim, connectome,
+            shown = {k: v for k, v in predictions.items()
+                     if k in (*results, "direct anatomy", "signed 1/hops")}
+            card.figures = [str(p) for p in plot_atlas(shown, strains, names, stim, connectome,
                                                         brain_name, out / "figures")]
         rec_io.atomic_write_json(out / "atlas.json", card.to_dict())
         rec_io.atomic_write_bytes(out / "atlas.md", card.to_markdown().encode())
     return card
+
+
+# ----------------------------------------------------------------------------- suite benchmark
+
+QUICK_STIMULATE = ("AVAL", "AVAR", "ASHL", "RIML", "AIBL", "AWCL", "RID", "ALA", "URXL", "SMDVL")
+
+
+def run_benchmark(brain: str, brain_options: dict, out, *, seeds, quick: bool = False,
+                  progress: bool = True) -> dict:
+    """``celegans/atlas`` for ``cgym suite``: a ``cgym.benchmark/1`` result. Rows per strain and
+    score: the model, the best wiring-only baseline as the reference, the ceiling; verdict
+    "pass" when the model beats that baseline, "fail" when it does not. ``quick``: 10
+    stimulated neurons and 3 splits instead of all 177 and 10."""
+    from organisms.c_elegans.atlas_data import AtlasNotInstalled
+    from ..scoring.scorecard import describe_brain
+    base = {"schema": "cgym.benchmark/1", "benchmark": "celegans/atlas", "brain": brain,
+            "rows": [], "figures": [], "labels": [], "notes": []}
+    try:
+        card = score_atlas(brain, "celegans", out, options=dict(brain_options or {}),
+                           stimulate=list(QUICK_STIMULATE) if quick else None, controls=False,
+                           ceiling_reps=3 if quick else 10, figures=True, progress=progress,
+                           log=lambda *_: None)
+    except AtlasNotInstalled as exc:
+        return {**base, "brain_info": {}, "status": "not applicable", "reason": str(exc)}
+    col = next(c for c in card.columns if c["name"] == brain)
+    if col["status"] != "ok":
+        return {**base, "brain_info": {}, "status": "not applicable", "reason": col["reason"]}
+    rows = []
+    for s, h in card.headline.items():
+        for m, d in h["metrics"].items():
+            rows.append({"metric": f"{m}_{s}", "label": f"{am.METRIC_LABELS[m]}, {card.strains[s]['label']}",
+                         "score_label": "gain over the best wiring-only baseline",
+                         "unit": "", "model": d["model"], "ci": None, "reference": d["baseline_value"],
+                         "reference_text": f"best wiring-only baseline ({d['baseline']}): "
+                                           f"{d['baseline_value']:.3f}",
+                         "ceiling": d["ceiling"], "score": d["gain"],
+                         "n": int(card.strains[s]["n_pairs"]),
+                         "verdict": "pass" if d["gain"] > 0 else "fail",
+                         "source": am_citation().split(" Nature")[0] + ", doi:10.1038/s41586-023-06683-4"})
+    p = card.protocol.get(brain, {})
+    notes = [f"reference = the best wiring-only baseline per score ({', '.join(WIRING_BASELINES)}); "
+             "score = the model's gain over it; pass = a positive gain. Ceiling: Spearman–Brown "
+             "split-half / held-out labels (runners/scoring/atlas_metrics.py).",
+             f"membrane potentials {p.get('v_min_mV', float('nan')):.1f} to "
+             f"{p.get('v_max_mV', float('nan')):.1f} mV during the protocol"]
+    if quick:
+        notes.append(f"quick protocol: {len(QUICK_STIMULATE)} stimulated neurons, 3 splits "
+                     "(the full protocol stimulates all 177)")
+    return {**base, "brain_info": {"text": describe_brain(col.get("info") or {"brain": brain})},
+            "rows": rows, "notes": notes, "status": "ok",
+            "figures": [str(Path(f).relative_to(Path(out))) for f in card.figures]}
+
+
+def _register_benchmark() -> None:
+    try:
+        from tasks.benchmarks import BenchmarkSpec, register_benchmark
+    except ImportError:
+        return
+    register_benchmark(BenchmarkSpec(
+        name="celegans/atlas", organism="celegans", kind="neural", run="runners.execution.atlas:run_benchmark",
+        description="In-silico optogenetics against the signal propagation atlas (Randi et al. "
+                    "2023): each atlas neuron stimulated in turn, ΔF/F of every neuron, scored "
+                    "against wild type and unc-31 with split-half ceilings and wiring-only "
+                    "baselines."))
+
+
+_register_benchmark()

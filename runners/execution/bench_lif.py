@@ -3,6 +3,7 @@
     python -m runners.execution.bench_lif --backend torch  [--neurons 138639] [--edges N] [--duration 1]
                                 [--driven 200] [--rate 150] [--device cuda] [--dtype float32]
     python -m runners.execution.bench_lif --backend brian2 ...
+    python -m runners.execution.bench_lif --backend event ...
 
 The graph is generated in memory with the fly's per-edge statistics
 (``nervous_systems.torch_backend.random_graph.fly_like_graph``; default 138,639 neurons and
@@ -48,8 +49,12 @@ def run(backend: str, neurons: int, edges: int | None, duration: float, driven: 
         from nervous_systems.lif_network import LIFNetwork
         net = LIFNetwork(neurons, pre, post, w, seed=seed, record_spikes=False)
         dev = f"cpu:{platform.machine()} (Brian2 runtime/Cython, 1 thread)"
+    elif backend == "event":
+        from nervous_systems.event_lif import EventLIFNetwork
+        net = EventLIFNetwork(neurons, pre, post, w, seed=seed, record_spikes=False)
+        dev = f"cpu:{platform.machine()} (event-driven Cython kernel, 1 thread)"
     else:
-        raise SystemExit(f"unknown backend {backend!r}; choose torch or brian2")
+        raise SystemExit(f"unknown backend {backend!r}; choose torch, brian2 or event")
     n_edges = len(pre)
     del pre, post, w
     targets = np.random.default_rng(seed + 1).choice(neurons, driven, replace=False)
@@ -74,7 +79,7 @@ def run(backend: str, neurons: int, edges: int | None, duration: float, driven: 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m runners.execution.bench_lif", description=__doc__.split("\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--backend", required=True, choices=["torch", "brian2"], help="network backend")
+    p.add_argument("--backend", required=True, choices=["torch", "brian2", "event"], help="network backend")
     p.add_argument("--neurons", type=int, default=138_639, help="neurons (FlyWire v783 size by default)")
     p.add_argument("--edges", type=int, default=None, help="default: 108.9 per neuron (15,091,983 at fly size)")
     p.add_argument("--duration", type=float, default=1.0, help="simulated seconds (after the warm-up)")

@@ -21,14 +21,12 @@ import sys
 PROBE_MODULES = {
     "celegans": "organisms.c_elegans.probe",
     "drosophila": "organisms.drosophila.probe",
-    "zebrafish": "organisms.zebrafish.probe",
 }
 # other names the project uses for the same organisms (package names, body names)
 ALIASES = {
     "c_elegans": "celegans", "c-elegans": "celegans", "c.elegans": "celegans", "elegans": "celegans",
     "worm": "celegans",
     "fly": "drosophila", "fruitfly": "drosophila", "fruit_fly": "drosophila",
-    "fish": "zebrafish", "larva": "zebrafish", "danio": "zebrafish",
 }
 
 

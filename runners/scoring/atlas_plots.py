@@ -54,8 +54,8 @@ def plot_atlas(predictions: dict, strains: dict, names, stimulated, connectome, 
         ax.set_ylabel(f"responding ({len(rows)}, by type/class)", fontsize=8)
         ax.set_xticks([]); ax.set_yticks([])
         fig.colorbar(im, ax=ax, fraction=0.04)
-    fig.suptitle(f"ΔF/F responses [responder, stimulated], brain `{brain}`; white: not measured / "
-                 "autoresponse", fontsize=10)
+    fig.suptitle(f"ΔF/F responses (atlas, brains) and wiring-only predictions [responder, stimulated], "
+                 f"brain `{brain}`; white: not measured / autoresponse", fontsize=10)
     fig.tight_layout()
     p1 = out_dir / "atlas_matrices.png"
     fig.savefig(p1, dpi=110)

@@ -132,7 +132,7 @@ def plot_tracks(task: dict, runs: list, out: Path) -> Path:
     axes[0][0].legend(loc="lower left", fontsize=7)
     fig.suptitle(f"{task['task']}: tracks on the gradient")
     path = out / f"tracks_{_slug(task['task'])}.png"
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")   # the colorbar layout clipped the y label
     plt.close(fig)
     return path
 
@@ -201,7 +201,8 @@ def plot_metrics(task: dict, lib: Any, out: Path) -> Path | None:
 
 
 def _distance_series(run, a: dict, task_info: dict):
-    feats = (run.run.get("task_spec") or {}).get("features")
+    from .task_registry import spec_field          # by task name in the registry, never run.json
+    feats = spec_field(run.run, "features")
     if isinstance(feats, str):
         try:
             fn = rec_io.load_callable(feats.partition(":")[0] + ":distance_to_peak_series")
@@ -260,8 +261,9 @@ def plot_kymographs(task: dict, runs: list, out: Path, window_s: float = KYMOGRA
                 break
     if not items:
         return None
-    fig, axes = plt.subplots(len(items), 1, figsize=(8, 2.4 * len(items)), squeeze=False)
-    fig.subplots_adjust(hspace=0.55)
+    height = 2.4 * len(items) + 0.9     # room for the page title above the first panel title
+    fig, axes = plt.subplots(len(items), 1, figsize=(8, height), squeeze=False)
+    fig.subplots_adjust(hspace=0.55, top=1 - 0.8 / height, bottom=0.6 / height)
     items = [(r, ep, {**a, "t": a["t"][a["t"] <= a["t"][0] + window_s],
                       "centerline": a["centerline"][a["t"] <= a["t"][0] + window_s]})
              for r, ep, a in items]
@@ -280,7 +282,7 @@ def plot_kymographs(task: dict, runs: list, out: Path, window_s: float = KYMOGRA
     fig.colorbar(im, ax=axes[:, 0].tolist(), label="curvature (1/mm)")
     fig.suptitle(f"{task['task']}: posture kymographs (first {window_s:g} s of one episode)")
     path = out / f"kymograph_{_slug(task['task'])}.png"
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
 
@@ -302,8 +304,8 @@ def scorecard_figures(card, runs_by_task: dict, libs: dict, out_dir: Path) -> li
     paths: list[Path] = []
     for t in card.tasks:
         runs = runs_by_task[t["task"]]
-        plots_ref = next(((r.run.get("task_spec") or {}).get("plots") for r in runs
-                          if (r.run.get("task_spec") or {}).get("plots")), None)
+        from .task_registry import spec_field      # by task name in the registry, never run.json
+        plots_ref = spec_field(runs[0].run, "plots") if runs else None
         makers = [lambda: [plot_metrics(t, libs.get(t["task"]), out_dir)]]
         if plots_ref:
             makers.append(lambda: rec_io.load_callable(plots_ref)(t, runs, out_dir))

@@ -23,22 +23,32 @@ Distribution metrics (entry kinds ``samples``, ``normal``, ``lognormal``, ``gamm
       same-sized groups of real animals are from each other).
     * score: ``clip((1 − D_model) / (1 − C50), 0, 1)`` — 1 when the model is as close to the
       reference as real animals are to each other, falling linearly to 0 at maximal distance.
-    * fewer than 2 valid model values: score 0, FAIL ("insufficient data").
+    * fewer than ``MIN_N`` (5) valid model values: "insufficient data", never a pass.
+    * verdict (scalar metrics): pass when the model's mean is no further from the reference
+      mean, in reference s.d., than 95% of groups of n real animals; fail beyond 99%; else
+      inconclusive (vector metrics: the same with D). KS is reported beside it.
+    * ``distance_sd``: |model mean − reference mean| / reference s.d. (Glass's Δ), with a
+      bootstrap CI and its own ceiling (95th percentile for n real animals): a distance that
+      keeps growing beyond the ceiling (KS saturates at 1).
 
 Population metrics (entry kind ``population``, e.g. the chemotaxis index)
     One value for the whole run with a 95% bootstrap CI over episodes (from the task's
     population estimator: the features-module function named like the entry id, or the
     entry's ``estimator``; else the mean of the per-episode feature with a percentile
-    bootstrap). Pass rule:
+    bootstrap). Pass rule (the evidence, not the point):
 
     * with a reference ``threshold`` (e.g. CI ≥ 0.5 in standard plate assays): the model's
-      point value ≥ threshold;
+      whole 95% CI meets the threshold (pass), misses it (fail), or spans it (inconclusive);
     * with a reference ``value`` and ``interval``: the model's 95% CI overlaps the interval;
     * both when both are given. ``significant`` (CI lower bound ≥ threshold) is reported too:
       a pass that is also significant is established at the 95% level, a pass that is not
       needs more episodes.
     * score: ``clip((m − chance) / (target − chance), 0, 1)`` with target = the reference value
       (or the threshold) and chance = the entry's ``chance`` (default 0).
+
+The scorer finds a task's extractor, figures, sections and reference library by the task
+name in ``tasks.TASKS`` (package code), never from ``module:function`` strings in run.json.
+``score_runs(..., against=RUN2)`` scores runs against another run's episodes (run vs run).
 
 Aggregates per run and task: mean score over metrics, passed / total, weakest metric (lowest
 score). Per organism: the mean of the task means for each brain.
@@ -59,6 +69,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..io import recording as rec_io
+from .task_registry import registered_task, spec_field  # noqa: F401 (re-exported)
 from .reference_entries import entry_field as _field, reference_drawer, reference_entries as _entries  # noqa: F401
 
 PARAMETRIC_KINDS = ("normal", "lognormal", "gamma")
@@ -143,32 +154,80 @@ POPULATION_ESTIMATORS = {
 }
 
 
+MIN_N = 5   # below this many valid values a metric says "insufficient data", never pass
+
+
+def standardized_distance(model: np.ndarray, ref: np.ndarray) -> float:
+    """|mean(model) − mean(ref)| in units of the reference's between-animal s.d. (Glass's Δ; for
+    vector metrics the Euclidean norm over √trace of the reference covariance). 0 = same mean;
+    it keeps growing however far the model is (unlike KS, which saturates at 1)."""
+    a, b = _as_2d(model), _as_2d(ref)
+    spread = float(np.sqrt(np.sum(np.var(b, axis=0, ddof=1)))) if b.shape[0] > 1 else float("nan")
+    diff = float(np.linalg.norm(a.mean(axis=0) - b.mean(axis=0)))
+    if not spread > 0:
+        return 0.0 if diff == 0 else float("inf")
+    return diff / spread
+
+
 def compare_samples(model: np.ndarray, draw: Callable, n_rep: int = 200,
-                    rng: np.random.Generator | None = None, n_ref: int | None = None) -> dict:
-    """Model sample vs reference (``draw(k, rng)``) at matched n, with split-half ceiling."""
+                    rng: np.random.Generator | None = None, n_ref: int | None = None,
+                    min_n: int = MIN_N) -> dict:
+    """Model sample vs reference (``draw(k, rng)``) at matched n, with split-half ceilings.
+
+    Two distances: ``distance`` (KS / energy coefficient, in [0, 1], the pass test) and
+    ``distance_sd`` (:func:`standardized_distance` against a large reference draw, with a 95%
+    bootstrap CI over the model's episodes; its ceiling ``ceiling_sd`` is the 95th percentile of
+    the same distance for groups of n real animals). Verdict: fewer than ``min_n`` values →
+    "insufficient data"; scalar metrics: ``distance_sd`` ≤ its 95th-percentile ceiling → "pass"
+    (the model's mean is as close as the mean of n real animals), > the 99th → "fail", between
+    → "inconclusive"; vector metrics the same with the energy distance D and its split-half
+    ceilings."""
     rng = rng or np.random.default_rng(0)
     model = np.asarray(model, float)
     n = int(model.shape[0])
-    if n < 2:
+    if n < min_n:
         return dict(distance=float("nan"), ceiling_median=float("nan"),
-                    ceiling_p95=float("nan"), score=0.0, passed=False, n=n,
-                    status="insufficient data", note=f"{n} valid model value(s); need >= 2")
+                    ceiling_p95=float("nan"), ceiling_p99=float("nan"), distance_sd=float("nan"),
+                    distance_sd_ci=[float("nan"), float("nan")], ceiling_sd=float("nan"),
+                    score=0.0, passed=False, n=n, status="insufficient data",
+                    verdict="insufficient data",
+                    note=f"{n} valid model value(s); at least {min_n} are needed")
     d_model = [distance(model, draw(n, rng)) for _ in range(n_rep)]
-    ceiling = []
+    ceiling, ceiling_sd = [], []
+    big = draw(max(2000, 4 * n), rng)
     for _ in range(n_rep):
         both = draw(2 * n, rng)
         ceiling.append(distance(both[:n], both[n:]))
+        ceiling_sd.append(standardized_distance(both[:n], big))
     dm = float(np.median(d_model))
-    c50, c95 = (float(v) for v in np.percentile(ceiling, [50, 95]))
+    c50, c95, c99 = (float(v) for v in np.percentile(ceiling, [50, 95, 99]))
+    dsd = standardized_distance(model, big)
+    boots = [standardized_distance(model[rng.integers(0, n, n)], big) for _ in range(min(n_rep, 400))]
+    dsd_ci = [float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))]
     score = float(np.clip((1 - dm) / (1 - c50), 0, 1)) if c50 < 1 else float(dm <= c95)
     note = ""
     if n_ref is not None and 2 * n > n_ref:
         note = (f"reference has {n_ref} animals < 2n = {2 * n}: halves drawn with replacement")
     if dm >= 1.0:
         note = (note + "; " if note else "") + "model and reference samples do not overlap"
-    # complete separation (D = 1) never passes, even when tiny n makes the ceiling reach 1
-    return dict(distance=dm, ceiling_median=c50, ceiling_p95=c95, score=score,
-                passed=bool(dm <= c95 and dm < 1.0), n=n, status="scored", note=note,
+    csd95, csd99 = (float(v) for v in np.percentile(ceiling_sd, [95, 99]))
+    if distance_name(model) == "KS":
+        # scalar metrics are judged on the mean in reference s.d. against groups of n real
+        # animals (a model exactly at the reference mean passes, however little it varies;
+        # KS would fail a deterministic model for its missing spread alone); the KS distance
+        # is reported beside it
+        passed = bool(dsd <= csd95)
+        verdict = "pass" if passed else ("fail" if dsd > csd99 else "inconclusive")
+        judged_by = "mean (s.d. distance)"
+    else:
+        # complete separation (D = 1) never passes, even when tiny n makes the ceiling reach 1
+        passed = bool(dm <= c95 and dm < 1.0)
+        verdict = "pass" if passed else ("fail" if dm > c99 or dm >= 1.0 else "inconclusive")
+        judged_by = "distribution distance"
+    return dict(distance=dm, ceiling_median=c50, ceiling_p95=c95, ceiling_p99=c99, score=score,
+                distance_sd=dsd, distance_sd_ci=dsd_ci, ceiling_sd=csd95, ceiling_sd99=csd99,
+                judged_by=judged_by,
+                passed=passed, n=n, status="scored", verdict=verdict, note=note,
                 distance_kind=distance_name(model))
 
 
@@ -218,12 +277,19 @@ def reference_text(entry: Any, summary: dict) -> str:
             parts.append(f"{summary.get('op') or '≥'} {_fmt(summary['threshold'])}")
         txt = "; ".join(parts) or "—"
     elif "sd" in summary:
-        txt = f"{_fmt(summary['mean'])} ± {_fmt(summary['sd'])}"
+        txt = f"{_fmt(summary['mean'])} ± {_fmt(summary['sd'])} (mean ± s.d. between animals)"
     else:
         txt = f"mean {_fmt(summary.get('mean'))}"
     n_animals = _field(entry, "n_animals")
-    extra = f"{kind}" + (f", n={n_animals}" if n_animals else "")
-    return f"{txt} ({extra})"
+    what = {"samples": "per-animal data", "normal": "published mean and spread",
+            "lognormal": "published distribution", "gamma": "published distribution",
+            "population": "published population value"}.get(kind, kind)
+    extra = what
+    if n_animals:
+        known = _field(entry, "n_animals_known", True)
+        extra += f", {n_animals} animals" + ("" if known is not False
+                                             else " (assumed: the source's n was not verified)")
+    return f"{txt}; {extra}"
 
 
 def citation_of(entry: Any) -> tuple[str, str]:
@@ -262,27 +328,37 @@ def population_estimate(entry: Any, features_list: list[dict], features_module: 
             "n": int(vals.size), "estimator": "mean of per-episode values (bootstrap CI)"}
 
 
-def judge_population(est: dict, entry: Any) -> dict:
+def judge_population(est: dict, entry: Any, min_n: int = MIN_N) -> dict:
     m = est.get("value")
     thr, ref_value = _threshold(entry), _field(entry, "value")
     interval = _field(entry, "interval")
     chance = float(_field(entry, "chance", 0.0) or 0.0)
     if m is None or not np.isfinite(m):
         return dict(score=0.0, passed=False, significant=False, status="insufficient data",
-                    note="the population estimator gave no value")
+                    verdict="insufficient data", note="the population estimator gave no value")
     lo = est.get("ci_low") if est.get("ci_low") is not None else m
     hi = est.get("ci_high") if est.get("ci_high") is not None else m
     lo = m if not np.isfinite(lo) else lo
     hi = m if not np.isfinite(hi) else hi
-    checks, notes = [], []
+    n = est.get("n")
+    if n is not None and int(n) < min_n:
+        return dict(score=0.0, passed=False, significant=False, status="insufficient data",
+                    verdict="insufficient data",
+                    note=f"{n} episode(s); at least {min_n} are needed")
+    # a pass needs the evidence: the whole 95% CI on the right side, not the point value
+    checks, against, notes = [], [], []
     if thr is not None:
         op, tv = thr
-        ok = _OPS[op](m, tv)
+        good, bad = (lo, hi) if op in (">=", ">") else (hi, lo)
+        ok, no = _OPS[op](good, tv), not _OPS[op](bad, tv)
         checks.append(ok)
-        notes.append(f"value {op} {_fmt(tv)}: {'yes' if ok else 'no'}")
+        against.append(no)
+        notes.append(f"95% CI [{_fmt(lo)}, {_fmt(hi)}] " + (f"entirely {op} {_fmt(tv)}" if ok else
+                     f"entirely on the wrong side of {_fmt(tv)}" if no else f"spans {_fmt(tv)}"))
     if interval is not None and len(interval) == 2:
         overlap = hi >= float(interval[0]) and lo <= float(interval[1])
         checks.append(overlap)
+        against.append(not overlap)
         notes.append("CI overlaps the reference interval" if overlap
                      else "CI outside the reference interval")
     if interval is not None and len(interval) == 2 and ref_value is None:
@@ -300,9 +376,11 @@ def judge_population(est: dict, entry: Any) -> dict:
         significant = bool(_OPS[op](bound, tv))
     if not checks:
         return dict(score=score, passed=None, significant=False, status="report only",
+                    verdict="report only",
                     note="the reference states no pass criterion (value only)")
-    return dict(score=score, passed=bool(all(checks)), significant=significant,
-                status="scored", note="; ".join(notes))
+    verdict = "pass" if all(checks) else ("fail" if any(against) else "inconclusive")
+    return dict(score=score, passed=verdict == "pass", significant=significant,
+                status="scored", verdict=verdict, note="; ".join(notes))
 
 
 # ----------------------------------------------------------------------------- runs
@@ -331,19 +409,60 @@ class RunData:
         return sum(e.get("status") != "ok" for e in self.episodes)
 
     def brain_label(self) -> str:
-        info = self.run.get("brain_info") or {}
-        parts = []
-        if info.get("surrogate") or info.get("label"):
-            parts.append(str(info.get("label") or "surrogate"))
-        for k in ("connectome", "connectome_name", "connectome_hash", "hash",
-                  "lesion", "activate", "kind"):
-            if info.get(k) not in (None, "", [], {}):
-                v = info[k]
-                v = v[:12] if isinstance(v, str) and "hash" in k else v
-                parts.append(f"{k}={v}")
-        if not parts and info.get("description"):
-            parts.append(str(info["description"]))
-        return ", ".join(str(p) for p in parts) or "—"
+        return describe_brain(self.run.get("brain_info") or {})
+
+
+def _plain(v: Any) -> str:
+    """A value as readable text: a dict by its name/label (never its repr), lists joined."""
+    if isinstance(v, dict):
+        for k in ("label", "name", "description", "id"):
+            if v.get(k):
+                return str(v[k])
+        return ", ".join(f"{k} {_plain(x)}" for k, x in v.items() if x not in (None, "", [], {}))
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_plain(x) for x in v)
+    return str(v)
+
+
+def describe_brain(info: dict) -> str:
+    """A brain's ``info()`` as one readable line: "connectome Cook 2019 hermaphrodite
+    (302 neurons); lesion AVAL, AVAR" — no Python dicts."""
+    if not isinstance(info, dict) or not info:
+        return "—"
+    parts = []
+    if info.get("surrogate"):
+        parts.append("SURROGATE " + _plain(info.get("edge_set_label") or info.get("surrogate")))
+    lead = info.get("label") or info.get("brain")
+    con0 = info.get("connectome")
+    if lead and not (con0 and str(lead) == "connectome"):   # not "connectome; connectome …"
+        parts.append(_plain(lead))
+    con = info.get("connectome") or info.get("connectome_name")
+    if con:
+        txt = "connectome " + _plain(con)
+        if isinstance(con, dict):
+            extra = [f"{con[k]} {w}" for k, w in (
+                ("n_neurons", "neurons"), ("neurons", "neurons"),
+                ("chemical_edges", "chemical edges"), ("gap_pairs", "gap-junction pairs"))
+                if isinstance(con.get(k), (int, float))]
+            h = con.get("sha256") or con.get("hash") or con.get("content_hash")
+            if h:
+                extra.append(f"hash {str(h)[:12]}")
+            if extra:
+                txt += f" ({', '.join(extra)})"
+        parts.append(txt)
+    pert = info.get("perturbation") if isinstance(info.get("perturbation"), dict) else {}
+    for k in ("lesion", "activate"):
+        v = info.get(k) or pert.get(k)
+        if v not in (None, "", [], {}):
+            parts.append(f"{k} {_plain(v)}")
+    model = info.get("model")
+    if isinstance(model, dict) and model.get("name"):
+        parts.append(f"model {model['name']}")
+    elif isinstance(model, str):
+        parts.append(f"model {model}")
+    if not parts and info.get("description"):
+        parts.append(_plain(info["description"]))
+    return "; ".join(parts) or "—"
 
 
 def load_run(path: str | Path) -> RunData:
@@ -364,9 +483,13 @@ def load_run(path: str | Path) -> RunData:
 
 
 def _feature_extractor(run: dict):
-    """The task's feature extractor as it is now (None if it cannot be imported)."""
+    """The registered task's feature extractor as it is now (None if not registered or it
+    cannot be imported)."""
+    ref = spec_field(run, "features")
+    if callable(ref):
+        return ref
     try:
-        return rec_io.load_callable((run.get("task_spec") or {}).get("features"))
+        return rec_io.load_callable(ref)
     except (ImportError, AttributeError):
         return None
 
@@ -398,8 +521,10 @@ def load_reference_library(name: str):
 
 
 def _features_module(run: dict):
-    """The module of the task's feature extractor named in a run's ``run.json``."""
-    ref = (run.get("task_spec") or {}).get("features")
+    """The module of the registered task's feature extractor (by task name, not run.json)."""
+    ref = spec_field(run, "features")
+    if callable(ref):
+        ref = f"{ref.__module__}:{ref.__qualname__}"
     if not ref or not isinstance(ref, str):
         return None
     import importlib
@@ -429,6 +554,48 @@ class Scorecard:
         return scorecard_markdown(self)
 
 
+@dataclass
+class RunReferenceEntry:
+    """A reference entry made of another run's per-episode values (``cgym score --against``)."""
+    id: str
+    samples: list
+    unit: str = ""
+    description: str = ""
+    kind: str = "samples"
+    n_animals: int = 0
+    source: dict = field(default_factory=dict)
+    notes: str = ""
+
+
+@dataclass
+class RunReference:
+    name: str
+    entries: list
+    version: str = "run"
+    content_hash: str | None = None
+
+
+def run_as_reference(other: RunData, like: Any = None) -> RunReference:
+    """Every scalar or vector feature of ``other``'s finished episodes as a ``samples`` entry
+    (units and descriptions from the task's reference library ``like`` where ids match)."""
+    known = {_field(e, "id"): e for e in _entries(like)} if like is not None else {}
+    ids = sorted({k for f in other.ok_features for k in f})
+    entries = []
+    for eid in ids:
+        vals = [np.asarray(f.get(eid, np.nan), float) for f in other.ok_features]
+        vals = [v for v in vals if v.size and np.all(np.isfinite(v))]
+        shapes = {v.shape for v in vals}
+        if not vals or len(shapes) != 1:
+            continue
+        ref = known.get(eid)
+        entries.append(RunReferenceEntry(
+            id=eid, samples=[v.tolist() for v in vals], n_animals=len(vals),
+            unit=str(_field(ref, "unit", "") or "") if ref is not None else "",
+            description=str(_field(ref, "description", "") or "") if ref is not None else "",
+            source={"citation": f"run {other.path} (brain {other.brain}, {len(vals)} episodes)"}))
+    return RunReference(name=f"run {other.path.name}", entries=entries)
+
+
 def _unique_labels(runs: list[RunData]) -> None:
     seen: dict[str, int] = {}
     for r in runs:
@@ -438,7 +605,7 @@ def _unique_labels(runs: list[RunData]) -> None:
 
 
 def score_task(task: str, runs: list[RunData], lib: Any, n_rep: int = 200,
-               seed: int = 0) -> dict:
+               seed: int = 0, against: str | None = None) -> dict:
     rng = np.random.default_rng(seed)
     metrics = []
     feature_ids = set()
@@ -499,10 +666,14 @@ def score_task(task: str, runs: list[RunData], lib: Any, n_rep: int = 200,
         aggregates[r.label] = {
             "brain": r.brain, "mean_score": float(np.mean(scores)) if scores else None,
             "n_passed": int(sum(c["passed"] for _, c in cells)), "n_metrics": len(cells),
+            "n_failed_metrics": int(sum(c.get("verdict") == "fail" for _, c in cells)),
+            "n_inconclusive": int(sum(c.get("verdict") == "inconclusive" for _, c in cells)),
+            "n_insufficient": int(sum(c.get("verdict") == "insufficient data" for _, c in cells)),
             "weakest": ({"id": weakest[0], "score": weakest[1]["score"]} if weakest else None),
             "n_episodes": len(r.episodes), "n_failed": r.n_failed}
-    return {"task": task, "organism": (runs[0].run.get("task_spec") or {}).get("organism"),
-            "reference": {"name": (runs[0].run.get("task_spec") or {}).get("reference"),
+    return {"task": task, "organism": spec_field(runs[0].run, "organism")
+            or (runs[0].run.get("task_spec") or {}).get("organism"),
+            "reference": {"name": getattr(lib, "name", None) or spec_field(runs[0].run, "reference"),
                           "version": getattr(lib, "version", None),
                           "content_hash": getattr(lib, "content_hash", None)},
             "runs": [{"label": r.label, "path": str(r.path), "brain": r.brain,
@@ -511,15 +682,53 @@ def score_task(task: str, runs: list[RunData], lib: Any, n_rep: int = 200,
                       "versions": r.run.get("versions"),
                       "control": r.brain in CONTROL_BRAINS} for r in runs],
             "metrics": metrics, "not_measured": not_measured, "aggregates": aggregates,
-            "sections": task_sections(runs)}
+            "sections": task_sections(runs), "against": against,
+            "pairs": compare_brains(metrics, [r.label for r in runs]) if len(runs) > 1 else []}
+
+
+def permutation_p(x: np.ndarray, y: np.ndarray, n_perm: int = 2000, seed: int = 0) -> float:
+    """Two-sided permutation p-value of the difference of means (vectors: Euclidean norm)."""
+    a, b = _as_2d(x), _as_2d(y)
+    both = np.vstack([a, b])
+    obs = float(np.linalg.norm(a.mean(axis=0) - b.mean(axis=0)))
+    rng = np.random.default_rng(seed)
+    n = a.shape[0]
+    hits = 0
+    for _ in range(n_perm):
+        p = rng.permutation(both.shape[0])
+        d = float(np.linalg.norm(both[p[:n]].mean(axis=0) - both[p[n:]].mean(axis=0)))
+        hits += d >= obs - 1e-12
+    return (hits + 1) / (n_perm + 1)
+
+
+def compare_brains(metrics: list[dict], labels: list[str], min_n: int = MIN_N,
+                   alpha: float = 0.05) -> list[dict]:
+    """Every pair of runs on every per-episode metric: "different" (permutation p < alpha on
+    the difference of means), "not distinguishable", or "insufficient data" (n < min_n)."""
+    out = []
+    for i, la in enumerate(labels):
+        for lb in labels[i + 1:]:
+            rows = []
+            for m in metrics:
+                if m["kind"] == "population":
+                    continue
+                va = np.asarray(m["runs"][la].get("values") or [], float)
+                vb = np.asarray(m["runs"][lb].get("values") or [], float)
+                if len(va) < min_n or len(vb) < min_n:
+                    rows.append({"id": m["id"], "verdict": "insufficient data", "p": None})
+                    continue
+                pval = permutation_p(va, vb)
+                rows.append({"id": m["id"], "p": pval,
+                             "verdict": "different" if pval < alpha else "not distinguishable"})
+            out.append({"a": la, "b": lb, "metrics": rows})
+    return out
 
 
 def task_sections(runs: list[RunData]) -> list[dict]:
     """Extra sections the task's spec asks for (``sections``: "module:function(runs) ->
     [{"title", "markdown", "data"}]"), e.g. a neural metric or the bridge's assumptions. A
     failing section becomes a section saying so: it must not cost the scorecard."""
-    ref = next(((r.run.get("task_spec") or {}).get("sections") for r in runs
-                if (r.run.get("task_spec") or {}).get("sections")), None)
+    ref = spec_field(runs[0].run, "sections") if runs else None
     if not ref:
         return []
     try:
@@ -536,11 +745,14 @@ CONTROL_BRAINS = ("null", "random", "shuffled", "reflex")
 
 def score_runs(run_dirs: Sequence[str | Path], out_dir: str | Path | None = None,
                reference: Any = None, n_rep: int = 200, seed: int = 0,
-               figures: bool = True, neural: Sequence[str | Path] = ()) -> Scorecard:
+               figures: bool = True, neural: Sequence[str | Path] = (),
+               against: str | Path | None = None) -> Scorecard:
     """Score runs against their task's reference library; write scorecard.md / .json and
     figures into ``out_dir`` (when given). ``reference``: a library object to use instead of
     ``tasks.reference.load_reference(<task's reference>)``. ``neural``: atlas scorecard
-    folders (``cgym atlas``) to include as neural-benchmark sections."""
+    folders (``cgym atlas``) to include as neural-benchmark sections. ``against``: another run
+    folder whose episodes are the reference (run vs run: e.g. the same brain with other seeds);
+    a pass then reads "not distinguishable" from that run."""
     from ..io.run_dirs import expand_run_dirs  # a sweep folder scores as its condition folders
     runs = [load_run(p) for p in expand_run_dirs(run_dirs)]
     if not runs:
@@ -553,17 +765,33 @@ def score_runs(run_dirs: Sequence[str | Path], out_dir: str | Path | None = None
               "tasks": sorted(by_task), "n_rep": n_rep, "seed": seed}
     card = Scorecard(header=header)
     libs: dict[str, Any] = {}
+    other = load_run(against) if against is not None else None
     for task, truns in by_task.items():
         _unique_labels(truns)
-        if reference is not None:
+        if other is not None:
+            if other.task != task:
+                raise ValueError(f"--against {against}: that run is task {other.task!r}, "
+                                 f"not {task!r}")
+            like = None
+            try:
+                like = load_reference_library(spec_field(truns[0].run, "reference"))
+            except Exception:  # noqa: BLE001 - units only
+                pass
+            lib = run_as_reference(other, like)
+        elif reference is not None:
             lib = reference
         else:
-            name = (truns[0].run.get("task_spec") or {}).get("reference")
+            if registered_task(task) is None:
+                raise ValueError(f"task {task!r} (from {truns[0].path / rec_io.RUN_FILE}) is not a "
+                                 "registered task; the scorer only runs the extractors and "
+                                 "references registered in package code (tasks.TASKS)")
+            name = spec_field(truns[0].run, "reference")
             if not name:
-                raise ValueError(f"task {task!r} names no reference library in its run.json")
+                raise ValueError(f"task {task!r} registers no reference library")
             lib = load_reference_library(name)
         libs[task] = lib
-        card.tasks.append(score_task(task, truns, lib, n_rep, seed))
+        card.tasks.append(score_task(task, truns, lib, n_rep, seed,
+                                     against=str(against) if other is not None else None))
     # organism aggregates: mean of the task means per brain
     for t in card.tasks:
         org = card.organisms.setdefault(t["organism"] or "?", {})
@@ -580,12 +808,16 @@ def score_runs(run_dirs: Sequence[str | Path], out_dir: str | Path | None = None
         ("Control brains in this scorecard: " + ", ".join(controls)) if controls else
         "No control brain (null, random, shuffled, reflex) in this scorecard: add one "
         "(cgym run ... --brain null) to see what the connectome adds.",
-        "Distribution metrics: pass = D_model ≤ 95th percentile of split-half reference "
-        "distances at the model's n; score = clip((1 − D_model)/(1 − median ceiling), 0, 1). "
-        "With few episodes the ceiling is wide: a pass with small n is weak evidence.",
-        "Population metrics: pass = point value meets the threshold and the model's 95% CI "
-        "overlaps the reference interval (where given); 'significant' = the CI bound meets the "
-        "threshold too. Entries with a value only are reported, not judged.",
+        f"Per-episode metrics: 'x s.d. from the reference mean' = |model mean − reference mean| "
+        "in reference between-animal standard deviations (Glass's Δ), with a 95% bootstrap CI; "
+        "it keeps growing however far off the model is. Pass = no further than the means of 95% "
+        "of same-sized groups of real animals; fail = further than 99%; between = inconclusive; "
+        f"fewer than {MIN_N} valid values = insufficient data. The distribution distance "
+        "(Kolmogorov–Smirnov) is shown beside it; vector metrics are judged on the energy "
+        "distance against split halves of the reference.",
+        "Population metrics (one value per run, e.g. the chemotaxis index): pass = the whole 95% "
+        "CI meets the threshold (and overlaps the reference interval where one is given); fail = "
+        "the whole CI misses it; a CI that spans it is inconclusive.",
         "⚠ = provisional reference entry (primary source unverified): reported, excluded "
         "from the aggregates.",
     ]
@@ -624,62 +856,126 @@ def score_runs(run_dirs: Sequence[str | Path], out_dir: str | Path | None = None
 
 # ----------------------------------------------------------------------------- markdown
 
-def _cell_text(row: dict, cell: dict) -> str:
-    status = cell.get("status")
-    verdict = ("report only" if cell["passed"] is None else
-               "**pass**" if cell["passed"] else "**FAIL**")
-    if row.get("provisional") and cell["passed"] is not None:
-        verdict += " (provisional: not in aggregate)"
+VERDICT_WORDS = {
+    "pass": "pass: as close as groups of real animals are to each other",
+    "fail": "fail: further than 99% of same-sized groups of real animals",
+    "inconclusive": "inconclusive: between the 95th and 99th percentile of real-animal groups "
+                    "(more episodes needed)",
+    "insufficient data": f"insufficient data (fewer than {MIN_N} valid values)",
+    "report only": "reported, not judged (the reference gives no criterion)",
+}
+AGAINST_WORDS = {
+    "pass": "not distinguishable from the other run",
+    "fail": "distinguishable: the runs differ",
+    "inconclusive": "inconclusive (more episodes needed)",
+}
+POPULATION_WORDS = {
+    "pass": "pass: the whole 95% CI meets the reference",
+    "fail": "fail: the whole 95% CI misses the reference",
+    "inconclusive": "inconclusive: the 95% CI spans the criterion (more episodes needed)",
+}
+
+
+def verdict_text(cell: dict, kind: str, against: bool = False) -> str:
+    v = cell.get("verdict") or ("report only" if cell.get("passed") is None else
+                                "pass" if cell.get("passed") else "fail")
+    if against and v in AGAINST_WORDS:
+        return AGAINST_WORDS[v]
+    if kind == "population" and v in POPULATION_WORDS:
+        return POPULATION_WORDS[v]
+    return VERDICT_WORDS.get(v, v)
+
+
+def _cell_text(row: dict, cell: dict, against: bool = False) -> str:
+    unit = f" {row['unit']}" if row.get("unit") and row["unit"] != "1" else ""
+    vt = verdict_text(cell, row["kind"], against)
+    if cell.get("verdict") == "insufficient data" and cell.get("note"):
+        vt = f"insufficient data ({cell['note']})"
+    verdict = "**" + vt + "**"
+    if row.get("provisional") and cell.get("passed") is not None:
+        verdict += " (provisional reference: not counted)"
     if row["kind"] == "population":
         m = cell.get("model") or {}
-        txt = (f"{_fmt(m.get('value'))} [{_fmt(m.get('ci_low'))}, {_fmt(m.get('ci_high'))}] "
-               f"(n={m.get('n')})")
-        sig = " (significant)" if cell.get("significant") else ""
-        return f"{txt}; score {_fmt(cell['score'], 2)} {verdict}{sig}"
+        return (f"{_fmt(m.get('value'))}{unit}, 95% CI {_fmt(m.get('ci_low'))} to "
+                f"{_fmt(m.get('ci_high'))} ({m.get('n')} episodes) — {verdict}")
     m = cell.get("model") or {}
     n = m.get("n", 0)
     if n == 0:
         val = "no valid value"
     else:
         val = f"{_fmt(m.get('mean'))}" + (f" ± {_fmt(m.get('sd'))}" if m.get("sd") is not None
-                                          else "")
-    val += f" (n={n}" + (f", {cell['n_nan']} NaN" if cell.get("n_nan") else "") + ")"
-    if status != "scored":
-        return f"{val}; {status} {verdict}"
-    return (f"{val}; D {_fmt(cell['distance'], 2)}, ceiling {_fmt(cell['ceiling_median'], 2)}"
-            f"/{_fmt(cell['ceiling_p95'], 2)}; score {_fmt(cell['score'], 2)} {verdict}")
+                                          else "") + unit
+    val += f" ({n} episodes" + (f", {cell['n_nan']} without a value" if cell.get("n_nan") else "") + ")"
+    if cell.get("status") != "scored":
+        return f"{val} — {verdict}"
+    ci = cell.get("distance_sd_ci") or [None, None]
+    who = "the other run's episodes" if against else "real animals"
+    return (f"{val}; {_fmt(cell.get('distance_sd'), 2)} s.d. from the reference mean "
+            f"(95% CI {_fmt(ci[0], 2)} to {_fmt(ci[1], 2)}; groups of {n} {who}: up to "
+            f"{_fmt(cell.get('ceiling_sd'), 2)}); distribution distance "
+            f"{_fmt(cell['distance'], 2)} ({who}: up to {_fmt(cell['ceiling_p95'], 2)}) — {verdict}")
 
 
 def task_markdown(t: dict) -> str:
     labels = [r["label"] for r in t["runs"]]
     ref = t["reference"]
-    lines = [f"## Task `{t['task']}` (organism: {t['organism']})", "",
-             f"Reference library: **{ref.get('name')}** version {ref.get('version')}, "
-             f"content hash `{str(ref.get('content_hash'))[:16]}`", "", "Runs:", ""]
+    against = bool(t.get("against"))
+    lines = [f"## Task `{t['task']}` (organism: {t['organism']})", ""]
+    if against:
+        lines += [f"Reference: **the episodes of another run**, `{t['against']}` (run vs run: "
+                  "a pass means the two are not distinguishable at these sample sizes)", ""]
+    else:
+        lines += [f"Reference library: **{ref.get('name')}** version {ref.get('version')}, "
+                  f"content hash `{str(ref.get('content_hash'))[:16]}`", ""]
+    lines += ["Runs:", ""]
     for r in t["runs"]:
         cfg = r.get("config") or {}
         ctl = " — *control*" if r["control"] else ""
         lines.append(f"- **{r['label']}**{ctl}: {r['brain_label']}; "
                      f"{t['aggregates'][r['label']]['n_episodes']} episode(s) × "
                      f"{_fmt(cfg.get('duration'))} s; `{r['path']}`")
-    lines += ["", "| metric | unit | reference (source) | " + " | ".join(labels) + " |",
-              "|---|---|---|" + "---|" * len(labels)]
+    lines += ["", "| what is measured (unit) | reference value (source) | "
+              + " | ".join(f"brain `{lab}`: value, distance, verdict" for lab in labels) + " |",
+              "|---|---|" + "---|" * len(labels)]
     for m in t["metrics"]:
         src = m["citation"] + (f", doi:{m['doi']}" if m["doi"] else "")
-        cells = [_cell_text(m, m["runs"][lab]) for lab in labels]
-        lines.append(f"| {m['id']}{' ⚠' if m.get('provisional') else ''} | {m['unit']} | {m['reference_text']} — {src} | "
-                     + " | ".join(cells) + " |")
-    lines += ["", "**Aggregate**", "", "| | " + " | ".join(labels) + " |",
+        cells = [_cell_text(m, m["runs"][lab], against) for lab in labels]
+        what = " ".join(str(m.get("description") or m["id"]).split()).rstrip(".")
+        unit = f" ({m['unit']})" if m.get("unit") and m["unit"] != "1" else ""
+        lines.append(f"| {what}{unit} `{m['id']}`{' ⚠' if m.get('provisional') else ''} | "
+                     f"{m['reference_text']} — {src} | " + " | ".join(cells) + " |")
+    lines += ["", "**Summary per brain**", "", "| | " + " | ".join(labels) + " |",
               "|---|" + "---|" * len(labels)]
     aggs = [t["aggregates"][lab] for lab in labels]
-    lines.append("| mean score | " + " | ".join(_fmt(a["mean_score"], 2) for a in aggs) + " |")
-    lines.append("| passed | " + " | ".join(f"{a['n_passed']}/{a['n_metrics']}" for a in aggs)
-                 + " |")
+    lines.append("| metrics passed (of those judged) | " + " | ".join(
+        f"{a['n_passed']} of {a['n_metrics']}" for a in aggs) + " |")
+    lines.append("| metrics failed / inconclusive / insufficient data | " + " | ".join(
+        f"{a.get('n_failed_metrics', 0)} / {a.get('n_inconclusive', 0)} / {a.get('n_insufficient', 0)}"
+        for a in aggs) + " |")
+    lines.append("| mean closeness score (0 far … 1 as close as real animals) | "
+                 + " | ".join(_fmt(a["mean_score"], 2) for a in aggs) + " |")
     lines.append("| weakest metric | " + " | ".join(
         f"{a['weakest']['id']} ({_fmt(a['weakest']['score'], 2)})" if a["weakest"] else "—"
         for a in aggs) + " |")
-    lines.append("| failed episodes | " + " | ".join(f"{a['n_failed']}/{a['n_episodes']}"
+    lines.append("| episodes that crashed | " + " | ".join(f"{a['n_failed']} of {a['n_episodes']}"
                                                      for a in aggs) + " |")
+    if t.get("pairs"):
+        lines += ["", "**Are the brains distinguishable?** (per-episode metrics; permutation test "
+                  "of the difference of means, two-sided, p < 0.05 = different)", ""]
+        for pr in t["pairs"]:
+            diff = [m["id"] for m in pr["metrics"] if m["verdict"] == "different"]
+            same = [m["id"] for m in pr["metrics"] if m["verdict"] == "not distinguishable"]
+            few = [m["id"] for m in pr["metrics"] if m["verdict"] == "insufficient data"]
+            txt = f"- `{pr['a']}` vs `{pr['b']}`: "
+            if not diff and same:
+                txt += "**not distinguishable** on any per-episode metric"
+            else:
+                txt += f"different on {', '.join(diff) or 'none'}"
+                if same:
+                    txt += f"; not distinguishable on {', '.join(same)}"
+            if few:
+                txt += f"; insufficient data on {', '.join(few)}"
+            lines.append(txt + ".")
     if t["not_measured"]:
         lines += ["", "Reference metrics this task's features do not measure (not scored): "
                   + ", ".join(f"`{i}`" for i in t["not_measured"])]

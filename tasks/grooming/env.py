@@ -62,9 +62,11 @@ class DrosophilaGroomingEnv(gym.Env):
     **info** (every step and after reset): ``"t"`` (s) and ``"record"``, the arrays the runner
     samples at ``record_rate_hz`` (200 Hz): ``thorax_xyz`` (3,) cm, ``heading`` rad,
     ``leg_tips`` (6, 3) claw positions in the thorax frame (cm; legs T1_left, T1_right, T2_left,
-    ..., T3_right), ``antenna_deflection`` (2,), ``antenna_contact`` (2,), ``stimulus_on`` (2,)
+    ..., T3_right), ``antenna_deflection`` (2,), ``antenna_contact`` (2,), ``leg_antenna_contact`` (2, 2) µN
+    (row = foreleg T1_left/T1_right, column = antenna left/right: which leg touches which antenna),
+    ``stimulus_on`` (2,)
     0/1 per side, ``joint_angles`` (42,), ``upright``. :meth:`task_info` returns the schedule
-    (JSON-serialisable), the body and the motor-bridge (VNC) assumption text for scorecards.
+    (JSON-serialisable) and the body; the motor model (the VNC) belongs to the brain, which names it.
 
     **Constructor kwargs**: ``duration`` (s, 4), ``control_dt`` (s, 0.002; a multiple of
     ``physics_dt``), ``physics_dt`` (s, 2e-4), ``stimulus_side`` ("left"), ``stimulus_onset``
@@ -186,6 +188,7 @@ class DrosophilaGroomingEnv(gym.Env):
                 "leg_tips": b.leg_tips().astype(np.float32),
                 "antenna_deflection": obs["antenna_deflection"],
                 "antenna_contact": obs["antenna_contact"],
+                "leg_antenna_contact": b.foreleg_antenna_contact().astype(np.float32),
                 "stimulus_on": (self._stim_level > 0).astype(np.float32),
                 "joint_angles": obs["joint_angles"],
                 "upright": b.upright(),
@@ -259,7 +262,7 @@ class DrosophilaGroomingEnv(gym.Env):
                 "actuators": list(self.body.actuator_names),
                 "joints": list(JOINT_NAMES),
             },
-            "motor_bridge": _motor_bridge_description(),
+            "motor_bridge": MOTOR_BRIDGE,
             "references": [
                 "Hampel et al. 2015 eLife 4:e08758 doi:10.7554/eLife.08758",
                 "Seeds et al. 2014 eLife 3:e02951 doi:10.7554/eLife.02951",
@@ -278,19 +281,7 @@ class DrosophilaGroomingEnv(gym.Env):
         self.body.close()
 
 
-def _motor_bridge_description() -> str:
-    """The VNC model's own statement of its modelling assumption, for the scorecard header.
-
-    The env does not use the VNC model (any brain may drive the actuators directly); it only
-    records this text because every Drosophila brain of this project reaches the body through
-    it. Imported lazily so that the env stays importable without the organism package."""
-    try:
-        from organisms.drosophila.vnc import PARAMS_PATH, VentralNerveCordModel, load_params
-        from bodies.fly import ACTUATOR_NAMES
-
-        params = load_params(PARAMS_PATH)
-        ctrl = np.zeros((len(ACTUATOR_NAMES), 2))
-        ctrl[:, 0], ctrl[:, 1] = -1.0, 1.0  # describe() does not depend on the ctrl ranges
-        return VentralNerveCordModel(None, 0.002, ACTUATOR_NAMES, params=params, ctrlrange=ctrl).describe()
-    except Exception as exc:  # noqa: BLE001 - the header must never sink an episode
-        return f"(VNC model description unavailable: {type(exc).__name__}: {exc})"
+MOTOR_BRIDGE = ("none in the env: the action is one target per actuator, so any brain may drive the legs "
+                "directly. A brain that reaches the legs through a motor model names it in its own info "
+                "(the fly connectome and reflex brains: the hand-built VNC model, a MODELLING ASSUMPTION, "
+                "in brain_info['vnc'] / ['motor_bridge'])")

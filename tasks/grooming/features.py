@@ -33,6 +33,21 @@ Features (plain floats; NaN where undefined, never raises on well-formed degener
 * ``ipsilateral_fraction``: of the grooming time, the fraction in which only the foreleg of
   the stimulated side grooms (unilateral stimulus only); ``bilateral_fraction``: fraction of
   the grooming time with both forelegs raised.
+
+Measures that follow the brain's output (when its descending commands switch on and off, and to
+which side), not the VNC model's own rhythm:
+
+* ``first_sweep_latency`` (s): stimulus onset to the first foreleg–antenna touch (the first sweep
+  that reaches an antenna); ``groom_latency`` is the first foreleg raise.
+* ``first_bout_start`` (s after onset), ``first_bout_duration`` (s), ``bout_stop_after_offset`` (s):
+  end of the last bout that overlaps the stimulus window minus the stimulus end (negative: grooming
+  stopped while the antenna was still deflected).
+* ``side_choice``: which foreleg rises first in the first bout after onset: 1 = the stimulated
+  side's, 0 = the other, 0.5 = both in the same sample (one-sided stimulus only).
+* ``ipsilateral_contact_fraction``: of the touches of the stimulated antenna (contact time), the
+  fraction made by the same side's foreleg; ``stimulated_antenna_contact_fraction``: of all
+  foreleg–antenna contact time, the fraction on the stimulated antenna (needs the recorded
+  ``leg_antenna_contact`` (T, 2, 2): foreleg T1_left/T1_right × antenna left/right).
 """
 
 from __future__ import annotations
@@ -68,6 +83,13 @@ FEATURE_DOCS = {
     "contact_frequency": ("Hz", "foreleg-antenna contact rate while grooming"),
     "ipsilateral_fraction": ("1", "grooming time with only the stimulated side's foreleg"),
     "bilateral_fraction": ("1", "grooming time with both forelegs"),
+    "first_sweep_latency": ("s", "stimulus onset to the first foreleg-antenna touch"),
+    "first_bout_start": ("s", "start of the first grooming bout after stimulus onset"),
+    "first_bout_duration": ("s", "duration of the first grooming bout after stimulus onset"),
+    "bout_stop_after_offset": ("s", "end of the last bout overlapping the stimulus minus stimulus end"),
+    "side_choice": ("1", "first foreleg raised is the stimulated side's (1), the other (0), both (0.5)"),
+    "ipsilateral_contact_fraction": ("1", "touches of the stimulated antenna made by the same side's foreleg"),
+    "stimulated_antenna_contact_fraction": ("1", "foreleg-antenna contact time on the stimulated antenna"),
 }
 
 
@@ -173,6 +195,7 @@ def extract_features(traj: Mapping[str, np.ndarray], task_info: Mapping[str, Any
         if "antenna_contact" in traj:
             c = np.asarray(traj["antenna_contact"], float)[:, FORELEGS[s_main]] > p.contact_threshold_un
             feats["contact_frequency"] = float(len(contact_events(c & m, dt, p)) / (m.sum() * dt))
+    feats.update(_brain_output_features(traj, st, t, dt, g, side, onset, dur, p))
     g_time = g.sum()
     if g_time:
         both = st["left"] & st["right"] & g
@@ -182,3 +205,49 @@ def extract_features(traj: Mapping[str, np.ndarray], task_info: Mapping[str, Any
             only = st[side] & ~st[other] & g
             feats["ipsilateral_fraction"] = float(only.sum() / g_time)
     return {k: float(v) for k, v in feats.items()}
+
+
+def _brain_output_features(traj, st, t, dt, g, side, onset, dur, p: FeatureParams) -> dict[str, float]:
+    """Latency to the first sweep, bout start/stop, side choice, which leg touches where."""
+    out: dict[str, float] = {}
+    if side == "none" or not np.isfinite(onset):
+        return out
+    after = t >= onset
+    lac = np.asarray(traj["leg_antenna_contact"], float) if "leg_antenna_contact" in traj else None
+    if lac is not None and lac.shape[1:] != (2, 2):
+        lac = None
+    if lac is not None:
+        touch = (lac > p.contact_threshold_un).any(axis=(1, 2))
+    elif "antenna_contact" in traj:
+        touch = (np.asarray(traj["antenna_contact"], float) > p.contact_threshold_un).any(axis=1)
+    else:
+        touch = None
+    if touch is not None:
+        ev = [a for a, _ in contact_events(touch & after, dt, p)]
+        out["first_sweep_latency"] = float(t[ev[0]] - onset) if ev else NAN
+    bs = [(a, b) for a, b in bouts(g, dt, p) if t[min(b, len(t)) - 1] >= onset]
+    if bs:
+        a, b = bs[0]
+        out["first_bout_start"] = float(max(t[a], onset) - onset)
+        out["first_bout_duration"] = float((b - max(a, int(np.searchsorted(t, onset)))) * dt)
+        if np.isfinite(dur):
+            off = onset + dur
+            overl = [(a2, b2) for a2, b2 in bs if t[a2] < off]
+            if overl:
+                out["bout_stop_after_offset"] = float(t[overl[-1][1] - 1] + dt - off)
+        if side in ("left", "right"):
+            other = "right" if side == "left" else "left"
+            seg = slice(max(a, int(np.searchsorted(t, onset))), b)
+            first = {s_: np.flatnonzero(st[s_][seg]) for s_ in (side, other)}
+            fi = {s_: (v[0] if len(v) else np.inf) for s_, v in first.items()}
+            if np.isfinite(fi[side]) or np.isfinite(fi[other]):
+                out["side_choice"] = 1.0 if fi[side] < fi[other] else 0.0 if fi[other] < fi[side] else 0.5
+    if lac is not None and side in ("left", "right"):
+        k = FORELEGS[side]
+        w = lac[after] > p.contact_threshold_un                   # (T', leg, antenna)
+        on_stim = w[:, :, k]
+        if on_stim.any():
+            out["ipsilateral_contact_fraction"] = float(on_stim[:, k].sum() / on_stim.sum())
+        if w.any():
+            out["stimulated_antenna_contact_fraction"] = float(on_stim.sum() / w.sum())
+    return out

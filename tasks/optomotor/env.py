@@ -198,13 +198,16 @@ class ZebrafishOptomotorEnv(gym.Env):
 
     def _obs(self) -> dict[str, np.ndarray]:
         lum = self.stimulus.luminance(self.eye_points_world()).astype(np.float32)
-        np.clip(lum, 0.0, 1.0, out=lum)
-        ta = np.clip(self.body.tail_angles(), -np.pi, np.pi).astype(np.float32)
+        # np.maximum/np.minimum: the values of np.clip without its Python wrapper (~1 µs each)
+        np.minimum(np.maximum(lum, 0.0, out=lum), 1.0, out=lum)
+        ta = self.body.tail_angles()
+        ta = np.minimum(np.maximum(ta, -np.pi, out=ta), np.pi, out=ta).astype(np.float32)
         return {"eye_left": lum[0], "eye_right": lum[1], "tail_angles": ta,
                 "tail_velocities": self.body.tail_velocities().astype(np.float32)}
 
-    def _info(self) -> dict[str, Any]:
-        epoch, k, vel = self._stim_state()
+    def _info(self, stim=None) -> dict[str, Any]:
+        """``stim``: ``_stim_state()`` at the current step when the caller has it already."""
+        epoch, k, vel = self._stim_state() if stim is None else stim
         h = self.body.heading()
         dir_fish = math.atan2(math.sin(math.atan2(k[1], k[0]) - h), math.cos(math.atan2(k[1], k[0]) - h))
         return {
@@ -260,10 +263,10 @@ class ZebrafishOptomotorEnv(gym.Env):
             ) from e
         _, _, vel = self._stim_state()  # velocity during the step that just ended
         self._n += 1
-        _, k, _ = self._stim_state()
-        self.stimulus.advance(self.control_dt, vel, self.body.head_position(), k)
+        stim = self._stim_state()
+        self.stimulus.advance(self.control_dt, vel, self.body.head_position(), stim[1])
         truncated = bool(self._n >= self._max_steps)
-        return self._obs(), 0.0, False, truncated, self._info()
+        return self._obs(), 0.0, False, truncated, self._info(stim)
 
     # ----------------------------------------------------------------------------------------
     def task_info(self) -> dict[str, Any]:

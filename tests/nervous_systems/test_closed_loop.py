@@ -1,4 +1,5 @@
-"""ClosedLoop on a tiny Brian2 network: equivalence with a one-shot run, latency, reset, errors."""
+"""ClosedLoop on a tiny Brian2 network: equivalence with a one-shot run, latency, reset, errors;
+in both modes (direct: generator in the caller's thread; thread: net.run in a worker thread)."""
 
 import math
 import threading
@@ -23,7 +24,10 @@ def make_net():
     return net, g
 
 
-def make_loop(fail_on=None, timeout_s=20.0):
+MODES = ("direct", "thread")
+
+
+def make_loop(fail_on=None, timeout_s=20.0, mode="direct"):
     net, g = make_net()
     applied = []
 
@@ -36,21 +40,22 @@ def make_loop(fail_on=None, timeout_s=20.0):
     def read():
         return float(g.clock.t_[:]), np.asarray(g.v[:]).copy()
 
-    loop = ClosedLoop(net, CONTROL_DT_S, apply=apply, read=read, timeout_s=timeout_s)
+    loop = ClosedLoop(net, CONTROL_DT_S, apply=apply, read=read, timeout_s=timeout_s, mode=mode)
     return loop, net, g, applied
 
 
-@pytest.fixture
-def loop():
-    lp, net, g, applied = make_loop()
+@pytest.fixture(params=MODES)
+def loop(request):
+    lp, net, g, applied = make_loop(mode=request.param)
     yield lp
     lp.stop()
 
 
-def test_matches_one_shot_run():
+@pytest.mark.parametrize("mode", MODES)
+def test_matches_one_shot_run(mode):
     b2 = brian2()
     n = 25
-    lp, _, _, _ = make_loop()
+    lp, _, _, _ = make_loop(mode=mode)
     try:
         outs = [lp.step(0.7) for _ in range(n)]
     finally:
@@ -100,7 +105,7 @@ def test_reset_restores_initial_state(loop):
 
 
 def test_exception_in_apply_surfaces_as_closed_loop_error():
-    lp, _, _, applied = make_loop(fail_on=-1.0, timeout_s=20.0)
+    lp, _, _, applied = make_loop(fail_on=-1.0, timeout_s=20.0, mode="thread")
     try:
         assert lp.step(0.5)[1][0] > 0
         worker = lp._thread
@@ -120,8 +125,37 @@ def test_exception_in_apply_surfaces_as_closed_loop_error():
         lp.stop()
 
 
+def test_exception_in_apply_surfaces_as_closed_loop_error_direct():
+    lp, _, _, applied = make_loop(fail_on=-1.0, mode="direct")
+    try:
+        assert lp.step(0.5)[1][0] > 0
+        with pytest.raises(ClosedLoopError, match="bad input -1.0 for the test network") as ei:
+            lp.step(-1.0)
+        assert isinstance(ei.value.__cause__, ValueError)
+        assert applied == [0.5]
+        lp.reset()
+        assert lp.step(0.5)[0] == pytest.approx(CONTROL_DT_S) and lp.steps == 1
+    finally:
+        lp.stop()
+
+
+def test_direct_mode_uses_no_thread_and_restarts():
+    lp, _, _, _ = make_loop(mode="direct")
+    before = set(threading.enumerate())
+    lp.step(1.0)
+    assert set(threading.enumerate()) == before
+    lp.stop()
+    lp.stop()  # idempotent
+    lp.start()
+    with pytest.raises(ClosedLoopError, match="already running"):
+        lp.start()
+    lp.stop()
+    with pytest.raises(ValueError, match="mode"):
+        make_loop(mode="fibre")
+
+
 def test_stop_ends_worker_thread():
-    lp, _, _, _ = make_loop()
+    lp, _, _, _ = make_loop(mode="thread")
     lp.step(1.0)
     worker = lp._thread
     assert isinstance(worker, threading.Thread) and worker.is_alive()
@@ -134,3 +168,29 @@ def test_stop_ends_worker_thread():
     with pytest.raises(ClosedLoopError, match="already running"):
         lp.start()
     lp.stop()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_network_operation_that_stops_the_run_ends_the_loop(mode):
+    b2 = brian2()
+    lp, net, g, _ = make_loop(mode=mode)
+    calls = []
+
+    @b2.network_operation(dt=SIM_DT_S * b2.second)
+    def stopper():
+        calls.append(1)
+        if len(calls) == 50:     # in the 3rd control interval
+            net.stop()
+    net.add(stopper)
+    net.store("closed_loop_init")   # the stored initial state must know the new operation
+    try:
+        lp.step(0.1)
+        lp.step(0.1)
+        with pytest.raises(ClosedLoopError, match="ended unexpectedly"):
+            lp.step(0.1)
+            lp.step(0.1)
+        calls.append(1)          # past 50: the stopper stays quiet; a reset runs again
+        lp.reset()
+        assert lp.step(0.1)[0] == pytest.approx(CONTROL_DT_S)
+    finally:
+        lp.stop()

@@ -53,7 +53,8 @@ def test_left_deflection_drives_left_jo_neurons_only(graph_dir):
         json.dumps(info, allow_nan=False)
         assert info["surrogate"] is True and "SURROGATE" in info["edge_set_label"]
         assert info["edge_set"]["edges"] == 60_000 and info["input_neurons"]["antenna_deflection:left"] > 50
-        assert "aDN2" not in info["populations"]      # unmapped: stated in cell_types.yaml, not faked
+        # aDN2 pinned by root id (Shiu 2024): one per circuit side
+        assert info["populations"]["aDN2:left"] == 1 and info["populations"]["aDN1:right"] == 1
         # same seed, same observations: the same actions (reset restores the network)
         again = run(brain, 150, obs(left=0.3))
         assert np.array_equal(acts, again)
@@ -80,8 +81,8 @@ def test_activation_and_silencing_by_cell_type(graph_dir):
 def test_unknown_perturbation_names_are_explained(graph_dir):
     with pytest.raises(flywire.UnknownNeuronError, match="Did you mean: .*aDN1"):
         make(graph_dir, silence=["aDN"])
-    with pytest.raises(FlyBrainError, match="aDN2.*no FlyWire cell type"):
-        make(graph_dir, silence=["aDN2"])
+    with pytest.raises(FlyBrainError, match="oDN1.*no FlyWire cell type"):
+        make(graph_dir, silence=["oDN1"])
     with pytest.raises(FlyBrainError, match="control_dt"):
         FlyBrain(OBS_SPACE, ACTION_SPACE, None, edges=str(graph_dir))
 
@@ -94,6 +95,13 @@ def test_shuffled_brain_keeps_degrees(graph_dir):
         assert np.array_equal(np.bincount(e1.post, minlength=e1.n), np.bincount(e2.post, minlength=e2.n))
         assert np.array_equal(e1.pre, e2.pre) and not np.array_equal(e1.post, e2.post)
         assert brain.info()["brain"] == "shuffled" and brain.info()["edge_set"]["shuffled"]["seed"] == 4
+        # labelled as shuffled everywhere, with its own hash (issue 15 item 4)
+        info, rinfo = brain.info(), real.info()
+        assert info["edge_set"]["kind"] == "shuffled-surrogate" and "SHUFFLED" in info["label"]
+        assert info["shuffled"] and not rinfo["shuffled"]
+        assert info["edge_set"]["sha256"] != rinfo["edge_set"]["sha256"]
+        assert info["edge_set"]["shuffled_from_sha256"] == rinfo["edge_set"]["sha256"]
+        assert info["edge_set_label"] == info["label"] and rinfo["label"] not in info["label"].split(" (")[0]
         real.close()
     finally:
         brain.close()
@@ -123,6 +131,9 @@ def test_neural_metric_open_loop_and_scorecard_section(graph_dir, tmp_path):
     runobj = SimpleNamespace(run={"brain_info": info}, brain="connectome", path=tmp_path,
                              episodes=[{"status": "ok", "_path": str(tmp_path / "ep_0000.json"),
                                         "task_info": {"stimulus_side": "left"}}])
-    (sec,) = neural_metric.scorecard_sections([runobj])
+    from tasks.grooming.neural import scorecard_sections
+    secs = scorecard_sections([runobj])
+    (sec,) = [x for x in secs if x["title"].startswith("Neural metric")]
+    assert any(x["title"].startswith("Modelling assumption") for x in secs)  # the brain's motor model
     assert "JO-CE:left" in sec["markdown"] and "Surrogate edge set" in sec["markdown"]
     assert sec["data"][str(tmp_path)]["JO-CE:left|left/on"] > 50

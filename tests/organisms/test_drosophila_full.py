@@ -37,3 +37,18 @@ def test_full_size_brain_closed_loop():
         assert peak_mb < 8000
     finally:
         brain.close()
+
+
+def test_full_size_shiu2024_probe_names_every_pinned_neuron():
+    """The Shiu 2024 protocol on the full-size edge set: every pinned read-out neuron is in the
+    graph, the 69 v783 JO-CE are driven at the asked rate, and the edge set is named."""
+    from organisms.drosophila import probe
+
+    res = probe.shiu2024(edges="auto", rates_hz=(150,), trials=1, duration_s=0.5)
+    assert res["drive"]["neurons"] == 69 and 120 < res["drive"]["measured_rate_hz"][0] < 170
+    assert all(n["in_graph"] for n in res["neurons"])
+    pins = {n["root_id"] for n in res["neurons"] if n["shiu2024_pin"]}
+    assert pins == set(probe.identities.SHIU_PINS.values())
+    if res["surrogate"]:
+        assert any(lab.startswith("SURROGATE") for lab in res["labels"])
+        assert "SURROGATE" in probe.table_markdown(res)

@@ -31,7 +31,7 @@ def test_run_and_score_fake(tmp_path, capsys, monkeypatch):
     rc = cli.main(["score", str(tmp_path / "run"), "--out", str(tmp_path / "card"),
                    "--reps", "30", "--no-figures"])
     out = capsys.readouterr().out
-    assert rc == 0 and "| metric | unit |" in out and "centroid_speed" in out
+    assert rc == 0 and "| what is measured (unit) |" in out and "centroid_speed" in out
 
 
 def test_errors_are_one_line(tmp_path, capsys):

@@ -56,11 +56,34 @@ def test_features_side_and_bilateral():
     assert fb["bilateral_fraction"] == pytest.approx(1.0) and fb["ipsilateral_fraction"] == 0.0
 
 
+def test_brain_output_features_latency_bouts_side_and_touches():
+    traj, info = _synthetic("left")
+    lac = np.zeros((len(traj["t"]), 2, 2))
+    lac[:, 0, 0] = traj["antenna_contact"][:, 0]          # the left foreleg touches the left antenna
+    f = extract_features({**traj, "leg_antenna_contact": lac}, info)
+    assert f["first_sweep_latency"] == pytest.approx(0.2, abs=0.01)
+    assert f["first_bout_start"] == pytest.approx(0.2, abs=0.01)
+    assert f["first_bout_duration"] == pytest.approx(1.6, abs=0.02)
+    assert f["bout_stop_after_offset"] == pytest.approx(-0.2, abs=0.01)   # stopped before the stimulus ended
+    assert f["side_choice"] == 1.0
+    assert f["ipsilateral_contact_fraction"] == 1.0 and f["stimulated_antenna_contact_fraction"] == 1.0
+    # the contralateral leg grooms and touches the stimulated antenna: side choice 0, contacts not ipsilateral
+    traj["leg_tips"][:, [0, 1]] = traj["leg_tips"][:, [1, 0]]
+    lac2 = np.zeros_like(lac); lac2[:, 1, 0] = lac[:, 0, 0]
+    g = extract_features({**traj, "leg_antenna_contact": lac2}, info)
+    assert g["side_choice"] == 0.0 and g["ipsilateral_contact_fraction"] == 0.0
+    assert g["stimulated_antenna_contact_fraction"] == 1.0
+    # later onset of grooming -> later latency (the measure follows the output's timing)
+    late, info3 = _synthetic("left", groom=(1.7, 2.9))
+    assert extract_features(late, info3)["first_sweep_latency"] == pytest.approx(0.7, abs=0.02)
+
+
 def test_features_no_grooming_and_degenerate_input():
     traj, info = _synthetic("left", groom=(5, 5))
     f = extract_features(traj, info)
     assert f["groom_fraction"] == 0.0 and np.isnan(f["groom_latency"]) and f["n_bouts"] == 0
     assert np.isnan(f["sweep_frequency"]) and np.isnan(f["bout_duration"])
+    assert np.isnan(f["first_sweep_latency"]) and np.isnan(f["side_choice"]) and np.isnan(f["first_bout_start"])
     short = {k: v[:2] for k, v in traj.items()}
     assert all(np.isnan(v) for v in extract_features(short, info).values())
 
@@ -91,7 +114,7 @@ def test_schedule_record_and_task_info():
     assert stim[:, 0].max() == 0 and stim[:, 1].sum() == pytest.approx(20, abs=1)
     ti = env.task_info()
     json.dumps(ti)
-    assert ti["stimulus_side"] == "right" and "MODELLING ASSUMPTION" in ti["motor_bridge"]
+    assert ti["stimulus_side"] == "right" and "none in the env" in ti["motor_bridge"]
     with pytest.raises(ValueError, match="stimulus_side"):
         env.reset(options={"stimulus_side": "up"})
     with pytest.raises(ValueError, match="step 0"):

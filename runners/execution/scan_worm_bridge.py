@@ -4,8 +4,8 @@ This is how the gains in ``bridge.yaml`` were chosen (for locomotion only, never
 Each variant runs the connectome brain in closed loop on agar without noise-free shortcuts and
 prints the locomotion features the scorer uses::
 
-    python -m organisms.c_elegans.tools.scan_bridge                       # the default grid
-    python -m organisms.c_elegans.tools.scan_bridge '{"gB": 30, "off": -0.15}' ...
+    python -m runners.execution.scan_worm_bridge                       # the default grid
+    python -m runners.execution.scan_worm_bridge '{"gB": 30, "off": -0.15}' ...
 
 Keys: gB (B-type stretch gain, mV per mm^-1), off (B-type receptive-field offset, body lengths),
 gH (SMD head stretch gain), gM (motor gain), tone, avb (tonic AVB drive, mV).

@@ -1,0 +1,67 @@
+"""What the three LIF backends (Brian2 :mod:`nervous_systems.lif_network`, PyTorch
+:mod:`nervous_systems.torch_backend.lif`, event-driven :mod:`nervous_systems.event_lif`) share:
+the model they load, the checks on the graph they are given, and how neuron indices are read.
+One place, so that the backends cannot drift apart in what they accept.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .network_model import NetworkModel
+
+DEFAULT_MODEL = "lif_shiu2024"
+# The backends, default first. "event" is exact (identical spike trains to Brian2 under
+# deterministic drive, equal rates under Poisson drive: tests/nervous_systems/test_event_lif.py)
+# and its cost follows activity, so it is the default; "brian2" is the reference implementation.
+LIF_BACKENDS = ("event", "brian2", "torch")
+DEFAULT_LIF_BACKEND = LIF_BACKENDS[0]
+FOREVER_REFRACTORY_S = 1e6   # a silenced neuron is held refractory for ~11 days of model time
+
+
+class LIFNetworkError(ValueError):
+    """Bad input to an LIF network (graph, indices, rates, parameters)."""
+
+
+def load_lif_model(params: dict | None) -> NetworkModel:
+    """The network model named by ``params["model"]`` (default Shiu 2024), with the other keys
+    of ``params`` as parameter overrides."""
+    params = dict(params or {})
+    model = params.pop("model", DEFAULT_MODEL)
+    model = NetworkModel.load(model) if isinstance(model, (str, Path)) else model
+    return model.with_overrides(**params) if params else model
+
+
+def checked_graph(n, pre, post, weight) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """``(n, pre, post, weight)`` as arrays, after checking that the edge arrays are 1-D, of one
+    length, index neurons in ``[0, n)`` and carry finite weights."""
+    n = int(n)
+    if n <= 0:
+        raise LIFNetworkError(f"n must be positive, got {n}")
+    pre, post = np.asarray(pre), np.asarray(post)
+    weight = np.asarray(weight, dtype=np.float64)
+    if not (pre.shape == post.shape == weight.shape) or pre.ndim != 1:
+        raise LIFNetworkError(f"pre, post and weight must be 1-D arrays of one length; got shapes "
+                              f"{pre.shape}, {post.shape}, {weight.shape}")
+    for name, arr in (("pre", pre), ("post", post)):
+        if len(arr) and (arr.min() < 0 or arr.max() >= n):
+            k = int(np.flatnonzero((arr < 0) | (arr >= n))[0])
+            raise LIFNetworkError(f"{name}[{k}] = {int(arr[k])} is not a neuron index in [0, {n})")
+    if not np.all(np.isfinite(weight)):
+        k = int(np.flatnonzero(~np.isfinite(weight))[0])
+        raise LIFNetworkError(f"weight[{k}] is not finite")
+    return n, pre, post, weight
+
+
+def neuron_index(indices, n: int, what: str) -> np.ndarray:
+    """``indices`` as a 1-D int64 array of neurons in ``[0, n)``; ``what`` names the caller in
+    the error."""
+    idx = np.atleast_1d(np.asarray(indices, dtype=np.int64))
+    if idx.ndim != 1:
+        raise LIFNetworkError(f"{what}: indices must be one-dimensional")
+    if len(idx) and (idx.min() < 0 or idx.max() >= n):
+        bad = idx[(idx < 0) | (idx >= n)][0]
+        raise LIFNetworkError(f"{what}: neuron index {int(bad)} out of range [0, {n})")
+    return idx

@@ -1,0 +1,469 @@
+"""The perturbation benchmark (``celegans/perturbations``): literature ablation phenotypes,
+reproduced in silico as intact vs lesioned on the SAME seeds.
+
+Library: ``tasks/chemotaxis/reference/perturbations_celegans.yaml`` (versioned; each entry: id,
+citation with DOI, the lesion, task, metric, expected direction). Nothing in it is fitted to.
+
+Protocol: one sweep (``runners/execution/sweep.py``, resumable, process pool or Dask) with the intact
+brain and one condition per distinct lesion, every condition on the same seeds; a seed is one
+animal, so each ablated episode has an intact twin with the same initial state and noise seed.
+Per entry:
+
+* per-episode metric (``reversal_rate``, ``forward_fraction``, ``backward_fraction`` =
+  1 - ``forward_fraction``, ``approach``, any feature of the task's extractor): the paired effect
+  is the mean over seeds of (ablated − intact), with a percentile bootstrap 95% CI over seeds;
+  seeds whose metric is undefined in either twin are dropped;
+* population metric (``chemotaxis_index``): effect = CI(ablated) − CI(intact), the bootstrap
+  resampling the shared seeds jointly (paired).
+
+Verdict (``phenotype_verdict``):
+
+* ``insufficient data``: fewer than ``min_pairs`` usable pairs, or the intact brain does not show
+  the behaviour whose change is tested (e.g. a *decrease* of a reversal rate that is already 0 in
+  every intact episode, a decrease of a chemotaxis index that is ≤ 0): no ablation could reproduce
+  the phenotype, so its absence says nothing;
+* ``reproduced``: the CI excludes 0 on the expected side;
+* ``opposite``: the CI excludes 0 on the other side;
+* ``no detectable effect``: otherwise.
+
+For the ``cgym suite`` benchmark rows these map to ``pass`` / ``fail`` / ``not distinguishable``
+/ ``insufficient data``.
+
+    python -m runners.execution.perturbation --brain connectome --seeds 0-7 --duration 60 \\
+        --out runs/perturbations
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..io import recording as rec_io
+from . import sweep as sweep_mod
+from .sweep_spec import Condition, SweepSpec
+
+BENCHMARK = "celegans/perturbations"
+LIBRARY = (Path(__file__).resolve().parents[2] / "tasks" / "chemotaxis" / "reference"
+           / "perturbations_celegans.yaml")
+ENTRY_KEYS = {"id", "description", "lesion", "task", "kind", "metric", "direction", "strength",
+              "condition", "source", "also", "verification", "notes"}
+DIRECTIONS = ("increase", "decrease")
+POPULATION_METRICS = ("chemotaxis_index",)
+DERIVED_METRICS = {"backward_fraction": ("forward_fraction", lambda x: 1.0 - x)}
+VERDICT_TO_ROW = {"reproduced": "pass", "opposite": "fail",
+                  "no detectable effect": "not distinguishable",
+                  "insufficient data": "insufficient data"}
+
+
+class PerturbationLibraryError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Phenotype:
+    id: str
+    description: str
+    lesion: tuple[str, ...]
+    task: str
+    metric: str
+    direction: str
+    strength: str
+    source: dict
+    verification: str = ""
+    notes: str = ""
+    also: tuple = ()
+
+    @property
+    def citation(self) -> str:
+        return f"{self.source.get('citation')}, doi:{self.source.get('doi')}"
+
+
+@dataclass
+class PhenotypeLibrary:
+    name: str
+    version: str
+    content_hash: str
+    path: str
+    entries: list[Phenotype] = field(default_factory=list)
+
+
+def load_library(path: str | Path = LIBRARY) -> PhenotypeLibrary:
+    import hashlib
+    import json
+
+    import yaml
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PerturbationLibraryError(f"{path}: cannot read: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise PerturbationLibraryError(f"{path}: expected a mapping with entries: [...]")
+    out = []
+    seen = set()
+    for i, e in enumerate(data["entries"]):
+        where = f"{path}: entries[{i}]"
+        if not isinstance(e, dict):
+            raise PerturbationLibraryError(f"{where}: an entry is a mapping")
+        extra = set(e) - ENTRY_KEYS
+        if extra:
+            raise PerturbationLibraryError(f"{where}: unknown key(s) {sorted(extra)}; allowed: "
+                                           f"{sorted(ENTRY_KEYS)}")
+        for k in ("id", "lesion", "task", "metric", "direction", "source"):
+            if k not in e:
+                raise PerturbationLibraryError(f"{where}: missing key {k!r}")
+        if e.get("kind", "population") != "population":
+            raise PerturbationLibraryError(f"{where}: kind must be population (a direction of "
+                                           f"effect in groups of animals), got {e['kind']!r}")
+        if e["direction"] not in DIRECTIONS:
+            raise PerturbationLibraryError(f"{where}: direction must be increase or decrease, "
+                                           f"got {e['direction']!r}")
+        src = e["source"]
+        if not isinstance(src, dict) or not src.get("citation") or not src.get("doi"):
+            raise PerturbationLibraryError(f"{where}: source needs citation and doi")
+        lesion = e["lesion"]
+        if isinstance(lesion, str):
+            lesion = [lesion]
+        if not isinstance(lesion, list) or not lesion or not all(isinstance(x, str) for x in lesion):
+            raise PerturbationLibraryError(f"{where}: lesion is a list of neuron or class names")
+        if e["id"] in seen:
+            raise PerturbationLibraryError(f"{where}: id {e['id']!r} repeats")
+        seen.add(e["id"])
+        out.append(Phenotype(id=str(e["id"]), description=str(e.get("description", "")),
+                             lesion=tuple(lesion), task=str(e["task"]), metric=str(e["metric"]),
+                             direction=e["direction"], strength=str(e.get("strength", "")),
+                             source=dict(src), verification=str(e.get("verification", "")),
+                             notes=str(e.get("notes", "")).strip(),
+                             also=tuple(e.get("also") or ())))
+    canon = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return PhenotypeLibrary(name=str(data.get("library", path.stem)),
+                            version=str(data.get("version", "")),
+                            content_hash=hashlib.sha256(canon.encode()).hexdigest(),
+                            path=str(path), entries=out)
+
+
+# ============================================================================ statistics
+
+def metric_values(features: list[dict | None], metric: str) -> np.ndarray:
+    base, fn = DERIVED_METRICS.get(metric, (metric, None))
+    out = []
+    for f in features:
+        v = np.nan if not f else f.get(base, np.nan)
+        try:
+            v = float(v)
+        except (TypeError, ValueError):
+            v = np.nan
+        out.append(fn(v) if fn is not None and np.isfinite(v) else v)
+    return np.asarray(out, float)
+
+
+def _population(metric: str, features: list[dict]) -> float:
+    from tasks.chemotaxis.features import chemotaxis_index
+    if metric == "chemotaxis_index":
+        return float(chemotaxis_index(features, n_boot=0)["value"]) if features else np.nan
+    raise ValueError(metric)
+
+
+def paired_effect(intact: list[dict | None], ablated: list[dict | None], metric: str,
+                  n_boot: int = 2000, seed: int = 0) -> dict:
+    """Paired effect (ablated − intact) of ``metric`` over seeds with a bootstrap 95% CI."""
+    rng = np.random.default_rng(seed)
+    if metric in POPULATION_METRICS:
+        keep = [i for i, (a, b) in enumerate(zip(intact, ablated)) if a and b]
+        n = len(keep)
+        if n == 0:
+            return {"n": 0, "intact": np.nan, "ablated": np.nan, "effect": np.nan,
+                    "ci": [np.nan, np.nan], "intact_values": [], "ablated_values": []}
+        A = [intact[i] for i in keep]
+        B = [ablated[i] for i in keep]
+        vi, va = _population(metric, A), _population(metric, B)
+        boots = []
+        for _ in range(n_boot):
+            idx = rng.integers(0, n, n)
+            boots.append(_population(metric, [B[j] for j in idx]) -
+                         _population(metric, [A[j] for j in idx]))
+        boots = np.asarray(boots)
+        boots = boots[np.isfinite(boots)]
+        ci = (np.percentile(boots, [2.5, 97.5]).tolist() if boots.size else [np.nan, np.nan])
+        ivals = metric_values(A, "in_target_end") - metric_values(A, "in_control_end")
+        avals = metric_values(B, "in_target_end") - metric_values(B, "in_control_end")
+        return {"n": n, "intact": vi, "ablated": va, "effect": va - vi, "ci": ci,
+                "intact_values": ivals.tolist(), "ablated_values": avals.tolist()}
+    a = metric_values(intact, metric)
+    b = metric_values(ablated, metric)
+    ok = np.isfinite(a) & np.isfinite(b)
+    a, b = a[ok], b[ok]
+    n = int(a.size)
+    if n == 0:
+        return {"n": 0, "intact": np.nan, "ablated": np.nan, "effect": np.nan,
+                "ci": [np.nan, np.nan], "intact_values": [], "ablated_values": []}
+    d = b - a
+    if n >= 2:
+        idx = rng.integers(0, n, (n_boot, n))
+        ci = np.percentile(d[idx].mean(axis=1), [2.5, 97.5]).tolist()
+    else:
+        ci = [np.nan, np.nan]
+    return {"n": n, "intact": float(a.mean()), "ablated": float(b.mean()),
+            "effect": float(d.mean()), "ci": [float(ci[0]), float(ci[1])],
+            "intact_values": a.tolist(), "ablated_values": b.tolist()}
+
+
+def _intact_shows_behaviour(ph: Phenotype, eff: dict) -> tuple[bool, str]:
+    """Can the intact brain show the phenotype at all? A decrease needs something to decrease."""
+    vals = np.asarray(eff["intact_values"], float)
+    if ph.metric in POPULATION_METRICS:
+        if ph.direction == "decrease" and not eff["intact"] > 0:
+            return False, (f"intact {ph.metric} = {eff['intact']:.3g} ≤ 0: no chemotaxis to "
+                           f"abolish")
+        return True, ""
+    if ph.direction == "decrease":
+        if ph.metric in ("reversal_rate", "backward_fraction", "pirouette_rate") and \
+                not np.any(vals > 0):
+            return False, f"intact {ph.metric} is 0 in every episode: nothing to decrease"
+        if ph.metric == "forward_fraction" and not np.any(vals > 0):
+            return False, "the intact worm never moves forward: nothing to decrease"
+        if ph.metric == "approach" and not np.mean(vals) > 0:
+            return False, (f"intact approach = {np.mean(vals):.3g} ≤ 0: no progress up the "
+                           f"gradient to abolish")
+    if ph.direction == "increase":
+        if ph.metric in ("forward_fraction",) and np.all(vals >= 1.0):
+            return False, "intact forward_fraction is already 1 in every episode"
+    return True, ""
+
+
+def verdict(ph: Phenotype, eff: dict, min_pairs: int = 4) -> tuple[str, str]:
+    if eff["n"] < min_pairs:
+        return "insufficient data", f"{eff['n']} usable pair(s) < {min_pairs}"
+    ok, why = _intact_shows_behaviour(ph, eff)
+    if not ok:
+        return "insufficient data", why
+    lo, hi = eff["ci"]
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return "insufficient data", "no bootstrap CI"
+    want = 1 if ph.direction == "increase" else -1
+    if lo > 0 or hi < 0:
+        sign = 1 if lo > 0 else -1
+        return ("reproduced", "") if sign == want else ("opposite", "")
+    return "no detectable effect", "95% CI includes 0"
+
+
+# ============================================================================ the run
+
+def _seeds_list(seeds) -> list[int]:
+    return [int(s) for s in seeds]
+
+
+def run_perturbations(brain: str = "connectome", brain_options: dict | None = None,
+                      out: str | Path = "runs/perturbations", *, seeds: list[int],
+                      duration: float = 60.0, library: str | Path = LIBRARY,
+                      only: list[str] | None = None, workers: int | None = None,
+                      dask_local: int | None = None, scheduler: str | None = None,
+                      progress: bool = True, min_pairs: int = 4, task_options: dict | None = None,
+                      log: Callable[[str], None] | None = None) -> dict:
+    """Run intact + every distinct lesion of the library on ``seeds`` and score each entry."""
+    lib = load_library(library)
+    entries = [e for e in lib.entries if not only or e.id in only]
+    if only:
+        missing = sorted(set(only) - {e.id for e in entries})
+        if missing:
+            raise PerturbationLibraryError(f"--only: no entries {missing} in {lib.path}")
+    tasks = sorted({e.task for e in entries})
+    if len(tasks) != 1:
+        raise PerturbationLibraryError(f"{lib.path}: entries span several tasks {tasks}; run "
+                                       f"them one task at a time")
+    task = tasks[0]
+    base = dict(brain_options or {})
+    if base.get("lesion"):
+        raise PerturbationLibraryError("brain_options.lesion: the benchmark sets the lesions "
+                                       "itself; run it on an unlesioned brain")
+    lesions: dict[tuple, str] = {(): "intact"}
+    for e in entries:
+        key = tuple(sorted(e.lesion))
+        lesions.setdefault(key, "lesion-" + "+".join(key))
+    conds = []
+    for key, label in lesions.items():
+        opts = dict(base)
+        if key:
+            opts["lesion"] = list(key)
+        conds.append(Condition(task=task, brain=brain, brain_options=opts,
+                               task_options=dict(task_options or {}), duration=float(duration),
+                               record_rate_hz=None, label=label))
+    sweep = SweepSpec(conditions=conds, seeds=_seeds_list(seeds), name="celegans-perturbations",
+                      wcon=False, source=lib.path, raw={"library": lib.name,
+                                                        "version": lib.version})
+    out_dir = Path(out)
+    summ = sweep_mod.run_sweep(sweep, out_dir / "episodes", workers=workers,
+                               dask_local=dask_local, scheduler=scheduler, progress=progress,
+                               log=log)
+    from .fit import collect_features
+    feats = dict(zip(lesions.values(), collect_features(out_dir / "episodes", sweep)))
+    intact = feats["intact"]
+    rows, table = [], []
+    for e in entries:
+        ablated = feats[lesions[tuple(sorted(e.lesion))]]
+        eff = paired_effect(intact, ablated, e.metric)
+        v, why = verdict(e, eff, min_pairs)
+        table.append({"id": e.id, "lesion": list(e.lesion), "metric": e.metric,
+                      "expected": e.direction, "strength": e.strength, **eff,
+                      "verdict": v, "why": why, "source": e.citation,
+                      "verification": e.verification})
+        rows.append({"metric": e.id, "label": e.description,
+                     "unit": f"Δ {e.metric} (ablated − intact)", "model": eff["effect"],
+                     "ci": eff["ci"], "reference": 1.0 if e.direction == "increase" else -1.0,
+                     "ceiling": None,
+                     "score": {"reproduced": 1.0, "opposite": 0.0,
+                               "no detectable effect": 0.0}.get(v),
+                     "n": eff["n"], "verdict": VERDICT_TO_ROW[v], "phenotype_verdict": v,
+                     "why": why, "intact": eff["intact"], "ablated": eff["ablated"],
+                     "source": e.citation})
+    n_failed = sum(x is None for f in feats.values() for x in f)
+    result = {
+        "schema": "cgym.benchmark/1", "benchmark": BENCHMARK, "brain": brain,
+        "brain_info": {"brain_options": base},
+        "rows": rows,
+        "notes": [f"library {lib.name} v{lib.version} (sha256 {lib.content_hash[:12]}), "
+                  f"{len(entries)} phenotype(s), {len(lesions) - 1} lesion condition(s) + intact",
+                  f"{len(seeds)} seed(s) × {duration:g} s per condition, the same seeds for "
+                  f"intact and every lesion (one seed = one animal); {n_failed} failed episode(s)",
+                  "effect = mean over seeds of (ablated − intact), 95% CI: percentile bootstrap "
+                  "over seeds (2000 resamples); population metrics resample seeds jointly",
+                  "reference = expected sign of the effect (+1 increase, −1 decrease); "
+                  "not fitted to"],
+        "figures": [], "labels": [],
+        "library": {"name": lib.name, "version": lib.version, "content_hash": lib.content_hash,
+                    "path": lib.path},
+        "seeds": _seeds_list(seeds), "duration_s": float(duration), "table": table,
+        "sweep_dir": str(out_dir / "episodes"), "executor": summ.executor,
+        "git_commit": rec_io.git_commit(), "command_line": rec_io.command_line(),
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rec_io.atomic_write_json(out_dir / "perturbations.json", result)
+    rec_io.atomic_write_bytes(out_dir / "perturbations.md", markdown_table(result).encode())
+    return result
+
+
+def benchmark_run(brain: str, brain_options: dict, out: Path, *, seeds: list[int],
+                  quick: bool = False, progress: bool = True) -> dict:
+    """``cgym suite`` entry point (BenchmarkSpec run signature). quick: 20 s episodes.
+
+    A brain that cannot be lesioned (no neurons: null, random, reflex, an RL policy) gets every
+    row as "insufficient data" with the reason, not an error."""
+    from .sweep_spec import SweepError
+    try:
+        return run_perturbations(brain, brain_options, out, seeds=seeds,
+                                 duration=20.0 if quick else 60.0, progress=progress)
+    except SweepError as exc:
+        lib = load_library()
+        why = f"brain {brain!r} cannot run the lesions: {exc}"
+        return {"schema": "cgym.benchmark/1", "benchmark": BENCHMARK, "brain": brain,
+                "brain_info": {"brain_options": dict(brain_options or {})},
+                "rows": [{"metric": e.id, "label": e.description,
+                          "unit": f"Δ {e.metric} (ablated − intact)", "model": None,
+                          "ci": [None, None],
+                          "reference": 1.0 if e.direction == "increase" else -1.0,
+                          "ceiling": None, "score": None, "n": 0,
+                          "verdict": "insufficient data", "phenotype_verdict": "insufficient data",
+                          "why": why, "source": e.citation} for e in lib.entries],
+                "notes": [why], "figures": [], "labels": [],
+                "library": {"name": lib.name, "version": lib.version,
+                            "content_hash": lib.content_hash, "path": lib.path}}
+
+
+def _fmt(x) -> str:
+    return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.3g}"
+
+
+def markdown_table(res: dict) -> str:
+    lines = [f"# {res['benchmark']}: {res['brain']}", "",
+             *[f"- {n}" for n in res["notes"]], "",
+             "| phenotype | lesion | metric | expected | intact | ablated | effect [95% CI] | n "
+             "| verdict | source |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for t in res["table"]:
+        lo, hi = t["ci"]
+        verdict_txt = t["verdict"] + (f" ({t['why']})" if t["why"] else "")
+        lines.append(f"| {t['id']} | {'+'.join(t['lesion'])} | {t['metric']} | {t['expected']} "
+                     f"| {_fmt(t['intact'])} | {_fmt(t['ablated'])} | {_fmt(t['effect'])} "
+                     f"[{_fmt(lo)}, {_fmt(hi)}] | {t['n']} | {verdict_txt} | {t['source']} |")
+    return "\n".join(lines) + "\n"
+
+
+# ============================================================================ registration
+# `cgym suite` lists this benchmark through tasks/benchmarks.py.
+try:
+    from tasks.benchmarks import BenchmarkSpec, register_benchmark  # type: ignore
+except ImportError:  # tasks/benchmarks.py not merged yet: nothing to register with
+    BenchmarkSpec = register_benchmark = None  # type: ignore
+if register_benchmark is not None:
+    register_benchmark(BenchmarkSpec(
+        name=BENCHMARK, organism="celegans", kind="perturbation",
+        run="runners.execution.perturbation:benchmark_run",
+        description="literature ablation phenotypes (AIY, AIB, AVA, AVB, ASE) reproduced as "
+                    "intact vs lesioned on the same seeds; paired effects with bootstrap CIs"))
+
+
+# ============================================================================ CLI
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("perturbations", help="C. elegans ablation phenotype benchmark "
+                              "(intact vs lesioned, same seeds)",
+                              description="Literature ablation phenotypes "
+                              "(tasks/chemotaxis/reference/perturbations_celegans.yaml) as "
+                              "intact vs lesioned brains on the same seeds; paired effects with "
+                              "bootstrap CIs and a verdict per phenotype.")
+    _add_arguments(p)
+    p.set_defaults(func=cli_main)
+    return p
+
+
+def _add_arguments(p) -> None:
+    p.add_argument("--brain", default="connectome", help="brain to perturb")
+    p.add_argument("--brain-option", action="append", metavar="KEY=VALUE", default=[],
+                   help="brain option (repeatable), e.g. shuffle_seed=2; not lesion")
+    p.add_argument("--seeds", default="0-7", help="seeds, e.g. 0-7 or 1,2,3 (one seed = one animal)")
+    p.add_argument("--duration", type=float, default=60.0, help="seconds per episode")
+    p.add_argument("--only", action="append", metavar="ID", help="run only these phenotype ids")
+    p.add_argument("--out", default="runs/perturbations", help="output folder (resumable)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="process-pool size (default: CPU count; 0 = inline)")
+    p.add_argument("--dask-local", type=int, default=None, metavar="N",
+                   help="run the episodes on a local Dask cluster of N worker processes")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the episodes on a running Dask scheduler (tcp://HOST:PORT)")
+    p.add_argument("--min-pairs", type=int, default=4,
+                   help="fewer usable intact/ablated pairs than this: insufficient data")
+    p.add_argument("--library", default=str(LIBRARY), help="phenotype library YAML")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def cli_main(args) -> int:
+    from .fit import FitError, parse_brain_options, parse_seeds
+    try:
+        seeds = parse_seeds(args.seeds)
+        res = run_perturbations(args.brain, parse_brain_options(args.brain_option), args.out,
+                                seeds=seeds, duration=args.duration, library=args.library,
+                                only=args.only, workers=args.workers,
+                                dask_local=args.dask_local, scheduler=args.scheduler,
+                                progress=not args.no_progress, min_pairs=args.min_pairs)
+    except (PerturbationLibraryError, FitError) as exc:
+        print(f"cgym perturbations: error: {exc}", file=sys.stderr)
+        return 2
+    print(markdown_table(res))
+    print(f"written: {Path(args.out) / 'perturbations.json'}, {Path(args.out) / 'perturbations.md'}")
+    return 0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m runners.execution.perturbation")
+    _add_arguments(p)
+    return cli_main(p.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

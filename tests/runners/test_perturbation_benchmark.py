@@ -1,0 +1,115 @@
+"""The perturbation benchmark: library checks, paired statistics, verdicts, and an end-to-end
+run through the sweep machinery on a fake task whose lesions have known effects."""
+
+import os
+import sys
+
+import numpy as np
+import pytest
+import yaml
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+import _fit_fakes as FF  # noqa: E402
+from runners.execution import perturbation as P  # noqa: E402
+
+
+def test_bundled_library_has_the_required_phenotypes_with_citations():
+    lib = P.load_library()
+    assert lib.version and len(lib.content_hash) == 64
+    by_id = {e.id: e for e in lib.entries}
+    need = {"AIY_ablation_reversal_rate": ("AIY", "reversal_rate", "increase", "pnas.0409009101"),
+            "AIB_ablation_reversal_rate": ("AIB", "reversal_rate", "decrease", "pnas.0409009101"),
+            "AVA_ablation_backward_fraction": ("AVA", "backward_fraction", "decrease",
+                                               "JNEUROSCI.05-04-00956.1985"),
+            "ASE_ablation_chemotaxis_index": ("ASEL", "chemotaxis_index", "decrease",
+                                              "0896-6273(91)90276-6")}
+    for pid, (neuron, metric, direction, doi) in need.items():
+        e = by_id[pid]
+        assert neuron in e.lesion and e.metric == metric and e.direction == direction
+        assert doi in e.source["doi"] and e.source["citation"]
+    from tasks.chemotaxis.features import FEATURE_DOCS
+    for e in lib.entries:   # every metric is something the benchmark can compute
+        assert (e.metric in FEATURE_DOCS or e.metric in P.DERIVED_METRICS
+                or e.metric in P.POPULATION_METRICS), e.metric
+
+
+def test_library_errors_name_the_file_and_entry(tmp_path):
+    bad = tmp_path / "lib.yaml"
+    bad.write_text(yaml.safe_dump({"entries": [{"id": "x", "lesion": ["AIY"], "task": "t",
+                                                "metric": "m", "direction": "up",
+                                                "source": {"citation": "A 2000", "doi": "1"}}]}))
+    with pytest.raises(P.PerturbationLibraryError, match=r"lib.yaml: entries\[0\]: direction"):
+        P.load_library(bad)
+
+
+def _ph(metric="reversal_rate", direction="increase"):
+    return P.Phenotype("t", "", ("AIY",), "task", metric, direction, "", {"citation": "A",
+                                                                          "doi": "d"})
+
+
+def test_paired_effect_and_verdicts():
+    intact = [{"reversal_rate": r} for r in (1.0, 2.0, 1.5, 3.0, 2.0, 1.0)]
+    up = [{"reversal_rate": r + 1.0 + 0.1 * i} for i, r in enumerate((1.0, 2.0, 1.5, 3.0, 2.0, 1.0))]
+    eff = P.paired_effect(intact, up, "reversal_rate")
+    assert eff["n"] == 6 and eff["effect"] == pytest.approx(1.25) and eff["ci"][0] > 0
+    assert P.verdict(_ph(), eff)[0] == "reproduced"
+    assert P.verdict(_ph(direction="decrease"), eff)[0] == "opposite"
+    noisy = [{"reversal_rate": r + s} for r, s in zip((1.0, 2.0, 1.5, 3.0, 2.0, 1.0),
+                                                        (1, -1, 1, -1, 0.5, -0.5))]
+    assert P.verdict(_ph(), P.paired_effect(intact, noisy, "reversal_rate"))[0] == \
+        "no detectable effect"
+    # a failed episode drops its pair; too few pairs is insufficient data
+    few = P.paired_effect(intact[:3] + [None] * 3, up, "reversal_rate")
+    assert few["n"] == 3 and P.verdict(_ph(), few)[0] == "insufficient data"
+    # a decrease of something the intact brain never does cannot be tested
+    zeros = [{"reversal_rate": 0.0}] * 6
+    v, why = P.verdict(_ph(direction="decrease"), P.paired_effect(zeros, zeros, "reversal_rate"))
+    assert v == "insufficient data" and "nothing to decrease" in why
+    # derived metric
+    ff = [{"forward_fraction": 0.25}]
+    assert P.metric_values(ff, "backward_fraction")[0] == pytest.approx(0.75)
+
+
+def test_population_metric_is_bootstrapped_paired():
+    intact = [{"in_target_end": 1.0, "in_control_end": 0.0}] * 6 + \
+             [{"in_target_end": 0.0, "in_control_end": 0.0}] * 2
+    ablated = [{"in_target_end": 0.0, "in_control_end": 0.0}] * 8
+    eff = P.paired_effect(intact, ablated, "chemotaxis_index")
+    assert eff["intact"] == pytest.approx(0.75) and eff["ablated"] == 0.0
+    assert eff["effect"] == pytest.approx(-0.75) and eff["ci"][1] < 0
+    assert P.verdict(_ph("chemotaxis_index", "decrease"), eff)[0] == "reproduced"
+    v, why = P.verdict(_ph("chemotaxis_index", "decrease"),
+                       P.paired_effect(ablated, ablated, "chemotaxis_index"))
+    assert v == "insufficient data" and "no chemotaxis" in why
+
+
+def test_end_to_end_on_a_fake_task(tmp_path):
+    lib = tmp_path / "lib.yaml"
+    src = {"citation": "Fake 2000", "doi": "10.0000/fake"}
+    lib.write_text(yaml.safe_dump({"library": "fake", "version": "1", "entries": [
+        {"id": "slow", "lesion": ["AVB"], "task": "fake/chemotaxis", "metric": "centroid_speed",
+         "direction": "decrease", "source": src},
+        {"id": "wrong_way", "lesion": ["FAST"], "task": "fake/chemotaxis",
+         "metric": "centroid_speed", "direction": "decrease", "source": src},
+        {"id": "nothing", "lesion": ["AIY"], "task": "fake/chemotaxis",
+         "metric": "centroid_speed", "direction": "increase", "source": src}]}))
+    res = P.run_perturbations(FF.BRAIN, {"base": 0.5}, tmp_path / "out", seeds=[0, 1, 2, 3, 4],
+                              duration=0.4, library=lib, workers=0, progress=False,
+                              log=lambda m: None)
+    got = {r["metric"]: r["phenotype_verdict"] for r in res["rows"]}
+    assert got == {"slow": "reproduced", "wrong_way": "opposite",
+                   "nothing": "no detectable effect"}
+    assert {r["verdict"] for r in res["rows"]} == {"pass", "fail", "not distinguishable"}
+    assert res["schema"] == "cgym.benchmark/1" and res["benchmark"] == "celegans/perturbations"
+    assert (tmp_path / "out" / "perturbations.md").read_text().count("| slow |") == 1
+    # the same seeds for intact and lesioned: every row paired all 5
+    assert all(r["n"] == 5 for r in res["rows"])
+    assert np.isfinite([r["model"] for r in res["rows"]]).all()
+
+
+def test_suite_entry_on_a_brain_without_neurons_reports_insufficient_data(tmp_path):
+    res = P.benchmark_run("reflex", {}, tmp_path, seeds=[0, 1], quick=True, progress=False)
+    assert res["benchmark"] == "celegans/perturbations" and res["rows"]
+    assert {r["verdict"] for r in res["rows"]} == {"insufficient data"}
+    assert "cannot run the lesions" in res["rows"][0]["why"]
