@@ -10,8 +10,9 @@ import pytest
 
 from bodies import BodyDivergedError, make_body
 from bodies.larva import MUSCLE_NAMES, N_JOINTS, LarvaBody, bout
-from bodies.larva.calibrate import (TARGET_DISPLACEMENT, TARGET_PEAK_SPEED, _fmt,
-                                    measure_bout)
+from bodies.larva.calibrate import (CALIBRATION_BOUT, TARGET_DISPLACEMENT, TARGET_PEAK_SPEED,
+                                    TARGET_TAIL_TIP_SLOW, _fmt, amplitude_sweep, displacement_cv,
+                                    episode_bouts, measure_bout)
 
 
 def test_muscles_joints_and_sign_convention():
@@ -50,12 +51,47 @@ def test_reset_pose_and_frames():
 def test_calibration_bout_swims_forward_in_reference_range():
     r = measure_bout()
     print("\n" + _fmt("bout", r))
-    print(f"targets: peak speed 5-95% {TARGET_PEAK_SPEED} mm/s (median 39), displacement "
-          f"{TARGET_DISPLACEMENT} mm (median ~2.5)")
+    print(f"targets: peak speed 5-95% {TARGET_PEAK_SPEED} mm/s (median 39, provisional), displacement "
+          f"{TARGET_DISPLACEMENT} mm (Le Goc 2021 per-fish, median 1.6), tail tip {TARGET_TAIL_TIP_SLOW} deg")
     assert r["forward_mm"] > 0.9 * r["displacement_mm"] > 0, "the bout must swim forward"
+    # a slow forward swim: real tail-bend amplitude gives the real displacement
+    assert TARGET_TAIL_TIP_SLOW[0] <= r["max_tail_tip_angle_deg"] <= TARGET_TAIL_TIP_SLOW[1]
     assert TARGET_PEAK_SPEED[0] <= r["peak_speed_mm_s"] <= TARGET_PEAK_SPEED[1]
     assert TARGET_DISPLACEMENT[0] <= r["displacement_mm"] <= TARGET_DISPLACEMENT[1]
     assert abs(r["heading_change_deg"]) < 10  # forward bout: reference sigma ~5.4 deg
+
+
+def test_bout_vigour_spreads_displacement():
+    # vigour (command amplitude) must map to displacement steeply enough that a moderate spread
+    # of vigour gives the real bout-to-bout spread (Le Goc per-fish CV 0.35-0.54), and the
+    # slow-swim range of tail-tip angles must span the real bout-to-bout displacements
+    rows = amplitude_sweep((0.2, CALIBRATION_BOUT["amplitude"], 0.5))
+    for r in rows:
+        print("\n" + _fmt(f"amp {r['amplitude']:.2f}", r), end="")
+    d = [r["displacement_mm"] for r in rows]
+    tip = [r["max_tail_tip_angle_deg"] for r in rows]
+    assert d[0] < d[1] < d[2] and tip[0] < tip[1] < tip[2]
+    elasticity = math.log(d[2] / d[0]) / math.log(rows[2]["amplitude"] / rows[0]["amplitude"])
+    assert elasticity > 1.0  # displacement grows faster than the command: no saturation here
+    assert d[0] < 1.13 and d[2] > 2.08  # 29-64 deg tail tip spans the per-fish 5-95 % of medians
+    cv = displacement_cv(0.35, rows)
+    print(f"\ndisplacement elasticity {elasticity:.2f}; amplitude CV 0.35 -> displacement CV {cv:.2f}")
+    assert 0.35 <= cv <= 0.6
+
+
+def test_episode_bouts_reads_a_recorded_episode(tmp_path):
+    t = np.arange(500) * 0.002
+    act = np.zeros((500, 2 * N_JOINTS), np.float32)
+    act[100:180] = 0.3
+    act[300:302] = 0.3  # a 4 ms flicker is no bout
+    ang = np.zeros((500, N_JOINTS))
+    ang[150] = math.radians(3.0)  # tail tip 36 deg
+    speed = np.zeros(500)
+    speed[190] = 12.0  # peak in the glide
+    np.savez(tmp_path / "ep.npz", t=t, actions=act, tail_angles=ang, speed=speed)
+    (b,) = episode_bouts(tmp_path / "ep.npz")
+    assert b["duration_s"] == pytest.approx(0.16) and b["peak_activation"] == pytest.approx(0.3)
+    assert b["max_tail_tip_angle_deg"] == pytest.approx(36.0) and b["peak_speed_mm_s"] == 12.0
 
 
 @pytest.mark.parametrize("turn", [0.5, -0.5, 1.0, -1.0])
