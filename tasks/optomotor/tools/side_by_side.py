@@ -12,7 +12,7 @@ bout-to-bout coefficient of variation of displacement is taken per fish from the
 table in ``../shared/data/zebrafish`` when it is there (Karpenko 2020 has no per-bout displacement
 in the same form here).
 Sources: Le Goc et al. 2021, doi:10.1186/s12915-021-01126-w; Karpenko et al. 2020,
-doi:10.7554/eLife.59580.
+doi:10.7554/eLife.52882.
 """
 
 from __future__ import annotations
