@@ -1,0 +1,181 @@
+"""Closed-loop random-dot OMR table and figure from `runners sweep` folders (issue 12, must-show 1).
+
+    python -m runners sweep organisms/zebrafish/sweeps/omr_closed_loop.yaml   --out runs/omr_cl_a --workers 2
+    python -m runners sweep organisms/zebrafish/sweeps/omr_closed_loop_b.yaml --out runs/omr_cl_b --workers 2
+    python -m runners sweep organisms/zebrafish/sweeps/omr_closed_loop_c.yaml --out runs/omr_cl_c --workers 2
+    python organisms/zebrafish/figures/omr_closed_loop.py runs/omr_cl_a runs/omr_cl_b runs/omr_cl_c
+
+Reads every finished episode JSON under the sweep folders (its ``features`` were computed by
+``tasks/optomotor/features.py`` when the episode ran), groups them by (brain, coherence) — the
+control brains pooled over their wiring draws — and writes
+``organisms/zebrafish/figures/omr_closed_loop.{md,json,png}``.
+P(with) is ``omr_correct_fraction`` pooled over episodes (turns during motion epochs), with the
+95 % bootstrap CI over episodes of :func:`tasks.optomotor.features.omr_correct_fraction`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[3]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from organisms.zebrafish.tools.psychometric import REFERENCE  # noqa: E402
+from tasks.optomotor.features import omr_correct_fraction, rest_turn_fraction_toward_side  # noqa: E402
+
+BRAINS = ["connectome", "sbm-redraw", "block-shuffled", "no-integrator-edges"]
+OUT = ROOT / "organisms/zebrafish/figures/omr_closed_loop"
+
+
+def _mean_ci(x, n_boot=2000, seed=0):
+    x = np.asarray([v for v in x if v is not None and np.isfinite(v)], float)
+    if x.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    b = x[rng.integers(0, x.size, (n_boot, x.size))].mean(axis=1)
+    lo, hi = np.percentile(b, [2.5, 97.5])
+    return float(x.mean()), float(lo), float(hi)
+
+
+def load(folders):
+    groups = defaultdict(list)
+    for folder in folders:
+        for f in sorted(Path(folder).glob("*/episodes/ep_*.json")):
+            d = json.loads(f.read_text())
+            if d.get("status") != "ok" or not d.get("features"):
+                continue
+            c = d["config"]
+            coh = float(c["task_options"].get("coherence", 1.0))
+            wseed = c.get("brain_info", {}).get("wiring_seed")
+            groups[(c["brain"], coh)].append({"seed": d["seed"], "wiring_seed": wseed,
+                                             "features": d["features"], "wall_s": d.get("wall_time_s")})
+    return groups
+
+
+def summarise(groups):
+    rows = []
+    for (brain, coh), eps in sorted(groups.items(), key=lambda kv: (BRAINS.index(kv[0][0]) if kv[0][0] in BRAINS else 99, kv[0][1])):
+        fl = [e["features"] for e in eps]
+        p = omr_correct_fraction(fl)
+        rest = rest_turn_fraction_toward_side(fl)
+        rate = _mean_ci([f.get("bout_rate_hz") for f in fl])
+        ibi = _mean_ci([f.get("interbout_interval_median_s") for f in fl])
+        lat = _mean_ci([f.get("omr_latency_s") for f in fl])
+        rows.append({"brain": brain, "coherence": coh, "n_episodes": len(eps),
+                     "seeds": sorted({e["seed"] for e in eps}),
+                     "wiring_seeds": sorted({e["wiring_seed"] for e in eps}),
+                     "p_with": p, "rest_toward_side": rest,
+                     "bout_rate_hz": rate, "interbout_interval_s": ibi, "latency_s": lat,
+                     "mean_wall_s": float(np.mean([e["wall_s"] for e in eps if e["wall_s"]]))})
+    return rows
+
+
+def verdicts(rows):
+    """Per coherence: is the CLEM-wired brain's CI entirely above each control's?"""
+    by = {(r["brain"], r["coherence"]): r for r in rows}
+    out = []
+    for coh in sorted({r["coherence"] for r in rows}):
+        for clem in ("connectome", "sbm-redraw"):
+            for ctrl in ("block-shuffled", "no-integrator-edges"):
+                a, b = by.get((clem, coh)), by.get((ctrl, coh))
+                if not a or not b:
+                    continue
+                sep = a["p_with"]["ci_low"] > b["p_with"]["ci_high"]
+                out.append({"coherence": coh, "clem": clem, "control": ctrl,
+                            "clem_p": a["p_with"]["value"], "control_p": b["p_with"]["value"],
+                            "non_overlapping_above": bool(sep)})
+    return out
+
+
+def _f(p):
+    return f"{p['value']:.2f} [{p['ci_low']:.2f}, {p['ci_high']:.2f}]"
+
+
+def _t(t):
+    return f"{t[0]:.2f} [{t[1]:.2f}, {t[2]:.2f}]"
+
+
+def table(rows, vs, folders):
+    lines = ["# Closed-loop random-dot OMR (issue 12, must-show 1)", "",
+             "Made by `python organisms/zebrafish/figures/omr_closed_loop.py " + " ".join(map(str, folders)) + "`",
+             "from the sweeps in `organisms/zebrafish/sweeps/omr_closed_loop*.yaml` (closed loop, task",
+             "`zebrafish/optomotor` with `coherence=c`: random_dots schedule, 45 s per episode, two 10 s",
+             "motion epochs; held-out seeds ≥ 100). P(with) = turns (|Δheading| > 10°) toward the side the",
+             "coherent dots move / all turns starting in motion epochs, pooled over episodes; 95 % bootstrap",
+             "CI over episodes. Control brains are pooled over their wiring draws (column `wiring`). Rest =",
+             "the same fraction in rest epochs, toward the schedule's direction (the preceding motion for",
+             "35 of the 40 rest seconds; 0.5 = no side bias). Bout rate: whole episode, mean over episodes;",
+             "latency: motion onset to first bout, mean over episodes; both with bootstrap 95 % CIs.", "",
+             "| brain | coherence | episodes | wiring | turns | P(with) [95 % CI] | rest toward side | bout rate Hz | latency s |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['brain']} | {r['coherence']:g} | {r['n_episodes']} | {','.join(map(str, r['wiring_seeds']))} | "
+                     f"{r['p_with']['n_turns']} | {_f(r['p_with'])} | {_f(r['rest_toward_side'])} | "
+                     f"{_t(r['bout_rate_hz'])} | {_t(r['latency_s'])} |")
+    lines += ["", "## CLEM-wired vs controls: CI of the CLEM brain entirely above the control's?", "",
+              "| coherence | CLEM brain | control | P(with) CLEM | P(with) control | non-overlapping, above |",
+              "|---|---|---|---|---|---|"]
+    for v in vs:
+        lines.append(f"| {v['coherence']:g} | {v['clem']} | {v['control']} | {v['clem_p']:.2f} | "
+                     f"{v['control_p']:.2f} | {'yes' if v['non_overlapping_above'] else 'NO'} |")
+    lines += ["", f"Reference ({REFERENCE['source']}): P(with) at coherence "
+              + ", ".join(f"{c:g} → {p:g}" for c, p in zip(REFERENCE["coherence"], REFERENCE["correct"]))
+              + " (provisional except 0)."]
+    return "\n".join(lines) + "\n"
+
+
+def figure(rows, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colors = {"connectome": "C0", "sbm-redraw": "C2", "block-shuffled": "C1", "no-integrator-edges": "C3"}
+    fig, axs = plt.subplots(1, 2, figsize=(10, 4))
+    for k, brain in enumerate(BRAINS):
+        rr = sorted([r for r in rows if r["brain"] == brain], key=lambda r: r["coherence"])
+        if not rr:
+            continue
+        x = np.array([r["coherence"] for r in rr]) * 100 + (k - 1.5) * 1.2
+        y = np.array([r["p_with"]["value"] for r in rr])
+        e = np.array([[r["p_with"]["value"] - r["p_with"]["ci_low"], r["p_with"]["ci_high"] - r["p_with"]["value"]] for r in rr]).T
+        axs[0].errorbar(x, y, yerr=e, marker="o", capsize=3, color=colors[brain], label=brain)
+        y2 = np.array([r["bout_rate_hz"][0] for r in rr])
+        e2 = np.array([[r["bout_rate_hz"][0] - r["bout_rate_hz"][1], r["bout_rate_hz"][2] - r["bout_rate_hz"][0]] for r in rr]).T
+        axs[1].errorbar(x, y2, yerr=e2, marker="o", capsize=3, color=colors[brain], label=brain)
+    rc = np.array(REFERENCE["coherence"]) * 100
+    axs[0].plot(rc, REFERENCE["correct"], "k--", marker="s", mfc="w", label="Bahl & Engert 2020 (provisional)")
+    axs[1].plot(rc, 1.0 / np.array(REFERENCE["interbout_interval_s"]), "k--", marker="s", mfc="w",
+                label="1 / IBI, Bahl & Engert 2020 (provisional)")
+    axs[0].axhline(0.5, color="0.7", lw=0.8)
+    axs[0].set(xlabel="coherence (%)", ylabel="P(turn with motion)", ylim=(0.3, 1.02),
+               title="psychometric, closed loop (95 % CI)")
+    axs[1].set(xlabel="coherence (%)", ylabel="bout rate (Hz, whole episode)", title="chronometric")
+    axs[0].legend(fontsize=7, loc="upper left")
+    axs[1].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main(argv=None):
+    folders = argv if argv is not None else sys.argv[1:]
+    if not folders:
+        print("usage: omr_closed_loop.py SWEEP_DIR [SWEEP_DIR ...]", file=sys.stderr)
+        return 2
+    rows = summarise(load(folders))
+    vs = verdicts(rows)
+    md = table(rows, vs, folders)
+    OUT.with_suffix(".md").write_text(md)
+    OUT.with_suffix(".json").write_text(json.dumps({"rows": rows, "verdicts": vs, "sweeps": folders}, indent=1))
+    figure(rows, OUT.with_suffix(".png"))
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
