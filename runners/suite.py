@@ -316,16 +316,31 @@ def brain_pairs(name: str, brains: list[str], by: dict, min_n: int = 5) -> list[
     return out
 
 
+def board_labels(board) -> dict[str, list[str]]:
+    """Per brain, the data labels its results carry (e.g. "SURROGATE edge set ..."), so that the
+    board's header says them once for every brain."""
+    out: dict[str, list[str]] = {}
+    for r in board["results"]:
+        for lab in r.get("labels") or []:
+            if lab not in out.setdefault(r["brain"], []):
+                out[r["brain"]].append(lab)
+    return out
+
+
 def board_markdown(board) -> str:
     brains = _brains(board)
     by = {(r["benchmark"], r["brain"]): r for r in board["results"]}
     lines = [f"# connectome-gym suite: {board['organism']}", "",
              f"Schema `{board['schema']}` · created {board['created']} · "
-             f"{len(board.get('machines') or [])} machine/sweep record(s)", "",
-             "## Leaderboard", "", "| brain | metrics passed | metrics failed | judged |",
-             "|---|---|---|---|"]
+             f"{len(board.get('machines') or [])} machine/sweep record(s)", ""]
+    labels = board_labels(board)
+    lines += [f"- **`{b}`: {lab}**" for b, labs in labels.items() for lab in labs]
+    lines += [""] if labels else []
+    lines += ["## Leaderboard", "", "| brain | metrics passed | metrics failed | judged |",
+              "|---|---|---|---|"]
     for b, d in summary(board).items():
-        lines.append(f"| `{b}` | {d['pass']} | {d['fail']} | {d['judged']} |")
+        tag = " (" + "; ".join(lab.split(":")[0] for lab in labels[b]) + ")" if labels.get(b) else ""
+        lines.append(f"| `{b}`{tag} | {d['pass']} | {d['fail']} | {d['judged']} |")
     for name, meta in board["benchmarks"].items():
         lines += ["", f"## {name} ({meta['kind']})", "", meta.get("description", ""), ""]
         metrics, info = [], {}
@@ -387,11 +402,15 @@ def board_html(board) -> str:
              "figure{display:inline-block;margin:4px;vertical-align:top}figcaption{font-size:12px}"
              "img{max-width:460px;max-height:360px;border:1px solid #ccc}</style></head><body>",
              f"<h1>connectome-gym suite: {e(board['organism'])}</h1>",
-             f"<p>Schema <code>{e(board['schema'])}</code>, created {e(board['created'])}.</p>",
-             "<h2>Leaderboard</h2><table><tr><th>brain</th><th>metrics passed</th>"
-             "<th>metrics failed</th><th>judged</th></tr>"]
+             f"<p>Schema <code>{e(board['schema'])}</code>, created {e(board['created'])}.</p>"]
+    labels = board_labels(board)
+    for b, labs in labels.items():
+        parts += [f"<p><b><code>{e(b)}</code>: {e(lab)}</b></p>" for lab in labs]
+    parts.append("<h2>Leaderboard</h2><table><tr><th>brain</th><th>metrics passed</th>"
+                 "<th>metrics failed</th><th>judged</th></tr>")
     for b, d in summary(board).items():
-        parts.append(f"<tr><td><code>{e(b)}</code></td><td>{d['pass']}</td><td>{d['fail']}</td>"
+        tag = " (" + "; ".join(lab.split(":")[0] for lab in labels[b]) + ")" if labels.get(b) else ""
+        parts.append(f"<tr><td><code>{e(b)}</code>{e(tag)}</td><td>{d['pass']}</td><td>{d['fail']}</td>"
                      f"<td>{d['judged']}</td></tr>")
     parts.append("</table>")
     for name, meta in board["benchmarks"].items():

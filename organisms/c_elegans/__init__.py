@@ -43,10 +43,9 @@ def _connectome_brain(organism, observation_space, action_space, control_dt=None
                       **options):
     """Build a connectome brain of ``kind`` (connectome, shuffled, no-nerve-ring) with its parameter
     file (``params/<kind>.yaml`` unless ``params=PATH``) applied; see :mod:`.params`."""
-    import yaml
-
     from nervous_systems.connectome_brain import ConnectomeBrain
     from nervous_systems.shuffle import degree_preserving_shuffle
+    from nervous_systems.yaml_file import load_yaml
 
     from .params import apply_class_params, load_params
     from .wiring import apply_sign_overrides, nerve_ring_neurons
@@ -68,7 +67,7 @@ def _connectome_brain(organism, observation_space, action_space, control_dt=None
         raise ValueError(f"the C. elegans bridge drives {len(MUSCLE_NAMES)} muscles; "
                          f"action space has shape {action_space.shape}")
     bridge_path = Path(options.pop("bridge", BRIDGE_YAML))
-    bridge_cfg = params.apply_to_bridge(yaml.safe_load(bridge_path.read_text()))
+    bridge_cfg = params.apply_to_bridge(load_yaml(bridge_path))
     overrides = {**params.model_overrides(), **(options.pop("model_overrides", None) or {})}
     brain = ConnectomeBrain(connectome, bridge_cfg, MUSCLE_NAMES, control_dt, label=kind, lesion=lesion,
                             model_overrides=overrides or None, threshold_shift_mV=thresholds,

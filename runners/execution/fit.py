@@ -88,6 +88,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from nervous_systems.yaml_file import YAMLFileError, load_yaml
+
 from ..io import recording as rec_io
 from . import sweep as sweep_mod
 from .sweep_spec import Condition, SweepSpec, config_hash
@@ -435,14 +437,13 @@ def parse_fit_spec(data: Any, source: str = "<fit spec>") -> FitSpec:
 
 
 def load_fit_spec(path: str | Path) -> FitSpec:
-    import yaml
     path = Path(path)
     if not path.exists():
         raise FitError(f"fit spec {path} does not exist")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise FitError(f"{path}: not valid YAML: {exc}") from None
+        data = load_yaml(path)
+    except YAMLFileError as exc:
+        raise FitError(str(exc)) from None
     return parse_fit_spec(data, str(path))
 
 
@@ -471,14 +472,13 @@ def _set_dotted(d: dict, keys: list[str], value: Any, where: str, must_exist: bo
 
 
 def _load_yaml(path: str | Path, what: str) -> dict:
-    import yaml
     p = Path(path)
     if not p.exists():
         raise FitError(f"{what} {p} does not exist")
     try:
-        d = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise FitError(f"{p}: not valid YAML: {exc}") from None
+        d = load_yaml(p)
+    except YAMLFileError as exc:
+        raise FitError(str(exc)) from None
     if not isinstance(d, dict):
         raise FitError(f"{p}: a params file is a mapping")
     return d

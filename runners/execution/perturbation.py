@@ -97,11 +97,13 @@ def load_library(path: str | Path = LIBRARY) -> PhenotypeLibrary:
     import hashlib
     import json
 
-    import yaml
+    from nervous_systems.yaml_file import YAMLFileError, load_yaml
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = load_yaml(path)
+    except YAMLFileError as exc:
+        raise PerturbationLibraryError(str(exc)) from None
+    except OSError as exc:
         raise PerturbationLibraryError(f"{path}: cannot read: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
         raise PerturbationLibraryError(f"{path}: expected a mapping with entries: [...]")
