@@ -3,7 +3,7 @@
     python -m runners sweep organisms/zebrafish/sweeps/omr_closed_loop.yaml   --out runs/omr_cl_a --workers 2
     python -m runners sweep organisms/zebrafish/sweeps/omr_closed_loop_b.yaml --out runs/omr_cl_b --workers 2
     python -m runners sweep organisms/zebrafish/sweeps/omr_closed_loop_c.yaml --out runs/omr_cl_c --workers 2
-    python organisms/zebrafish/figures/omr_closed_loop.py runs/omr_cl_a runs/omr_cl_b runs/omr_cl_c
+    python -m runners.scoring.omr_closed_loop runs/omr_cl_a runs/omr_cl_b runs/omr_cl_c
 
 Reads every finished episode JSON under the sweep folders (its ``features`` were computed by
 ``tasks/optomotor/features.py`` when the episode ran), groups them by (brain, coherence) — the
@@ -22,12 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from organisms.zebrafish.tools.psychometric import REFERENCE
+from tasks.optomotor.features import omr_correct_fraction, rest_turn_fraction_toward_side
 
-from organisms.zebrafish.tools.psychometric import REFERENCE  # noqa: E402
-from tasks.optomotor.features import omr_correct_fraction, rest_turn_fraction_toward_side  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 BRAINS = ["connectome", "sbm-redraw", "block-shuffled", "no-integrator-edges"]
 OUT = ROOT / "organisms/zebrafish/figures/omr_closed_loop"
@@ -103,7 +101,7 @@ def _t(t):
 
 def table(rows, vs, folders):
     lines = ["# Closed-loop random-dot OMR (issue 12, must-show 1)", "",
-             "Made by `python organisms/zebrafish/figures/omr_closed_loop.py " + " ".join(map(str, folders)) + "`",
+             "Made by `python -m runners.scoring.omr_closed_loop " + " ".join(map(str, folders)) + "`",
              "from the sweeps in `organisms/zebrafish/sweeps/omr_closed_loop*.yaml` (closed loop, task",
              "`zebrafish/optomotor` with `coherence=c`: random_dots schedule, 45 s per episode, two 10 s",
              "motion epochs; held-out seeds ≥ 100). P(with) = turns (|Δheading| > 10°) toward the side the",
@@ -165,7 +163,7 @@ def figure(rows, path):
 def main(argv=None):
     folders = argv if argv is not None else sys.argv[1:]
     if not folders:
-        print("usage: omr_closed_loop.py SWEEP_DIR [SWEEP_DIR ...]", file=sys.stderr)
+        print("usage: python -m runners.scoring.omr_closed_loop SWEEP_DIR [SWEEP_DIR ...]", file=sys.stderr)
         return 2
     rows = summarise(load(folders))
     vs = verdicts(rows)
