@@ -157,9 +157,10 @@ def cmd_list(args) -> int:
     for org in orgs or [None]:
         specs = [s for s in brain_specs(org)]
         print(f"  {org or 'any organism'}:")
+        width = max((len(s.name) for s in specs), default=0) + 1
         for s in specs:
             scope = "" if s.organism else " (any organism)"
-            print(f"    {s.name:<12} {s.description}{scope}")
+            print(f"    {s.name:<{width}} {s.description}{scope}")
     print("bodies:", ", ".join(body_names) or "(none)")
     if err:
         print(f"note: importing organisms/tasks failed, the list may be incomplete: "
