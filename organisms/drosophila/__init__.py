@@ -36,7 +36,8 @@ def _shuffled_brain(organism, observation_space, action_space, control_dt=None, 
 
 
 register_brain("connectome", _connectome_brain, ORGANISM,
-               "Shiu 2024 whole-brain LIF on FlyWire v783 (or the labelled surrogate; exact event-driven backend, option backend=brian2|torch) + hand-built VNC model")
+               "Shiu 2024 whole-brain LIF on FlyWire v783 (or the labelled surrogate; exact "
+               "event-driven backend, option backend=brian2|torch) + hand-built VNC model")
 register_brain("shuffled", _shuffled_brain, ORGANISM,
                "fly connectome brain on degree-preserving rewired edges (control)")
 
