@@ -64,7 +64,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .lif_graph import LIFNetworkError, checked_graph, load_lif_model, neuron_index
+from .lif_graph import LIFNetworkError, PoissonInputs, checked_graph, load_lif_model, neuron_index
 
 KERNEL_SOURCE = Path(__file__).resolve().with_name("event_lif_kernel.pyx")
 _NEVER = 1 << 62                 # "refractory until": a silenced neuron never integrates again
@@ -125,7 +125,7 @@ def _build(tmp: Path, name: str) -> None:
         cmd.run()
 
 
-class EventLIFNetwork:
+class EventLIFNetwork(PoissonInputs):
     """Shiu 2024 LIF network over ``n`` neurons and the edges ``pre[k] -> post[k]``, event-driven
     and exact (module docstring). Same arguments and methods as ``LIFNetwork``; float64 only."""
 
@@ -262,27 +262,6 @@ class EventLIFNetwork:
         return v, g
 
     # ------------------------------------------------------------------ public API (LIFNetwork)
-    def set_input_rates(self, indices, rates_hz) -> None:
-        """Poisson drive of ``indices`` at ``rates_hz`` (scalar or one per index), replacing their
-        previous sensory rate. Cheap: use it at every closed-loop step."""
-        idx = neuron_index(indices, self.n, "set_input_rates")
-        rates = np.broadcast_to(np.asarray(rates_hz, dtype=np.float64), idx.shape)
-        if np.any(~np.isfinite(rates)) or np.any(rates < 0):
-            raise LIFNetworkError("set_input_rates: rates must be finite and >= 0 Hz")
-        slots = self._ensure_slots(idx)
-        self._sensory[slots] = rates
-        self._push_rates()
-
-    def activate(self, indices, rate_hz: float | None = None) -> None:
-        """Extra Poisson drive at ``rate_hz`` (default ``r_poi``, Shiu's 150 Hz) on ``indices``."""
-        idx = neuron_index(indices, self.n, "activate")
-        rate = self.r_poi if rate_hz is None else float(rate_hz)
-        if not np.isfinite(rate) or rate < 0:
-            raise LIFNetworkError(f"activate: rate must be finite and >= 0 Hz, got {rate_hz}")
-        slots = self._ensure_slots(idx)
-        self._activation[slots] = rate
-        self._push_rates()
-
     def silence(self, indices) -> None:
         """Shiu's silencing: every synapse out of ``indices`` gets weight 0; the neurons are also
         held refractory (no spikes), frozen in their present state, so their rates are 0."""

@@ -65,3 +65,31 @@ def neuron_index(indices, n: int, what: str) -> np.ndarray:
         bad = idx[(idx < 0) | (idx >= n)][0]
         raise LIFNetworkError(f"{what}: neuron index {int(bad)} out of range [0, {n})")
     return idx
+
+
+class PoissonInputs:
+    """The Poisson-drive API every LIF backend offers. A backend keeps per-slot ``_sensory`` and
+    ``_activation`` rates, maps neurons to slots with ``_ensure_slots(idx)`` (adding slots where
+    it can), hands the summed rates to its simulator with ``_push_rates()``, and sets ``n`` and
+    ``r_poi`` (Hz)."""
+
+    def set_input_rates(self, indices, rates_hz) -> None:
+        """Poisson drive of ``indices`` at ``rates_hz`` (scalar or one per index), replacing their
+        previous sensory rate. Cheap: use it at every closed-loop step."""
+        idx = neuron_index(indices, self.n, "set_input_rates")
+        rates = np.broadcast_to(np.asarray(rates_hz, dtype=np.float64), idx.shape)
+        if np.any(~np.isfinite(rates)) or np.any(rates < 0):
+            raise LIFNetworkError("set_input_rates: rates must be finite and >= 0 Hz")
+        slots = self._ensure_slots(idx)
+        self._sensory[slots] = rates
+        self._push_rates()
+
+    def activate(self, indices, rate_hz: float | None = None) -> None:
+        """Extra Poisson drive at ``rate_hz`` (default ``r_poi``, Shiu's 150 Hz) on ``indices``."""
+        idx = neuron_index(indices, self.n, "activate")
+        rate = self.r_poi if rate_hz is None else float(rate_hz)
+        if not np.isfinite(rate) or rate < 0:
+            raise LIFNetworkError(f"activate: rate must be finite and >= 0 Hz, got {rate_hz}")
+        slots = self._ensure_slots(idx)
+        self._activation[slots] = rate
+        self._push_rates()

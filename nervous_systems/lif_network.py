@@ -35,12 +35,12 @@ import numpy as np
 
 from .brian2_setup import brian2
 from .lif_graph import LIFNetworkError  # noqa: F401  (the error type of every LIF backend)
-from .lif_graph import FOREVER_REFRACTORY_S, checked_graph, load_lif_model, neuron_index
+from .lif_graph import FOREVER_REFRACTORY_S, PoissonInputs, checked_graph, load_lif_model, neuron_index
 
 _ids = itertools.count()
 
 
-class LIFNetwork:
+class LIFNetwork(PoissonInputs):
     """Shiu 2024 LIF network over ``n`` neurons and the edges ``pre[k] -> post[k]``.
 
     ``weight`` is the signed synapse count per edge (Shiu's ``Excitatory x Connectivity``); the
@@ -64,6 +64,7 @@ class LIFNetwork:
         self.record_spikes = bool(record_spikes)
         ns = self.model.namespace()
         self.namespace = ns
+        self.r_poi = float(ns["r_poi"])
         eqs = self.model.equations
         dt = self.dt_ms * b2.ms
         self._dt = dt
@@ -157,27 +158,6 @@ class LIFNetwork:
         self.neurons.variables["rfc"].set_value(rfc)
 
     # ------------------------------------------------------------------ public API
-    def set_input_rates(self, indices, rates_hz) -> None:
-        """Poisson drive of ``indices`` at ``rates_hz`` (scalar or one per index), replacing their
-        previous sensory rate. Cheap (an array write): use it at every closed-loop step."""
-        idx = neuron_index(indices, self.n, "set_input_rates")
-        rates = np.broadcast_to(np.asarray(rates_hz, dtype=np.float64), idx.shape)
-        if np.any(~np.isfinite(rates)) or np.any(rates < 0):
-            raise LIFNetworkError("set_input_rates: rates must be finite and >= 0 Hz")
-        slots = self._ensure_slots(idx)
-        self._sensory[slots] = rates
-        self._push_rates()
-
-    def activate(self, indices, rate_hz: float | None = None) -> None:
-        """Extra Poisson drive at ``rate_hz`` (default ``r_poi``, Shiu's 150 Hz) on ``indices``."""
-        idx = neuron_index(indices, self.n, "activate")
-        rate = float(self.namespace["r_poi"]) if rate_hz is None else float(rate_hz)
-        if not np.isfinite(rate) or rate < 0:
-            raise LIFNetworkError(f"activate: rate must be finite and >= 0 Hz, got {rate_hz}")
-        slots = self._ensure_slots(idx)
-        self._activation[slots] = rate
-        self._push_rates()
-
     def silence(self, indices) -> None:
         """Shiu's silencing: weights of every synapse out of ``indices`` become 0; the neurons
         are also held refractory (no spikes), so their own recorded rates are 0."""

@@ -30,12 +30,12 @@ from collections import deque
 
 import numpy as np
 
-from ..lif_graph import FOREVER_REFRACTORY_S, LIFNetworkError, checked_graph, load_lif_model, neuron_index
+from ..lif_graph import FOREVER_REFRACTORY_S, LIFNetworkError, PoissonInputs, checked_graph, load_lif_model, neuron_index
 from . import default_threads, device_name, intra_op_threads, require_torch, resolve_device, resolve_dtype
 
 
 
-class TorchLIFNetwork:
+class TorchLIFNetwork(PoissonInputs):
     """Shiu 2024 LIF network over ``n`` neurons and the edges ``pre[k] -> post[k]``, in PyTorch.
 
     Same arguments as ``LIFNetwork`` (``weight`` = signed synapse count; ``params`` overrides
@@ -167,27 +167,6 @@ class TorchLIFNetwork:
             self._until[self._silenced_t] = 2 ** 62
 
     # ------------------------------------------------------------------ public API (LIFNetwork)
-    def set_input_rates(self, indices, rates_hz) -> None:
-        """Poisson drive of ``indices`` at ``rates_hz`` (scalar or one per index), replacing their
-        previous sensory rate. Cheap: use it at every closed-loop step."""
-        idx = neuron_index(indices, self.n, "set_input_rates")
-        rates = np.broadcast_to(np.asarray(rates_hz, dtype=np.float64), idx.shape)
-        if np.any(~np.isfinite(rates)) or np.any(rates < 0):
-            raise LIFNetworkError("set_input_rates: rates must be finite and >= 0 Hz")
-        slots = self._ensure_slots(idx)
-        self._sensory[slots] = rates
-        self._push_rates()
-
-    def activate(self, indices, rate_hz: float | None = None) -> None:
-        """Extra Poisson drive at ``rate_hz`` (default ``r_poi``, Shiu's 150 Hz) on ``indices``."""
-        idx = neuron_index(indices, self.n, "activate")
-        rate = self.r_poi if rate_hz is None else float(rate_hz)
-        if not np.isfinite(rate) or rate < 0:
-            raise LIFNetworkError(f"activate: rate must be finite and >= 0 Hz, got {rate_hz}")
-        slots = self._ensure_slots(idx)
-        self._activation[slots] = rate
-        self._push_rates()
-
     def silence(self, indices) -> None:
         """Shiu's silencing: every synapse out of ``indices`` gets weight 0; the neurons are also
         held refractory (no spikes), so their own recorded rates are 0."""
