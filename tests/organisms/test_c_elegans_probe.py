@@ -23,7 +23,9 @@ def mean(d, *names):
 
 def test_default_params_are_the_probe_fit():
     from organisms.c_elegans.params import load_params
-    assert load_params("connectome").values() == load_params(str(PARAMS_DIR / "connectome_probe_fit.yaml")).values()
+    d, f = load_params("connectome").values(), load_params(str(PARAMS_DIR / "connectome_probe_fit.yaml")).values()
+    d.pop("bridge.A_stretch.gain_mV"), f.pop("bridge.A_stretch.gain_mV")  # hand-set 30 (bridge.yaml)
+    assert d == f
 
 
 @pytest.fixture(scope="module")
