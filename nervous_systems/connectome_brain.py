@@ -54,9 +54,6 @@ class ConnectomeBrain:
                              "'brian2' or 'torch' (torch_options only with 'torch')")
         shifts = {k: float(v) for k, v in (threshold_shift_mV or {}).items() if float(v) != 0.0}
         if shifts:
-            if backend != "brian2":
-                raise ValueError("per-class threshold shifts (threshold_mV parameters) are implemented "
-                                 "for the brian2 backend only")
             vec = np.zeros(self.network.n)
             vec[self.network.connectome.index_of(list(shifts))] = list(shifts.values())
             self.network.shift_thresholds(vec)
