@@ -73,7 +73,7 @@ def test_shifted_thresholds_rest_state_is_a_stable_fixed_point(cook):
     shift = np.full(cook.n_neurons, 15.0)
     r = graded_rest_state(cook, m.namespace(), m, shift)
     assert r.stable and r.residual < 1e-6
-    assert r.s_rest.max() < 1 / 12 - 1e-3            # below mid-activation s_eq = 1/12
+    assert r.s_rest.max() < 1 / 11 - 1e-3            # below mid-activation s_eq = (a_r/2)/(a_r/2 + a_d) = 1/11
     v, s, g_gap, g_in = kunert_rest_state(cook, m.namespace(), m, shift)
     assert np.array_equal(v, r.v_rest) and np.array_equal(g_in, r.G_in)
     g = GradedNetwork(cook, m)
