@@ -173,9 +173,31 @@ class ClosedLoop:
             return tmin, tuple(g for g, ti in enumerate(times)
                                if ti == tmin or abs(ti - tmin) / min(dmin, rep_dt[g]) < eps)
 
+        # The due sets repeat with the period of the clocks (e.g. 0.5 / 2 / 20 ms: 40 ticks), so
+        # they are worked out once, by the rule of nextclocks() on the same timestep * dt floats,
+        # and replayed; at the start of every period nextclocks() itself checks the replay (all
+        # groups due together again) and, on any mismatch, takes over for good.
+        cycle = self._due_cycle(groups, cvars, eps)
+        pos = 0
+
+        def next_due() -> tuple:
+            nonlocal cycle, pos
+            if cycle is None:
+                return nextclocks()
+            if pos == len(cycle):
+                pos = 0
+            due = cycle[pos]
+            if pos == 0:
+                tmin, due_now = nextclocks()
+                if due_now != due:
+                    cycle = None
+                    return tmin, due_now
+            pos += 1
+            return min(rep_t[g][0] for g in due), due
+
         first = True
         item = yield None                      # primed; the first send() brings input 0
-        tmin, due = nextclocks()
+        tmin, due = next_due()
         while True:
             calls = plans.get(due)
             if calls is None:
@@ -202,7 +224,32 @@ class ClosedLoop:
                     t[0] = timestep[0] * dt[0]
             if net._stopped or Network._globally_stopped:   # another operation called stop()
                 return
-            tmin, due = nextclocks()
+            tmin, due = next_due()
+
+    @staticmethod
+    def _due_cycle(groups: list, cvars: list, eps: float, max_ticks: int = 4096) -> list | None:
+        """The sequence of due clock groups over one period of the clocks, from the current
+        clock state, by the rule of ``Network._nextclocks`` applied to copies of the clocks'
+        (timestep, dt); None when the clocks are not all due now or have no period within
+        ``max_ticks`` (then nextclocks() runs at every tick)."""
+        steps = [int(cvars[g[0]][0][0]) for g in groups]
+        dts = [float(cvars[g[0]][2][0]) for g in groups]
+        n = len(groups)
+        out = []
+        for _ in range(max_ticks + 1):
+            times = [steps[g] * dts[g] for g in range(n)]
+            tmin = min(times)
+            dmin = dts[times.index(tmin)]
+            due = tuple(g for g, ti in enumerate(times)
+                        if ti == tmin or abs(ti - tmin) / min(dmin, dts[g]) < eps)
+            if out and len(due) == n:
+                return out
+            if not out and len(due) != n:
+                return None
+            out.append(due)
+            for g in due:
+                steps[g] += 1
+        return None
 
     def _direct_stop(self) -> None:
         gen, self._gen = self._gen, None

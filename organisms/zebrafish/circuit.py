@@ -300,6 +300,13 @@ class OMRCircuit:
         self.bout_spikes = None
         self._v2a = {s: L.spinal_pops[("V2a", s)] for s in ("L", "R")}
         self._mn = np.concatenate([L.spinal_pops[("MN", "L")], L.spinal_pops[("MN", "R")]])
+
+        def as_slice(idx):  # consecutive indices (the layout is type-major, side, segment)
+            assert np.array_equal(idx, np.arange(idx[0], idx[-1] + 1)), "spinal layout is not contiguous"
+            return slice(int(idx[0]), int(idx[-1]) + 1)
+        self._mn_sl = as_slice(self._mn)
+        self._v2a_sl = {s: as_slice(self._v2a[s]) for s in ("L", "R")}
+        assert self._v2a_sl["L"].stop == self._v2a_sl["R"].start
         self._mn_gain = si(sp["mn_gain"])
         self._w_prop = si(sp["w_prop"])
 
@@ -337,12 +344,24 @@ class OMRCircuit:
         """Stretch feedback: a bend to the left (angle > 0) stretches the right side."""
         prop = self._arrays()["prop"]
         ang = np.asarray(tail_angles, float)[: self.n_seg]
-        prop[self._v2a["R"][: len(ang)]] = self._w_prop * np.clip(ang, 0, None)
-        prop[self._v2a["L"][: len(ang)]] = self._w_prop * np.clip(-ang, 0, None)
+        n = len(ang)
+        if n == self.n_seg:  # the V2a units of a side are consecutive (layout): slices, no fancy index
+            w = self._w_prop
+            np.multiply(np.maximum(ang, 0.0), w, out=prop[self._v2a_sl["R"]])
+            np.multiply(np.maximum(-ang, 0.0), w, out=prop[self._v2a_sl["L"]])
+            return
+        prop[self._v2a["R"][:n]] = self._w_prop * np.clip(ang, 0, None)
+        prop[self._v2a["L"][:n]] = self._w_prop * np.clip(-ang, 0, None)
 
     def motor(self) -> np.ndarray:
-        u = self._arrays()["su"]
-        return np.clip(np.clip(u[self._mn], 0, 1) * self._mn_gain, 0, 1).astype(np.float32)
+        """Muscle activations [MN_L (n_seg), MN_R (n_seg)] = clip(clip(MN rate, 0, 1) x mn_gain, 0, 1)
+        as a fresh float32 array (the MN units of both sides are consecutive: one slice)."""
+        u = self._arrays()["su"][self._mn_sl]
+        m = np.maximum(u, 0.0)
+        np.minimum(m, 1.0, out=m)
+        np.multiply(m, self._mn_gain, out=m)
+        np.minimum(np.maximum(m, 0.0, out=m), 1.0, out=m)
+        return m.astype(np.float32)
 
     def populations(self) -> np.ndarray:
         """Mean rate of every brain population (order ``pop_names``)."""
@@ -352,10 +371,10 @@ class OMRCircuit:
 
     def spinal_activity(self) -> np.ndarray:
         """Mean V2a and MN rate per side: [V2a_L, V2a_R, MN_L, MN_R]."""
-        r = np.clip(self._arrays()["su"], 0, 1)
-        L = self.layout.spinal_pops
-        return np.array([r[L[("V2a", "L")]].mean(), r[L[("V2a", "R")]].mean(),
-                         r[L[("MN", "L")]].mean(), r[L[("MN", "R")]].mean()], np.float32)
+        su = self._arrays()["su"]
+        r = np.concatenate([su[self._v2a_sl["L"].start:self._v2a_sl["R"].stop], su[self._mn_sl]])
+        np.minimum(np.maximum(r, 0.0, out=r), 1.0, out=r)
+        return (r.reshape(4, self.n_seg).sum(1) / self.n_seg).astype(np.float32)
 
     def gate(self) -> float:
         a = self._arrays()
