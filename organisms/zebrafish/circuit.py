@@ -169,18 +169,33 @@ class OMRCircuit:
         dts = si(P["numerics"]["dt_spinal"]) * b2.second
         method = P["numerics"]["method"]
         bp = P["bout"]
-        # bout vigour: drawn per bout (reset of the trigger), scales the nMLF forward drive —
-        # real bouts vary in vigour from one to the next (CV of displacement ~0.4 in Le Goc 2021)
         self.bout = b2.NeuronGroup(
             1, """drive : 1 (linked)
-                  vig : 1
                   hazard = h0 + h1*clip(drive, 0, 1) : Hz""",
-            threshold="rand() < hazard*dt", reset="vig = clip(1 + vig_cv*randn(), vig_lo, vig_hi)",
+            threshold="rand() < hazard*dt",
             refractory=(si(bp["T_bout"]) + si(bp["T_refr"])) * b2.second,
-            namespace={"h0": si(bp["h0"]) * b2.Hz, "h1": si(bp["h1"]) * b2.Hz,
-                       "vig_cv": si(bp.get("vigour_cv", 0.0)), "vig_lo": 0.3, "vig_hi": 2.0},
+            namespace={"h0": si(bp["h0"]) * b2.Hz, "h1": si(bp["h1"]) * b2.Hz},
             dt=dtb, name="bout_trigger")
-        self.bout.vig = 1.0
+        # descending drive states: three units that fluctuate with the network's own noise
+        # (Ornstein-Uhlenbeck: mean mu, stationary s.d. sigma, correlation time tau) and
+        # multiply the gated input of the descending pools while a bout lasts: unit 0, the
+        # locomotor drive, scales both nMLF (bout vigour); units 1 and 2, the turn drives of the
+        # left and right side, scale vSPN_L and vSPN_R. The pools' rate clip(u, 0, 1) rectifies
+        # them, so a turn drive below threshold gives a forward swim and one above it a turn.
+        # Nothing is drawn per bout: successive bouts share the slow states (their vigour is
+        # correlated: the lag-1 autocorrelation of displacement, scored against Le Goc 2021).
+        vg = P["vigour"]
+        self.vigour = b2.NeuronGroup(
+            3, """dv/dt = (mu_d - v)/tau_d + sigma_d*sqrt(2/tau_d)*xi_d : 1
+                  mu_d : 1 (constant)
+                  sigma_d : 1 (constant)
+                  tau_d : second (constant)""",
+            method="euler", dt=dtb, name="descending_drive")
+        vd = self.vigour
+        vd.mu_d = [si(vg["mu"]), si(vg["turn_mu"]), si(vg["turn_mu"])]
+        vd.sigma_d = [si(vg["sigma"]), si(vg["turn_sigma"]), si(vg["turn_sigma"])]
+        vd.tau_d = [si(vg["tau"]) * b2.second, si(vg["turn_tau"]) * b2.second, si(vg["turn_tau"]) * b2.second]
+        vd.v = [si(vg["mu"]), si(vg["turn_mu"]), si(vg["turn_mu"])]
         self.G = b2.NeuronGroup(
             N, """du/dt = (-u + (1 - gated + gated*gate)*(I_syn + I_ext + I_noise + bias - g_a*a + I_gate*(1 + vig_on*(vig_b - 1))))/tau : 1
                   vig_b : 1 (linked)
@@ -203,10 +218,13 @@ class OMRCircuit:
         G.tau = tau * b2.second; G.tau_a = tau_a * b2.second; G.bias = bias; G.g_a = g_a
         G.gated = gated; G.I_gate = i_gate; G.u = bias
         G.t_bout = b2.linked_var(self.bout, "lastspike", index=np.zeros(N, dtype=int))
-        G.vig_b = b2.linked_var(self.bout, "vig", index=np.zeros(N, dtype=int))
         vig_on = np.zeros(N)
-        for h in ("L", "R"):
+        vig_src = np.zeros(N, dtype=int)
+        for k, h in enumerate(("L", "R")):
             vig_on[L.brain_pops[f"nMLF_{h}"]] = 1.0
+            vig_on[L.brain_pops[f"vSPN_{h}"]] = 1.0
+            vig_src[L.brain_pops[f"vSPN_{h}"]] = 1 + k
+        G.vig_b = b2.linked_var(self.vigour, "v", index=vig_src)
         G.vig_on = vig_on
         self.bout.drive = b2.linked_var(G, "u", index=np.array([L.brain_pops["BOUT"][0]]))
         nz = P["noise"]
@@ -222,7 +240,7 @@ class OMRCircuit:
         # eye e (0 = left) feeds the contralateral pretectum
         self._pt_idx = {(d, e): L.brain_pops[f"PT_{d}_{'R' if e == 'eyeL' else 'L'}"] for e in ("eyeL", "eyeR") for d in DIRS}
         if not include_spinal:  # open-loop imaging protocol (paralysed fish): brain side only
-            self.net = b2.Network(self.bout, G, self.S)
+            self.net = b2.Network(self.bout, self.vigour, G, self.S)
             return
         # ---------------------------------------------------------------- spinal cord
         sp = P["spinal"]
@@ -296,7 +314,7 @@ class OMRCircuit:
         C.w_n = w_n; C.w_v = w_v
         C.nmlf = b2.linked_var(G, "u", index=src_n)
         C.vspn = b2.linked_var(G, "u", index=src_v)
-        self.net = b2.Network(self.bout, G, self.S, C, self.SC)
+        self.net = b2.Network(self.bout, self.vigour, G, self.S, C, self.SC)
         self.bout_spikes = None
         self._v2a = {s: L.spinal_pops[("V2a", s)] for s in ("L", "R")}
         self._mn = np.concatenate([L.spinal_pops[("MN", "L")], L.spinal_pops[("MN", "R")]])
