@@ -140,6 +140,8 @@ class ClosedLoop:
         groups = list(reps.values())
         rep_t = [cvars[g[0]][1] for g in groups]
         rep_dt = [float(cvars[g[0]][2][0]) for g in groups]
+        group_ts = [cvars[g[0]][0] for g in groups]
+        group_arrays = [[(cvars[i][0], cvars[i][1]) for i in g] for g in groups]
         eps = Clock.epsilon_dt
         plans: dict[tuple, list] = {}
 
@@ -217,11 +219,12 @@ class ClosedLoop:
                     if item is _STOP:
                         return
                     self.apply(item)
-            for g in due:
-                for i in groups[g]:
-                    timestep, t, dt = cvars[i]
-                    timestep[0] += 1
-                    t[0] = timestep[0] * dt[0]
+            for g in due:                      # every clock of a group: the same step and dt
+                ts = int(group_ts[g][0]) + 1
+                tv = ts * rep_dt[g]            # = timestep * dt, as Clock computes it
+                for timestep, t in group_arrays[g]:
+                    timestep[0] = ts
+                    t[0] = tv
             if net._stopped or Network._globally_stopped:   # another operation called stop()
                 return
             tmin, due = next_due()

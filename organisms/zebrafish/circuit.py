@@ -254,6 +254,15 @@ class OMRCircuit:
         for s in ("L", "R"):
             stau[L.spinal_pops[("V2a", s)]] = si(sp["tau_fast"]); stau[L.spinal_pops[("MN", s)]] = si(sp["tau_fast"])
             sga[L.spinal_pops[("V2a", s)]] = si(sp["g_a"])
+        # one time constant for every unit (tau_fast == tau_int): a namespace constant, so the
+        # exponential-Euler factor exp(-dt/tau) is computed once per step, not once per unit
+        # (same values: the same expression on the same numbers)
+        uniform_tau = bool(np.all(stau == stau[0]))
+        ns_sp = {"tau_a": si(sp["tau_a"]) * b2.second}
+        if uniform_tau:
+            ns_sp["tau"] = float(stau[0]) * b2.second
+        # the spinal group and its synapses tick on one clock (one clock to advance per sub-step)
+        self.spinal_clock = b2.Clock(dt=dts, name="spinal_clock")
         self.C = b2.NeuronGroup(
             M, """du/dt = (-u + I_syn + w_n*clip(nmlf, 0, 1) + w_v*clip(vspn, 0, 1) + I_prop - g_a*a)/tau : 1
                   da/dt = (-a + clip(u, 0, 1))/tau_a : 1
@@ -264,11 +273,12 @@ class OMRCircuit:
                   vspn : 1 (linked)
                   w_n : 1 (constant)
                   w_v : 1 (constant)
-                  tau : second (constant)
-                  g_a : 1 (constant)""",
-            method=method, dt=dts, namespace={"tau_a": si(sp["tau_a"]) * b2.second}, name="spinal")
+                  g_a : 1 (constant)""" + ("" if uniform_tau else "\ntau : second (constant)"),
+            method=method, clock=self.spinal_clock, namespace=ns_sp, name="spinal")
         C = self.C
-        C.tau = stau * b2.second; C.g_a = sga
+        if not uniform_tau:
+            C.tau = stau * b2.second
+        C.g_a = sga
         spre, spost, sw = [], [], []
 
         def sconn(a, b, weight, shift=0):
@@ -295,7 +305,8 @@ class OMRCircuit:
             sconn(("V2a", s), ("MN", s), 0.5 * si(sp["w_MN"]), +1)
         self.spinal_pre = np.concatenate(spre); self.spinal_post = np.concatenate(spost)
         self.spinal_w = np.concatenate(sw)
-        self.SC = b2.Synapses(C, C, "w : 1 (constant)\nI_syn_post = w*r_pre : 1 (summed)", dt=dts, name="spinal_syn")
+        self.SC = b2.Synapses(C, C, "w : 1 (constant)\nI_syn_post = w*r_pre : 1 (summed)", clock=self.spinal_clock,
+                              name="spinal_syn")
         self.SC.connect(i=self.spinal_pre, j=self.spinal_post)
         self.SC.w = self.spinal_w
         # descending (nMLF_h -> V2a_h, all segments, rostral excess; vSPN_h -> rostral V2a_h and
