@@ -36,8 +36,8 @@ def test_no_per_bout_draw_and_descending_pools_read_the_drive_units():
 
 def test_drive_units_fluctuate_with_the_fitted_statistics():
     """Brain side alone, 60 s: each unit's mean, s.d. and correlation time are those of the YAML."""
-    from organisms.zebrafish.circuit import si
     from nervous_systems.brian2_setup import brian2
+    from organisms.zebrafish.circuit import si
 
     b2 = brian2()
     c, p = _circuit()

@@ -240,7 +240,7 @@ def score(eps: list[dict], libs: dict[str, dict[int, list[dict]]], seed: int = 0
 
 
 def to_markdown(res: dict, libs: list[str]) -> str:
-    f = lambda x: f"{x:.3g}"  # noqa: E731
+    f = lambda x: f"{x:.3g}"
     L = [f"Spontaneous swimming: {res['n_episodes']} model episodes ({res['n_bouts']} bouts) vs per-fish data.", "",
          "**Per-fish summaries**: model = median over episodes [bootstrap 95 % CI]; library = per-fish median "
          "[5-95 % range across fish] (n fish); pass = CI inside the range, fail = CI outside, unclear = straddles.", "",
