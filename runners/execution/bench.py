@@ -8,10 +8,29 @@ overhead = wall(c) / wall(b): how much the body + coupling cost on top of the br
 Before anything is timed, each part runs once for a short untimed warm-up (``warmup_s``
 simulated seconds): the first Brian2 run generates and compiles code (seconds on a cold cache),
 which is a one-off cost and not the brain's speed.
+
+(d) fit throughput (tasks that ``cgym fit`` runs, ``FIT_TASKS``, when the bench is at least
+``FIT_MIN_BENCH_S`` long; ``fit_throughput_=True/False`` forces it): episodes per hour on the sweep process pool with 2 workers, measured the way
+``cgym fit`` runs a generation. After an untimed warm-up sweep has started the pool (spawned
+workers, imports, compiled caches: once per fit), ONE timed sweep runs ``candidates`` conditions
+(the same brain and options; distinct ``record_dt`` values only so that each is its own
+condition, built anew in each worker and checked in the parent, as CMA-ES candidates are)
+× ``seeds`` seeds × ``episode_s`` simulated seconds, writing episode files as the fit does.
+From it: W (wall of the timed sweep), N (episodes), r (wall per simulated second inside an
+episode, summed over episodes, with 2 running at once). A D-second episode costs (D − episode_s)·r
+more than the measured one, shared by 2 workers, so
+
+    episodes/hour(D) = N · 3600 / (W + N · (D − episode_s) · r / 2)
+
+for D = 60 s and 120 s. Every overhead of a generation (brain builds, env resets, the parent's
+condition check, file writes) is in W; only the pool start-up is left out (printed). The machine's
+load average is printed with it: on a shared machine the numbers are lower bounds.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from typing import Any
 
@@ -66,11 +85,90 @@ def _warm_up(env, brain, fixed, warmup_s: float, seed: int) -> tuple[float, floa
     return time.perf_counter() - t0, control_dt
 
 
+FIT_TASKS = frozenset({"celegans/chemotaxis"})   # tasks `cgym fit` is run on: bench prints (d)
+FIT_EPISODE_S = (60.0, 120.0)                    # episode lengths the throughput is given for
+FIT_MIN_BENCH_S = 1.0   # shorter benches are smoke tests: (d) takes ~15 s and a process pool
+
+
+def _load() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def _quiet(_msg: str) -> None:
+    pass
+
+
+class _KeptOpen:
+    """A sweep backend that survives ``run_sweep``'s close() (the fit keeps its pool the same way)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def close(self, cancel: bool = False) -> None:
+        pass
+
+
+def fit_throughput(task: str, brain_name: str = "connectome", brain_options: dict | None = None,
+                   task_options: dict | None = None, workers: int = 2, candidates: int = 2,
+                   seeds: int = 4, episode_s: float = 4.0,
+                   durations: tuple[float, ...] = FIT_EPISODE_S) -> dict:
+    """Episodes per hour of a fit generation on the sweep process pool (module docstring, (d))."""
+    from .executors import make_backend
+    from .sweep import run_sweep
+    from .sweep_spec import Condition, SweepSpec
+
+    def spec(n_cand, n_seeds, dur, seed0):
+        conds = [Condition(task=task, brain=brain_name,
+                           brain_options={**(brain_options or {}), "record_dt": 0.04 + 0.01 * k},
+                           task_options=dict(task_options or {}), duration=dur,
+                           label=f"cand{k:03d}") for k in range(n_cand)]
+        return SweepSpec(conditions=conds, seeds=list(range(seed0, seed0 + n_seeds)),
+                         name="bench-fit-throughput", wcon=False, source="cgym bench")
+
+    load_before = _load()
+    backend = _KeptOpen(make_backend(workers=workers))
+    try:
+        with tempfile.TemporaryDirectory(prefix="cgym-bench-fit-") as tmp:
+            t0 = time.perf_counter()
+            run_sweep(spec(1, workers, 0.1, 10_000), os.path.join(tmp, "warm"), progress=False,
+                      log=_quiet, backend=backend)
+            startup = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            summ = run_sweep(spec(candidates, seeds, episode_s, 0), os.path.join(tmp, "gen"),
+                             progress=False, log=_quiet, backend=backend)
+            wall = time.perf_counter() - t0
+    finally:
+        backend.inner.close()
+    n = summ.n_ran
+    ep_wall = sum(r.wall_s for r in summ.rows.values())
+    ep_sim = sum(r.sim_s for r in summ.rows.values())
+    if summ.n_failed or not n or ep_sim <= 0:
+        raise RunConfigError(f"fit throughput: {summ.n_failed} of {n} bench episode(s) failed "
+                             f"({summ.failures[:1]})")
+    r = ep_wall / ep_sim
+    per_hour = {float(d): n * 3600.0 / (wall + n * (float(d) - episode_s) * r / workers)
+                for d in durations}
+    return {"workers": workers, "executor": summ.executor, "candidates": candidates,
+            "seeds": seeds, "episode_s": episode_s, "episodes": n, "wall_s": wall,
+            "pool_startup_s": startup, "episode_wall_per_sim_s": r,
+            "measured_episodes_per_hour": n * 3600.0 / wall,
+            "episodes_per_hour": per_hour, "load_avg_before": load_before,
+            "load_avg_after": _load(),
+            "formula": "N*3600 / (W + N*(D - episode_s)*r/workers)"}
+
+
 def run_bench(task: Any, brain_name: str = "connectome", duration: float = 2.0, seed: int = 0,
               brain_options: dict | None = None, task_options: dict | None = None,
-              warmup_s: float | None = None) -> dict:
+              warmup_s: float | None = None, fit_throughput_: bool | None = None) -> dict:
     """``warmup_s``: untimed simulated seconds of each part before timing (default
-    ``min(WARMUP_S, duration)``; 0 skips the warm-up)."""
+    ``min(WARMUP_S, duration)``; 0 skips the warm-up). ``fit_throughput_``: measure (d) (default:
+    for the tasks in ``FIT_TASKS``)."""
     import math
     if not (isinstance(duration, (int, float)) and math.isfinite(duration) and duration > 0):
         raise RunConfigError(f"bench duration must be a finite number of seconds > 0, got {duration!r}")
@@ -78,6 +176,7 @@ def run_bench(task: Any, brain_name: str = "connectome", duration: float = 2.0, 
     if not (math.isfinite(warmup_s) and warmup_s >= 0):
         raise RunConfigError(f"bench warm-up must be ≥ 0 s, got {warmup_s!r}")
     spec = resolve_task(task)
+    load_before = _load()
     env = make_env(spec, duration, task_options)
     brain = build_brain(brain_name, spec.organism, env.observation_space, env.action_space,
                         control_dt=getattr(env.unwrapped, "control_dt", None), **(brain_options or {}))
@@ -105,6 +204,15 @@ def run_bench(task: Any, brain_name: str = "connectome", duration: float = 2.0, 
             brain.close()
         env.close()
 
+    load_after = _load()
+    fit = None
+    if fit_throughput_ if fit_throughput_ is not None else (spec.name in FIT_TASKS
+                                                            and duration >= FIT_MIN_BENCH_S):
+        fit = fit_throughput(spec.name, brain_name, brain_options, task_options)
+    elif fit_throughput_ is None and spec.name in FIT_TASKS:
+        fit = {"skipped": f"bench duration {duration:g} s < {FIT_MIN_BENCH_S:g} s (a smoke test): "
+                          f"fit throughput not measured"}
+
     def row(wall, sim, n):
         return {"wall_s": wall, "sim_s": sim, "steps": n,
                 "sim_s_per_wall_s": sim / wall if wall > 0 else float("inf"),
@@ -115,7 +223,8 @@ def run_bench(task: Any, brain_name: str = "connectome", duration: float = 2.0, 
             "control_dt": control_dt,
             "body": row(wall_a, sim_a, steps), "brain_alone": row(wall_b, sim_b, steps),
             "closed_loop": row(wall_c, sim_c, steps_c),
-            "overhead_closed_vs_brain": wall_c / wall_b if wall_b > 0 else float("inf")}
+            "overhead_closed_vs_brain": wall_c / wall_b if wall_b > 0 else float("inf"),
+            "load_avg": {"before": load_before, "after": load_after}, "fit_throughput": fit}
 
 
 def bench_table(r: dict) -> str:
@@ -138,4 +247,22 @@ def bench_table(r: dict) -> str:
                      f"({warm['wall_s']:.2f} s wall; excludes Brian2 code generation and caches)")
     else:
         lines.append("no warm-up: the times include one-off costs (Brian2 code generation)")
+    load = r.get("load_avg") or {}
+    if load.get("before"):
+        lines.append(f"load average (1, 5, 15 min) before {load['before']}, after {load.get('after')} "
+                     f"on {os.cpu_count()} CPU(s): timings on a busy machine are lower bounds")
+    fit = r.get("fit_throughput")
+    if fit and fit.get("skipped"):
+        lines.append(f"fit throughput: {fit['skipped']}")
+    elif fit:
+        eph = ", ".join(f"{d:g} s episodes: {v:,.0f}/h" for d, v in fit["episodes_per_hour"].items())
+        lines.append(
+            f"fit throughput on {fit['workers']} cores ({fit['executor']}): {eph}. Measured: one "
+            f"fit-like generation of {fit['candidates']} candidates × {fit['seeds']} seeds × "
+            f"{fit['episode_s']:g} s = {fit['episodes']} episodes in W = {fit['wall_s']:.2f} s wall "
+            f"({fit['measured_episodes_per_hour']:,.0f}/h; builds, resets, checks and file writes "
+            f"included; pool start-up {fit['pool_startup_s']:.1f} s, once per fit, excluded), "
+            f"r = {fit['episode_wall_per_sim_s'] * 1e3:.1f} ms wall per simulated s inside an "
+            f"episode with {fit['workers']} running; scaled as {fit['formula']}; load average "
+            f"{fit['load_avg_before']} → {fit['load_avg_after']}")
     return "\n".join(lines)

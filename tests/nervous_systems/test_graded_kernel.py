@@ -221,7 +221,7 @@ def _episode(backend: str, seed: int, duration: float = 1.0):
         while True:
             a = brain.act(obs)
             acts.append(np.asarray(a, float))
-            obs, _r, term, trunc, info = env.step(a)
+            obs, _r, term, trunc, _info = env.step(a)
             path.append(np.asarray(env.unwrapped.body.centroid(), float))
             if term or trunc:
                 break
@@ -287,3 +287,24 @@ def test_unbuildable_kernel_falls_back_to_brian2(monkeypatch, capsys):
 
 def test_kernel_loads_from_its_cache():
     assert load_kernel() is load_kernel()
+
+
+def test_bench_backend_and_smoke_skip():
+    """``cgym bench`` on the kernel names its backend; a sub-second bench skips the fit line."""
+    from runners.execution.bench import bench_table, run_bench
+    r = run_bench("celegans/chemotaxis", "connectome", duration=0.1, brain_options={"backend": "kernel"})
+    table = bench_table(r)
+    assert "backend kernel" in table and r["brain_alone"]["steps"] == 10
+    assert "fit throughput not measured" in table and "load average" in table
+
+
+@pytest.mark.slow
+def test_bench_prints_fit_throughput():
+    """The fit-throughput line: a real 2-worker sweep (≈20 s on the shared machine)."""
+    from runners.execution.bench import bench_table, run_bench
+    r = run_bench("celegans/chemotaxis", "connectome", duration=1.0, brain_options={"backend": "kernel"})
+    fit = r["fit_throughput"]
+    assert fit["episodes"] == 8 and fit["workers"] == 2
+    e60, e120 = fit["episodes_per_hour"][60.0], fit["episodes_per_hour"][120.0]
+    assert 0 < e120 < e60 < fit["measured_episodes_per_hour"]
+    assert "60 s episodes" in bench_table(r) and "120 s episodes" in bench_table(r)
