@@ -4,6 +4,9 @@
 (b) brain alone: ``brain.act`` on one fixed observation, as many control steps as (a) took;
 (c) closed loop: brain ↔ env for ``duration``.
 overhead = wall(c) / wall(b): how much the body + coupling cost on top of the brain.
+Each part is timed in wall-clock time and in this process's CPU time (``time.process_time``):
+on a shared, busy machine the wall time counts the time other processes held the core, the CPU
+time does not (it still includes their cache and memory-bandwidth interference).
 
 Before anything is timed, each part runs once for a short untimed warm-up (``warmup_s``
 simulated seconds): the first Brian2 run generates and compiles code (seconds on a cold cache),
@@ -47,17 +50,18 @@ def _fixed_action(space):
     return space.sample()
 
 
-def _loop(env, duration: float, policy, seed: int) -> tuple[float, float, int]:
+def _loop(env, duration: float, policy, seed: int) -> tuple[float, float, int, float]:
+    """(wall s, simulated s, steps, CPU s of this process) of one episode stepped by ``policy``."""
     obs, info = env.reset(seed=seed)
     t, steps = float(info.get("t", 0.0)), 0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     while True:
         obs, _r, term, trunc, info = env.step(policy(obs))
         steps += 1
         t = float(info.get("t", t))
         if term or trunc or t >= duration - 1e-9:
             break
-    return time.perf_counter() - t0, t, steps
+    return time.perf_counter() - t0, t, steps, time.process_time() - c0
 
 
 def _brain_backend(brain) -> dict | str:
@@ -74,7 +78,7 @@ WARMUP_S = 0.2   # simulated seconds of each part run untimed before the timing
 def _warm_up(env, brain, fixed, warmup_s: float, seed: int) -> tuple[float, float]:
     """Run body, brain alone and closed loop briefly, untimed → (wall s, control dt)."""
     t0 = time.perf_counter()
-    _w, sim, steps = _loop(env, warmup_s, lambda o: fixed, seed)
+    _w, sim, steps, _c = _loop(env, warmup_s, lambda o: fixed, seed)
     control_dt = getattr(env.unwrapped, "control_dt", None) or (sim / max(steps, 1))
     obs, _ = env.reset(seed=seed)
     brain.reset(seed)
@@ -186,19 +190,19 @@ def run_bench(task: Any, brain_name: str = "connectome", duration: float = 2.0, 
         warm_wall = 0.0
         if warmup_s > 0:
             warm_wall, _dt = _warm_up(env, brain, fixed, warmup_s, seed)
-        wall_a, sim_a, steps = _loop(env, duration, lambda o: fixed, seed)
+        wall_a, sim_a, steps, cpu_a = _loop(env, duration, lambda o: fixed, seed)
         control_dt = getattr(env.unwrapped, "control_dt", None) or (sim_a / max(steps, 1))
 
         obs, _ = env.reset(seed=seed)
         brain.reset(seed)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(steps):
             brain.act(obs)
-        wall_b = time.perf_counter() - t0
+        wall_b, cpu_b = time.perf_counter() - t0, time.process_time() - c0
         sim_b = steps * control_dt
 
         brain.reset(seed)
-        wall_c, sim_c, steps_c = _loop(env, duration, brain.act, seed)
+        wall_c, sim_c, steps_c, cpu_c = _loop(env, duration, brain.act, seed)
     finally:
         if hasattr(brain, "close"):
             brain.close()
@@ -213,16 +217,18 @@ def run_bench(task: Any, brain_name: str = "connectome", duration: float = 2.0, 
         fit = {"skipped": f"bench duration {duration:g} s < {FIT_MIN_BENCH_S:g} s (a smoke test): "
                           f"fit throughput not measured"}
 
-    def row(wall, sim, n):
-        return {"wall_s": wall, "sim_s": sim, "steps": n,
+    def row(wall, sim, n, cpu):
+        return {"wall_s": wall, "sim_s": sim, "steps": n, "cpu_s": cpu,
+                "sim_s_per_cpu_s": sim / cpu if cpu > 0 else float("inf"),
+                "cpu_us_per_step": 1e6 * cpu / max(n, 1),
                 "sim_s_per_wall_s": sim / wall if wall > 0 else float("inf"),
                 "us_per_step": 1e6 * wall / max(n, 1)}
     return {"task": spec.name, "brain": brain_name, "brain_options": dict(brain_options or {}),
             "brain_backend": backend, "duration": duration,
             "warmup": {"sim_s_per_part": warmup_s, "wall_s": warm_wall},
             "control_dt": control_dt,
-            "body": row(wall_a, sim_a, steps), "brain_alone": row(wall_b, sim_b, steps),
-            "closed_loop": row(wall_c, sim_c, steps_c),
+            "body": row(wall_a, sim_a, steps, cpu_a), "brain_alone": row(wall_b, sim_b, steps, cpu_b),
+            "closed_loop": row(wall_c, sim_c, steps_c, cpu_c),
             "overhead_closed_vs_brain": wall_c / wall_b if wall_b > 0 else float("inf"),
             "load_avg": {"before": load_before, "after": load_after}, "fit_throughput": fit}
 
@@ -234,12 +240,15 @@ def bench_table(r: dict) -> str:
     lines = [f"bench {r['task']} × {r['brain']}: {r['duration']} s simulated, "
              f"control dt {r['control_dt'] * 1e3:.3g} ms"
              + (f"; backend {backend}" if backend else ""),
-             f"{'part':<13} {'sim-s/wall-s':>13} {'wall (s)':>10} {'steps':>7} {'µs/step':>10}"]
+             f"{'part':<13} {'sim-s/wall-s':>13} {'wall (s)':>10} {'steps':>7} {'µs/step':>10} "
+             f"{'sim-s/cpu-s':>12} {'cpu µs/step':>12}"]
     for key, name in (("body", "body alone"), ("brain_alone", "brain alone"),
                       ("closed_loop", "closed loop")):
         x = r[key]
+        cpu = (f" {x['sim_s_per_cpu_s']:>12.3g} {x['cpu_us_per_step']:>12.1f}"
+               if "cpu_s" in x else "")
         lines.append(f"{name:<13} {x['sim_s_per_wall_s']:>13.3g} {x['wall_s']:>10.3f} "
-                     f"{x['steps']:>7d} {x['us_per_step']:>10.1f}")
+                     f"{x['steps']:>7d} {x['us_per_step']:>10.1f}" + cpu)
     lines.append(f"overhead closed loop / brain alone: {r['overhead_closed_vs_brain']:.3g}×")
     warm = r.get("warmup") or {}
     if warm.get("sim_s_per_part"):
@@ -250,7 +259,9 @@ def bench_table(r: dict) -> str:
     load = r.get("load_avg") or {}
     if load.get("before"):
         lines.append(f"load average (1, 5, 15 min) before {load['before']}, after {load.get('after')} "
-                     f"on {os.cpu_count()} CPU(s): timings on a busy machine are lower bounds")
+                     f"on {os.cpu_count()} CPU(s): wall timings on a busy machine are lower bounds; "
+                     f"cpu = this process's CPU time (not counting time other processes held the "
+                     f"core), closer to a quiet machine's wall time")
     fit = r.get("fit_throughput")
     if fit and fit.get("skipped"):
         lines.append(f"fit throughput: {fit['skipped']}")
