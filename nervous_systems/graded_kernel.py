@@ -29,6 +29,7 @@ in statistics, not sample by sample (``tests/nervous_systems/test_graded_kernel.
 
 from __future__ import annotations
 
+import inspect
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +43,8 @@ from .graded_network import Perturbation, chemical_reversal, kunert_rest_state
 from .network_model import NetworkModel
 
 KERNEL_SOURCE = Path(__file__).resolve().with_name("graded_kernel.pyx")
+# does the shared rest-state function take per-neuron threshold shifts (self-consistent rest state)?
+_REST_TAKES_SHIFTS = "threshold_shift_mV" in inspect.signature(kunert_rest_state).parameters
 CACHE_SUBDIR = "graded_kernel"
 # OpenMP simd pragmas only (no threads, no OpenMP runtime): lets GCC vectorise the neuron update
 COMPILE_ARGS = ("-fopenmp-simd",)
@@ -137,18 +140,13 @@ class KernelGradedNetwork:
             np.asarray(cj, np.int64), np.asarray(ci, np.int64), n, cg, cg * e_rev)
         self.n_gap, self.n_chem = len(gpre), len(ci)
 
-        # --- rest state (shared with every backend) and per-neuron constants
-        v_eq, s_eq, G_gap, self.G_in = kunert_rest_state(c, ns, self.model)
-        self.v_rest = np.asarray(v_eq, float)
-        self.s_rest = np.full(n, float(s_eq))
-        self._G_leak = np.ascontiguousarray(p["G_c"] + np.asarray(G_gap, float))
-        self._V_th = self.v_rest.copy()
-        self.threshold_shift_mV = np.zeros(n)
+        # --- per-neuron constants; the rest state comes from the shared function (below)
+        self._G_c = p["G_c"]
         self._G_c_E_c = p["G_c"] * p["E_c"]
         self._dt_over_C = self.dt / p["C"]
         self._a_r, self._a_d, self._beta = p["a_r"], p["a_d"], p["beta"]
-        self._v = self.v_rest.copy()
-        self._s = self.s_rest.copy()
+        self._v = np.zeros(n)
+        self._s = np.zeros(n)
         self._v_tmp = np.empty(n)
         self._s_tmp = np.empty(n)
         self._work = np.empty(3 * n)
@@ -157,18 +155,45 @@ class KernelGradedNetwork:
         self._sigma = p.get("sigma_noise", 0.0)
         tau_noise = p.get("tau_noise", 0.02)
         self._noise_every = max(1, int(round(tau_noise / self.dt))) if self._sigma > 0 else 0
-        self._noise_scale = self._sigma * np.asarray(self.G_in, float)
         self._I_noise = np.zeros(n)
         self._rng = np.random.default_rng(seed)
-        self._activation_I = np.zeros(n)
-        if len(self.activated):
-            self._activation_I[self.activated] = self.perturbation.activate_mV * 1e-3 * self.G_in[self.activated]
         self._lesion_mask = np.zeros(n, bool)
         self._lesion_mask[self.lesioned] = True
         self._I_ext = np.zeros(n)
         self._I_const = np.zeros(n)
+        self._drive_mV = np.zeros(n)
         self._k = 0  # time steps since reset
-        self.set_drive(np.zeros(n))
+        self._set_rest(np.zeros(n))
+        self.reset_state()
+
+    def _set_rest(self, shift_mV: np.ndarray) -> None:
+        """Rest state, thresholds and everything scaled by G_in, for per-neuron threshold shifts
+        (mV), from the shared rest-state function of ``graded_network`` — whichever version it is:
+        ``kunert_rest_state(c, ns, model)`` gives the Kunert 2014 rest state (V_th = v_rest +
+        shift); where it also accepts ``threshold_shift_mV`` (the self-consistent fixed point of
+        the full model), the rest state is recomputed for the shifts and V_th = v_ref + shift,
+        v_ref being the unshifted Kunert reference — as ``GradedNetwork`` does in each version."""
+        c, ns, model, n = self.connectome, self.namespace, self.model, self.n
+        shift = np.asarray(shift_mV, float)
+        if shift.shape != (n,):
+            raise ValueError(f"threshold shifts: expected {n} values (mV), got shape {shift.shape}")
+        if getattr(self, "_reference", None) is None:   # unshifted: computed once per network
+            self._reference = kunert_rest_state(c, ns, model)
+        v_ref, s_ref, G_gap, G_in = self._reference
+        v_rest, s_rest = v_ref, s_ref
+        if np.any(shift) and _REST_TAKES_SHIFTS:
+            v_rest, s_rest, G_gap, G_in = kunert_rest_state(c, ns, model, threshold_shift_mV=shift)
+        self.v_rest = np.array(v_rest, float)
+        self.s_rest = np.array(np.broadcast_to(np.asarray(s_rest, float), (n,)))
+        self.G_in = np.array(G_in, float)
+        self._G_leak = np.ascontiguousarray(self._G_c + np.asarray(G_gap, float))
+        self._V_th = np.ascontiguousarray(np.asarray(v_ref, float) + shift * 1e-3)
+        self.threshold_shift_mV = shift
+        self._noise_scale = self._sigma * self.G_in
+        self._activation_I = np.zeros(n)
+        if len(self.activated):
+            self._activation_I[self.activated] = self.perturbation.activate_mV * 1e-3 * self.G_in[self.activated]
+        self.set_drive(self._drive_mV)
 
     # ------------------------------------------------------------------ I/O
     def seed(self, seed: int | None = None) -> None:
@@ -177,7 +202,8 @@ class KernelGradedNetwork:
 
     def set_drive(self, drive_mV: np.ndarray) -> None:
         """Sensory/proprioceptive drive: per-neuron depolarisation targets in mV."""
-        current = np.asarray(drive_mV, float) * 1e-3 * self.G_in + self._activation_I
+        self._drive_mV = np.asarray(drive_mV, float)
+        current = self._drive_mV * 1e-3 * self.G_in + self._activation_I
         current[self._lesion_mask] = 0.0
         self._I_ext = current
         self._update_const()
@@ -209,11 +235,12 @@ class KernelGradedNetwork:
         self._k = 0
 
     def shift_thresholds(self, shift_mV: np.ndarray) -> None:
-        """Move each neuron's synaptic-release threshold V_th by ``shift_mV`` relative to its rest
-        potential (+ = harder to activate), as ``GradedNetwork.shift_thresholds``."""
-        shift = np.asarray(shift_mV, float)
-        self._V_th = np.ascontiguousarray(self.v_rest + shift * 1e-3)
-        self.threshold_shift_mV = shift
+        """Move each neuron's synaptic-release threshold V_th by ``shift_mV`` (+ = harder to
+        activate): the per-class threshold parameters of a brain, as
+        ``GradedNetwork.shift_thresholds`` (see :meth:`_set_rest`); the network is put at the
+        (new) rest state."""
+        self._set_rest(shift_mV)
+        self.reset_state()
 
     @property
     def t(self) -> float:
