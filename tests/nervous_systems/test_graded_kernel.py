@@ -131,12 +131,13 @@ def test_open_loop_matches_torch_noise_off(open_loop, cook):
 
 
 def test_rest_state_is_fixed_point_and_steps_split_freely(cook):
-    k = KernelGradedNetwork(cook, _model(sigma_noise=0))
-    k.run(0.5)
-    v, s = k.state()
-    assert np.abs(v - k.v_rest).max() * 1e3 < 1e-6 and np.allclose(s, k.s_rest, atol=1e-9)
+    model = _model(sigma_noise=0)
+    a, b = KernelGradedNetwork(cook, model), KernelGradedNetwork(cook, model)
+    a.run(0.5)
+    v, s = a.state()
+    assert np.abs(v - a.v_rest).max() * 1e3 < 1e-6 and np.allclose(s, a.s_rest, atol=1e-9)
     # 7 + 13 steps == 20 steps (odd counts exercise the scratch-buffer swap)
-    a, b = KernelGradedNetwork(cook, _model(sigma_noise=0)), KernelGradedNetwork(cook, _model(sigma_noise=0))
+    a.reset_state()
     drive = np.zeros(cook.n_neurons)
     drive[cook.index_of(cook.resolve(DRIVEN))] = 25.0
     a.set_drive(drive), b.set_drive(drive)
@@ -145,8 +146,16 @@ def test_rest_state_is_fixed_point_and_steps_split_freely(cook):
     assert np.abs(a.state()[0] - a.v_rest).max() > 1e-4   # and the drive moved it
 
 
-def test_noise_same_seed_identical_different_seed_different(cook):
-    k = KernelGradedNetwork(cook, _model(), seed=5)
+@pytest.fixture(scope="module")
+def noisy(cook):
+    """One kernel network with the model's noise on (each test reseeds and resets it)."""
+    return KernelGradedNetwork(cook, _model())
+
+
+def test_noise_same_seed_identical_different_seed_different(noisy):
+    k = noisy
+    k.reset_state()
+    k.seed(5)
     k.run(0.1)
     a = k.state()[0]
     k.reset_state()
@@ -159,11 +168,12 @@ def test_noise_same_seed_identical_different_seed_different(cook):
     assert np.abs(a - k.state()[0]).max() * 1e3 > 0.01
 
 
-def test_noise_amplitude_and_redraw_interval(cook):
+def test_noise_amplitude_and_redraw_interval(noisy):
     """The drawn current is sigma_noise x G_in x N(0,1), held for tau_noise (20 steps)."""
-    m = _model()
-    sigma = float(m.namespace()["sigma_noise"]) * 1e3   # mV
-    k = KernelGradedNetwork(cook, m, seed=3)
+    k = noisy
+    sigma = float(k.model.namespace()["sigma_noise"]) * 1e3   # mV
+    k.reset_state()
+    k.seed(3)
     draws = []
     for i in range(500 * 20):
         k.step(1)
@@ -179,7 +189,7 @@ def test_noise_amplitude_and_redraw_interval(cook):
     assert np.corrcoef(z[:-1].ravel(), z[1:].ravel())[0, 1] < 0.02   # fresh draws
 
 
-def test_noise_statistics_match_brian2(cook):
+def test_noise_statistics_match_brian2(cook, noisy):
     """Noise on, no drive, 4 s: per-neuron s.d. of v over time, kernel vs Brian2 (different
     generators: statistics only). Criteria as in test_torch_graded: median ratio in 0.85-1.15,
     90 % of neurons within a factor 1.5, population mean within 0.1 mV."""
@@ -190,7 +200,9 @@ def test_noise_statistics_match_brian2(cook):
     g.net.add(mon)
     b2.seed(1)
     g.net.run(4 * b2.second)
-    k = KernelGradedNetwork(cook, m, seed=1)
+    k = noisy
+    k.reset_state()
+    k.seed(1)
     vk = []
     for _ in range(200):
         vk.append(k.state()[0])
