@@ -277,3 +277,69 @@ def bench_table(r: dict) -> str:
             f"episode with {fit['workers']} running; scaled as {fit['formula']}; load average "
             f"{fit['load_avg_before']} → {fit['load_avg_after']}")
     return "\n".join(lines)
+
+
+def compare_backends(task: str, backends: list[str], duration: float = 5.0, rounds: int = 2,
+                     brain_name: str = "connectome", seed: int = 0) -> list[dict]:
+    """Benches of the same brain on several backends, interleaved (round 1: every backend, round
+    2: every backend, ...) in this process, so that they share the machine's load; no fit line."""
+    out = []
+    for k in range(rounds):
+        for b in backends:
+            r = run_bench(task, brain_name, duration, seed, brain_options={"backend": b},
+                          fit_throughput_=False)
+            r["round"] = k + 1
+            out.append(r)
+    return out
+
+
+def compare_table(rows: list[dict]) -> str:
+    lines = [f"{'backend':<8} {'round':>5} {'load':>5}  " + "  ".join(
+        f"{name + ' x wall/cpu':>24} {'µs cpu':>7}" for name in ("body", "brain", "closed loop"))]
+    for r in rows:
+        load = ((r.get("load_avg") or {}).get("before") or [float("nan")])[0]
+        cells = []
+        for key in ("body", "brain_alone", "closed_loop"):
+            x = r[key]
+            cells.append(f"{x['sim_s_per_wall_s']:>14.1f} / {x['sim_s_per_cpu_s']:>7.1f} "
+                         f"{x['cpu_us_per_step']:>7.0f}")
+        lines.append(f"{(r['brain_options'] or {}).get('backend', ''):<8} {r['round']:>5} "
+                     f"{load:>5.2f}  " + "  ".join(cells))
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    """``python -m runners.execution.bench TASK [--backends kernel,brian2] ...``: the bench of
+    each backend, interleaved, with or without the fit-throughput line (``--fit``)."""
+    import argparse
+
+    from .episode import load_organisms
+    p = argparse.ArgumentParser(prog="python -m runners.execution.bench", description=main.__doc__)
+    p.add_argument("task")
+    p.add_argument("--backends", default="kernel,brian2",
+                   help="comma-separated network backends (brain option 'backend')")
+    p.add_argument("--brain", default="connectome")
+    p.add_argument("--duration", type=float, default=5.0)
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--fit", action="store_true",
+                   help="also one full bench per backend with the fit-throughput line")
+    a = p.parse_args(argv)
+    load_organisms()
+    backends = [b.strip() for b in a.backends.split(",") if b.strip()]
+    try:
+        rows = compare_backends(a.task, backends, a.duration, a.rounds, a.brain, a.seed)
+        print(compare_table(rows), flush=True)
+        if a.fit:
+            for b in backends:
+                print(bench_table(run_bench(a.task, a.brain, a.duration, a.seed,
+                                            brain_options={"backend": b}, fit_throughput_=True)),
+                      flush=True)
+    except RunConfigError as exc:
+        print(f"error: {exc}")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
