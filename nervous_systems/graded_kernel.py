@@ -29,7 +29,6 @@ in statistics, not sample by sample (``tests/nervous_systems/test_graded_kernel.
 
 from __future__ import annotations
 
-import inspect
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -39,12 +38,14 @@ import numpy as np
 
 from .connectome import Connectome
 from .cython_build import KernelBuildError, load_cython_module
+from . import graded_network
 from .graded_network import Perturbation, chemical_reversal, kunert_rest_state
 from .network_model import NetworkModel
 
 KERNEL_SOURCE = Path(__file__).resolve().with_name("graded_kernel.pyx")
-# does the shared rest-state function take per-neuron threshold shifts (self-consistent rest state)?
-_REST_TAKES_SHIFTS = "threshold_shift_mV" in inspect.signature(kunert_rest_state).parameters
+# the self-consistent rest state for threshold shifts, where graded_network has it (helper w-states'
+# version); otherwise kunert_rest_state's Kunert 2014 rest state (see KernelGradedNetwork._set_rest)
+_SELF_CONSISTENT_REST = getattr(graded_network, "graded_rest_state", None)
 CACHE_SUBDIR = "graded_kernel"
 # OpenMP simd pragmas only (no threads, no OpenMP runtime): lets GCC vectorise the neuron update
 COMPILE_ARGS = ("-fopenmp-simd",)
@@ -169,25 +170,27 @@ class KernelGradedNetwork:
     def _set_rest(self, shift_mV: np.ndarray) -> None:
         """Rest state, thresholds and everything scaled by G_in, for per-neuron threshold shifts
         (mV), from the shared rest-state function of ``graded_network`` — whichever version it is:
-        ``kunert_rest_state(c, ns, model)`` gives the Kunert 2014 rest state (V_th = v_rest +
-        shift); where it also accepts ``threshold_shift_mV`` (the self-consistent fixed point of
-        the full model), the rest state is recomputed for the shifts and V_th = v_ref + shift,
-        v_ref being the unshifted Kunert reference — as ``GradedNetwork`` does in each version."""
+        where ``graded_rest_state`` exists (the self-consistent fixed point of the full model for
+        the shifts, with its ``V_th``), that, kept as ``self.rest`` as ``GradedNetwork`` keeps it
+        (``connectome_brain.input_impedance`` reads it); else ``kunert_rest_state`` (the Kunert
+        2014 rest state) with V_th = v_rest + shift, as ``GradedNetwork`` does in that version."""
         c, ns, model, n = self.connectome, self.namespace, self.model, self.n
         shift = np.asarray(shift_mV, float)
         if shift.shape != (n,):
             raise ValueError(f"threshold shifts: expected {n} values (mV), got shape {shift.shape}")
-        if getattr(self, "_reference", None) is None:   # unshifted: computed once per network
-            self._reference = kunert_rest_state(c, ns, model)
-        v_ref, s_ref, G_gap, G_in = self._reference
-        v_rest, s_rest = v_ref, s_ref
-        if np.any(shift) and _REST_TAKES_SHIFTS:
-            v_rest, s_rest, G_gap, G_in = kunert_rest_state(c, ns, model, threshold_shift_mV=shift)
+        if _SELF_CONSISTENT_REST is not None:
+            self.rest = _SELF_CONSISTENT_REST(c, ns, model, shift if np.any(shift) else None)
+            v_rest, s_rest, G_gap, G_in = (self.rest.v_rest, self.rest.s_rest, self.rest.G_gap,
+                                           self.rest.G_in)
+            V_th = self.rest.V_th
+        else:
+            v_rest, s_rest, G_gap, G_in = kunert_rest_state(c, ns, model)
+            V_th = np.asarray(v_rest, float) + shift * 1e-3
         self.v_rest = np.array(v_rest, float)
         self.s_rest = np.array(np.broadcast_to(np.asarray(s_rest, float), (n,)))
         self.G_in = np.array(G_in, float)
         self._G_leak = np.ascontiguousarray(self._G_c + np.asarray(G_gap, float))
-        self._V_th = np.ascontiguousarray(np.asarray(v_ref, float) + shift * 1e-3)
+        self._V_th = np.ascontiguousarray(np.asarray(V_th, float))
         self.threshold_shift_mV = shift
         self._noise_scale = self._sigma * self.G_in
         self._activation_I = np.zeros(n)

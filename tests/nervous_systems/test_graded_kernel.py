@@ -106,6 +106,20 @@ def test_same_wiring_rest_state_and_perturbation(open_loop):
     assert np.array_equal(k.lesioned, g.lesioned) and np.array_equal(k.activated, g.activated)
 
 
+def test_same_rest_state_and_stimulation_impedance_after_threshold_shifts(open_loop):
+    """stimulate() calibrates its current by input_impedance(network): the same on both backends,
+    thresholds shifted (so also where the rest state is recomputed for the shifts)."""
+    from nervous_systems.connectome_brain import input_impedance
+    g, k = open_loop["g"], open_loop["k"]
+    assert np.allclose(k.v_rest, g.v_rest, rtol=0, atol=1e-12)
+    assert np.allclose(k.s_rest, g.s_rest, rtol=0, atol=1e-12)
+    assert np.allclose(k.G_in, g.G_in, rtol=1e-12, atol=0)
+    zg, zk = input_impedance(g), input_impedance(k)
+    ok = np.isfinite(zg)
+    assert ok.sum() > 250 and np.array_equal(ok, np.isfinite(zk))
+    assert np.allclose(zk[ok], zg[ok], rtol=1e-9, atol=0)
+
+
 def test_open_loop_matches_brian2_noise_off(open_loop):
     vb, vk = open_loop["vb"], open_loop["vk"]
     err = np.abs(vk - vb)
