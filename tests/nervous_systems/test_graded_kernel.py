@@ -334,3 +334,12 @@ def test_bench_prints_fit_throughput():
     e60, e120 = fit["episodes_per_hour"][60.0], fit["episodes_per_hour"][120.0]
     assert 0 < e120 < e60 < fit["measured_episodes_per_hour"]
     assert "60 s episodes" in bench_table(r) and "120 s episodes" in bench_table(r)
+
+
+def test_worm_connectome_brains_default_to_the_kernel():
+    from nervous_systems.brain import make_brain
+    b = make_brain("connectome", "celegans", None, None, control_dt=0.01)
+    try:
+        assert b.backend == "kernel" and b.info()["backend"]["name"] == "kernel"
+    finally:
+        b.close()
