@@ -240,7 +240,11 @@ def score(eps: list[dict], libs: dict[str, dict[int, list[dict]]], seed: int = 0
 
 
 def to_markdown(res: dict, libs: list[str]) -> str:
-    f = lambda x: f"{x:.3g}"
+    f = lambda x: f"{x:.3g}"  # noqa: E731
+
+    def esc(text: str) -> str:  # a "|x|" label must not split the Markdown table row
+        return text.replace("|", "\\|")
+
     L = [f"Spontaneous swimming: {res['n_episodes']} model episodes ({res['n_bouts']} bouts) vs per-fish data.", "",
          "**Per-fish summaries**: model = median over episodes [bootstrap 95 % CI]; library = per-fish median "
          "[5-95 % range across fish] (n fish); pass = CI inside the range, fail = CI outside, unclear = straddles.", "",
@@ -251,7 +255,7 @@ def to_markdown(res: dict, libs: list[str]) -> str:
         for n in libs:
             x = r.get(n)
             cells.append("— | no data" if x is None else f"{f(x['median'])} [{f(x['p5'])}, {f(x['p95'])}] ({x['n_fish']}) | {x['verdict']}")
-        L.append(f"| {r['label']} | {f(r['model'])} [{f(r['model_ci'][0])}, {f(r['model_ci'][1])}] | " + " | ".join(cells) + " |")
+        L.append(f"| {esc(r['label'])} | {f(r['model'])} [{f(r['model_ci'][0])}, {f(r['model_ci'][1])}] | " + " | ".join(cells) + " |")
     L += ["", "**Bout distributions** (all bouts pooled): 1-Wasserstein distance model vs library [bootstrap 95 % CI]; "
           "noise ceiling = each real fish vs the other fish (median / 95th percentile); pass = distance <= the 95th percentile.", "",
           "| distribution | model bouts | " + " | ".join(f"{n}: W1 [CI]; fish-to-others median / p95 | verdict" for n in libs) + " |",
@@ -262,7 +266,7 @@ def to_markdown(res: dict, libs: list[str]) -> str:
             x = r.get(n)
             cells.append("— | no data" if x is None else
                          f"{f(x['w1'])} [{f(x['w1_ci'][0])}, {f(x['w1_ci'][1])}]; {f(x['fish_to_others_median'])} / {f(x['fish_to_others_p95'])} ({x['n_fish']} fish) | {x['verdict']}")
-        L.append(f"| {r['label']} | {r['n_model_bouts']} | " + " | ".join(cells) + " |")
+        L.append(f"| {esc(r['label'])} | {r['n_model_bouts']} | " + " | ".join(cells) + " |")
     L += ["", "**Bout kinematics without per-fish data** (shown, not scored): model median [5-95 % of bouts] and the literature.", "",
           "| kinematic | model median [5-95 %] | literature |", "|---|---|---|"]
     for k in res["kinematics"]:
