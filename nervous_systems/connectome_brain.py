@@ -28,7 +28,9 @@ class ConnectomeBrain:
     ``control_dt`` (s, the env's step); ``model`` (name or NetworkModel); ``lesion`` /
     ``activate`` (neuron or class names); ``record_dt`` (s); ``label`` (shown in outputs);
     ``init_sd_mV`` (s.d. of a per-seed Gaussian initial membrane-potential offset around rest; 0 =
-    every episode starts at rest); ``backend`` ("brian2", default, or "torch": ``torch_backend.graded``, same model and scheme)
+    every episode starts at rest); ``backend`` ("brian2", default, "kernel": ``graded_kernel``,
+    compiled, falls back to brian2 with one line if it cannot be built, or "torch":
+    ``torch_backend.graded``; same model and scheme)
     with ``torch_options`` (``device``, ``dtype``, ``threads``; torch only).
     """
 
@@ -47,11 +49,15 @@ class ConnectomeBrain:
         if backend == "torch":
             from .torch_backend.graded import TorchClosedLoop, TorchGradedNetwork
             self.network = TorchGradedNetwork(connectome, model, perturbation, **(torch_options or {}))
-        elif backend == "brian2" and not torch_options:
+        elif backend == "kernel" and not torch_options:  # compiled; brian2 if it cannot build
+            from .graded_kernel import KernelClosedLoop, kernel_graded_network
+            self.network, backend = kernel_graded_network(connectome, model, perturbation)
+            self.backend = backend
+        if backend == "brian2" and not torch_options:
             self.network = GradedNetwork(connectome, model, perturbation)
-        else:
+        elif backend not in ("torch", "kernel") or (torch_options and backend != "torch"):
             raise ValueError(f"backend {backend!r} (torch_options {torch_options!r}): choose backend "
-                             "'brian2' or 'torch' (torch_options only with 'torch')")
+                             "'brian2', 'kernel' or 'torch' (torch_options only with 'torch')")
         shifts = {k: float(v) for k, v in (threshold_shift_mV or {}).items() if float(v) != 0.0}
         if shifts:
             vec = np.zeros(self.network.n)
@@ -59,13 +65,15 @@ class ConnectomeBrain:
             self.network.shift_thresholds(vec)
         self._describe_extra = dict(describe_extra or {})
         self.init_sd_mV = float(init_sd_mV)
-        if self.init_sd_mV < 0 or (self.init_sd_mV > 0 and backend != "brian2"):
-            raise ValueError(f"init_sd_mV={init_sd_mV}: must be >= 0 (and > 0 needs the brian2 backend)")
+        if self.init_sd_mV < 0 or (self.init_sd_mV > 0 and backend == "torch"):
+            raise ValueError(f"init_sd_mV={init_sd_mV}: must be >= 0 (and > 0 needs brian2 or kernel)")
         self.bridge = Bridge(bridge, self.network.connectome, muscle_names, control_dt)
         self._bridge_needs_state = self.bridge.needs_state  # fixed after construction; checked per step
         self.control_dt = control_dt
         self._record_every = max(1, int(round(record_dt / control_dt)))
-        if backend == "torch":
+        if backend == "kernel":
+            self.loop = KernelClosedLoop(self.network, control_dt, apply=self._apply, read=self._read)
+        elif backend == "torch":
             self.loop = TorchClosedLoop(self.network, control_dt, apply=self._apply, read=self._read)
         else:
             self.loop = ClosedLoop(self.network.net, control_dt, apply=self._apply, read=self._read)
@@ -99,14 +107,17 @@ class ConnectomeBrain:
         b2 = brian2()
         self.bridge.reset()
         self._rec_t, self._rec_v, self._k, self._pulses = [], [], 0, []
-        seed_rng = self.network.seed if self.backend == "torch" else b2.seed
+        seed_rng = b2.seed if self.backend == "brian2" else self.network.seed
 
         def before_start():
             seed_rng(int(seed) if seed is not None else None)
             if self.init_sd_mV > 0:  # each seed starts from its own neural state (one animal)
                 rng = np.random.default_rng(None if seed is None else [int(seed), 7919])
                 v0 = self.network.v_rest + rng.normal(0.0, self.init_sd_mV * 1e-3, self.network.n)
-                self.network.neurons.v = v0 * b2.volt
+                if self.backend == "kernel":
+                    self.network.set_v(v0)
+                else:
+                    self.network.neurons.v = v0 * b2.volt
 
         self.loop.reset(before_start=before_start)
 
