@@ -60,9 +60,6 @@ class ConnectomeBrain:
                              "'brian2', 'kernel' or 'torch' (torch_options only with 'torch')")
         shifts = {k: float(v) for k, v in (threshold_shift_mV or {}).items() if float(v) != 0.0}
         if shifts:
-            if backend == "torch":
-                raise ValueError("per-class threshold shifts (threshold_mV parameters) are implemented "
-                                 "for the brian2 and kernel backends only")
             vec = np.zeros(self.network.n)
             vec[self.network.connectome.index_of(list(shifts))] = list(shifts.values())
             self.network.shift_thresholds(vec)
@@ -180,23 +177,26 @@ def input_impedance(network) -> np.ndarray:
     voltage step per unit current injected into each neuron with the whole network free to
     respond (NaN where J is singular).
     """
-    from .graded_network import chemical_reversal, kunert_rest_state
+    from .graded_network import chemical_reversal, graded_rest_state
     c, model = network.connectome, network.model
     ns = model.namespace()
-    v_eq, s_eq, _, g_in = kunert_rest_state(c, ns, model)
+    rest = getattr(network, "rest", None)
+    if rest is None:
+        rest = graded_rest_state(c, ns, model)
+    v_eq, g_in = rest.v_rest, rest.G_in
     n = c.n_neurons
     gi, gj, gw = c.gap_pairs()
     ci, cj, cw, csign = c.chemical()
     g_gap, g_syn = float(ns["g_gap"]), float(ns["g_syn"])
     a_r, a_d, beta = float(ns["a_r"]), float(ns["a_d"]), float(ns["beta"])
-    phi = 0.5
+    phi = 1.0 / (1.0 + np.exp(-beta * (rest.v_rest - rest.V_th)))   # 1/2 in the Kunert rest state
     dsdv = a_r * a_d * beta * phi * (1 - phi) / (a_r * phi + a_d) ** 2
     jac = np.diag(np.asarray(g_in, float))
     np.add.at(jac, (gi, gj), -gw * g_gap)
     np.add.at(jac, (gj, gi), -gw * g_gap)
     if len(ci):
         e_rev = chemical_reversal(csign, ns, model)
-        np.add.at(jac, (cj, ci), -cw * g_syn * (e_rev - v_eq[cj]) * dsdv)
+        np.add.at(jac, (cj, ci), -cw * g_syn * (e_rev - v_eq[cj]) * dsdv[ci])
     try:
         return np.diag(np.linalg.inv(jac)).copy()
     except np.linalg.LinAlgError:
