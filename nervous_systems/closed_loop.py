@@ -360,3 +360,44 @@ class ClosedLoop:
     @property
     def t(self) -> float:
         return self.steps * self.control_dt_s
+
+
+class SynchronousClosedLoop:
+    """Closed-loop stepping for backends that integrate in the caller's thread (torch, the compiled
+    graded kernel), with the interface and timing of :class:`ClosedLoop`: ``step(input)`` applies
+    ``input``, integrates one control interval (``network.step(n_substeps)``) and returns
+    ``read()``, so the output of step k reflects input k after one control interval.
+    ``network`` needs ``dt`` (s), ``step(n)`` and ``reset_state()``."""
+
+    def __init__(self, network, control_dt_s: float, apply: Callable[[Any], None],
+                 read: Callable[[], Any]):
+        n_sub = control_dt_s / network.dt
+        if abs(n_sub - round(n_sub)) > 1e-6 or round(n_sub) < 1:
+            raise ValueError(f"control_dt {control_dt_s} s is not a whole number of network steps "
+                             f"(dt {network.dt} s)")
+        self.network, self.apply, self.read = network, apply, read
+        self.control_dt_s = control_dt_s
+        self.n_substeps = int(round(n_sub))
+        self.steps = 0
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def reset(self, before_start: Callable[[], None] | None = None) -> None:
+        self.network.reset_state()
+        if before_start is not None:
+            before_start()
+        self.steps = 0
+
+    def step(self, item: Any) -> Any:
+        self.apply(item)
+        self.network.step(self.n_substeps)
+        self.steps += 1
+        return self.read()
+
+    @property
+    def t(self) -> float:
+        return self.steps * self.control_dt_s

@@ -11,7 +11,7 @@ import numpy as np
 
 from .bridge import Bridge
 from .brian2_setup import brian2
-from .closed_loop import ClosedLoop
+from .closed_loop import ClosedLoop, SynchronousClosedLoop
 from .connectome import Connectome
 from .graded_network import GradedNetwork, Perturbation
 from .network_model import NetworkModel
@@ -47,10 +47,10 @@ class ConnectomeBrain:
         perturbation = Perturbation(list(lesion), list(activate), activate_mV)
         self.backend = backend
         if backend == "torch":
-            from .torch_backend.graded import TorchClosedLoop, TorchGradedNetwork
+            from .torch_backend.graded import TorchGradedNetwork
             self.network = TorchGradedNetwork(connectome, model, perturbation, **(torch_options or {}))
         elif backend == "kernel" and not torch_options:  # compiled; brian2 if it cannot build
-            from .graded_kernel import KernelClosedLoop, kernel_graded_network
+            from .graded_kernel import kernel_graded_network
             self.network, backend = kernel_graded_network(connectome, model, perturbation)
             self.backend = backend
         if backend == "brian2" and not torch_options:
@@ -71,10 +71,8 @@ class ConnectomeBrain:
         self._bridge_needs_state = self.bridge.needs_state  # fixed after construction; checked per step
         self.control_dt = control_dt
         self._record_every = max(1, int(round(record_dt / control_dt)))
-        if backend == "kernel":
-            self.loop = KernelClosedLoop(self.network, control_dt, apply=self._apply, read=self._read)
-        elif backend == "torch":
-            self.loop = TorchClosedLoop(self.network, control_dt, apply=self._apply, read=self._read)
+        if backend in ("kernel", "torch"):     # integrate in the caller's thread
+            self.loop = SynchronousClosedLoop(self.network, control_dt, apply=self._apply, read=self._read)
         else:
             self.loop = ClosedLoop(self.network.net, control_dt, apply=self._apply, read=self._read)
         self._rec_t: list[float] = []

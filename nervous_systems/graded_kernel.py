@@ -32,7 +32,6 @@ from __future__ import annotations
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
 
 import numpy as np
 
@@ -280,42 +279,3 @@ class KernelGradedNetwork:
                 "connectome": self.connectome.summary(),
                 "backend": {"name": "kernel",
                             "engine": "Cython exponential Euler, CSR, float64 (graded_kernel.pyx)"}}
-
-
-class KernelClosedLoop:
-    """Synchronous closed-loop stepping with the interface and timing of
-    ``closed_loop.ClosedLoop``: ``step(input)`` applies ``input``, integrates one control
-    interval (one C call, noise redraws aside) and returns ``read()``."""
-
-    def __init__(self, network: KernelGradedNetwork, control_dt_s: float, apply: Callable[[Any], None],
-                 read: Callable[[], Any]):
-        n_sub = control_dt_s / network.dt
-        if abs(n_sub - round(n_sub)) > 1e-6 or round(n_sub) < 1:
-            raise ValueError(f"control_dt {control_dt_s} s is not a whole number of network steps "
-                             f"(dt {network.dt} s)")
-        self.network, self.apply, self.read = network, apply, read
-        self.control_dt_s = control_dt_s
-        self._n_sub = int(round(n_sub))
-        self.steps = 0
-
-    def start(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-    def reset(self, before_start: Callable[[], None] | None = None) -> None:
-        self.network.reset_state()
-        if before_start is not None:
-            before_start()
-        self.steps = 0
-
-    def step(self, item: Any) -> Any:
-        self.apply(item)
-        self.network.step(self._n_sub)
-        self.steps += 1
-        return self.read()
-
-    @property
-    def t(self) -> float:
-        return self.steps * self.control_dt_s

@@ -20,7 +20,6 @@ so with noise on, Brian2 and torch runs are statistically, not sample-wise, alik
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable
 
 import numpy as np
 import scipy.sparse as sp
@@ -201,43 +200,3 @@ class TorchGradedNetwork:
                 "connectome": self.connectome.summary(),
                 "backend": {"name": "torch", "torch": self.torch.__version__,
                             "device": device_name(self.device, self.threads), "dtype": str(self.dtype).replace("torch.", "")}}
-
-
-class TorchClosedLoop:
-    """Synchronous closed-loop stepping with the same interface and timing as
-    ``closed_loop.ClosedLoop``: ``step(input)`` applies ``input``, integrates one control
-    interval and returns ``read()`` (the output of step k reflects input k after one control
-    interval). No thread is needed: torch is called from the caller's thread."""
-
-    def __init__(self, network: TorchGradedNetwork, control_dt_s: float, apply: Callable[[Any], None],
-                 read: Callable[[], Any]):
-        n_sub = control_dt_s / network.dt
-        if abs(n_sub - round(n_sub)) > 1e-6 or round(n_sub) < 1:
-            raise ValueError(f"control_dt {control_dt_s} s is not a whole number of network steps "
-                             f"(dt {network.dt} s)")
-        self.network, self.apply, self.read = network, apply, read
-        self.control_dt_s = control_dt_s
-        self._n_sub = int(round(n_sub))
-        self.steps = 0
-
-    def start(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-    def reset(self, before_start: Callable[[], None] | None = None) -> None:
-        self.network.reset_state()
-        if before_start is not None:
-            before_start()
-        self.steps = 0
-
-    def step(self, item: Any) -> Any:
-        self.apply(item)
-        self.network.step(self._n_sub)
-        self.steps += 1
-        return self.read()
-
-    @property
-    def t(self) -> float:
-        return self.steps * self.control_dt_s
