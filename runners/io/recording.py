@@ -150,8 +150,12 @@ def git_commit(start: str | Path | None = None) -> str | None:
 
 
 def command_line() -> str:
+    """The command as a user would retype it: ``python -m runners ...`` (argv[0] is then
+    ``.../runners/__main__.py``) is written as ``cgym ...``, which is the same program."""
     import shlex
-    return " ".join(shlex.quote(a) for a in [Path(sys.argv[0]).name, *sys.argv[1:]])
+    prog = Path(sys.argv[0])
+    name = "cgym" if (prog.name == "__main__.py" and prog.parent.name == "runners") else prog.name
+    return " ".join(shlex.quote(a) for a in [name, *sys.argv[1:]])
 
 
 def list_episodes(run_dir: str | Path, check_npz: bool = False,
