@@ -23,7 +23,7 @@ from nervous_systems.yaml_file import load_yaml
 
 from nervous_systems.brian2_setup import brian2
 
-from .integrator_sbm import POPULATIONS, IntegratorWiring
+from .integrator_sbm import EDGE_CLASSES, POPULATIONS, IntegratorWiring, class_gains
 
 MODEL_YAML = Path(__file__).resolve().parent / "models" / "omr_circuit.yaml"
 _MS = {"ms": 1e-3, "s": 1.0, "Hz": 1.0, "1": 1.0}
@@ -112,12 +112,24 @@ class OMRCircuit:
                 g_a[idx] = float(spec["g_a"]); tau_a[idx] = si(spec["tau_a"])
             if spec.get("gated"):
                 gated[idx] = 1.0
+        # per-class integrator parameters (FITTED per brain: models/integrator_fits.yaml): MON
+        # adaptation strength and one bias shift for all integrator populations
+        ipar = P["integrator"]
+        for p_ in POPULATIONS:
+            for h in ("L", "R"):
+                idx = L.brain_pops[f"{p_}_{h}"]
+                bias[idx] += si(ipar.get("bias_shift", 0.0))
+                if p_ == "MON" and "MON_g_a" in ipar:
+                    g_a[idx] = si(ipar["MON_g_a"])
         for h in ("L", "R"):
             i_gate[L.brain_pops[f"nMLF_{h}"]] = si(P["bout"]["nMLF_gate"])
             i_gate[L.brain_pops[f"vSPN_{h}"]] = si(P["bout"]["vSPN_gate"])
 
         # ---------------------------------------------------------------- brain edges
-        pre, post, w = [wiring.pre + integ0], [wiring.post + integ0], [wiring.weight]
+        # CLEM integrator edges x one gain per edge class (excitatory; inhibitory within a
+        # hemisphere; inhibitory across the midline): per class, never per edge
+        w_int = wiring.weight * class_gains(wiring, {k: si(ipar.get(k, 1.0)) for k in EDGE_CLASSES})
+        pre, post, w = [wiring.pre + integ0], [wiring.post + integ0], [w_int]
 
         def connect(a, b, prob, weight):
             A, B = L.brain_pops[a], L.brain_pops[b]

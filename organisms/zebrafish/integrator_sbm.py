@@ -60,6 +60,24 @@ class IntegratorWiring:
         return df.pivot_table(index="pre", columns="post", values="w", aggfunc="sum", fill_value=0.0)
 
 
+#: integrator edge classes that get one gain each (``integrator.g_E`` ... in the model YAML)
+EDGE_CLASSES = ("g_E", "g_I_same", "g_I_other")
+
+
+def edge_class(w: "IntegratorWiring") -> np.ndarray:
+    """Class of every integrator edge: 0 = excitatory presynaptic cell, 1 = inhibitory within a
+    hemisphere, 2 = inhibitory across the midline (defined for any wiring, controls included)."""
+    inh = w.sign[w.pre] < 0
+    cross = w.hemisphere[w.pre] != w.hemisphere[w.post]
+    return np.where(~inh, 0, np.where(cross, 2, 1)).astype(int)
+
+
+def class_gains(w: "IntegratorWiring", gains: dict) -> np.ndarray:
+    """Per-edge multiplier from one gain per class (:data:`EDGE_CLASSES`)."""
+    g = np.array([float(gains.get(k, 1.0)) for k in EDGE_CLASSES])
+    return g[edge_class(w)] if len(w.pre) else np.zeros(0)
+
+
 def load_tables(data_dir: Path = DATA):
     pops = pd.read_csv(data_dir / "clem_populations.csv")
     conn = pd.read_csv(data_dir / "clem_connectivity.csv")
@@ -195,3 +213,29 @@ def make_wiring(kind: str, seed: int | None = None, scale: float = 5, completene
     if kind == "no-integrator-edges":
         return draw_integrator(seed, edges=False, label=kind, **kw)
     return shuffle_integrator(draw_integrator(0, **kw), seed=seed)
+
+
+FITS_YAML = Path(__file__).resolve().parent / "models" / "integrator_fits.yaml"
+
+
+def fitted_overrides(kind: str, seed: int | None = None, path: Path = FITS_YAML) -> tuple[dict, str]:
+    """The per-class parameters fitted for brain ``kind`` at wiring ``seed``
+    (``models/integrator_fits.yaml``, made by ``tools/fit_integrator.py``) and where they come
+    from: ``"<kind>/<seed>"`` (its own fit), ``"<kind>/<s> (transferred)"`` (another draw of the
+    same brain was fitted, not this one) or ``"none"`` (no fit: the model YAML's values)."""
+    from nervous_systems.yaml_file import load_yaml
+
+    seed = DEFAULT_SEED.get(kind, 0) if seed is None else int(seed)
+    if not path.exists():
+        return {}, "none"
+    fits = (load_yaml(path) or {}).get("fits", {}) or {}
+    key = f"{kind}/{seed}"
+    if key in fits:
+        return dict(fits[key]["overrides"]), key
+    same = sorted(k for k in fits if k.split("/")[0] == kind)
+    dflt = f"{kind}/{DEFAULT_SEED.get(kind, 0)}"
+    src = dflt if dflt in fits else (same[0] if same else None)
+    if src is None:
+        return {}, "none"
+    return dict(fits[src]["overrides"]), f"{src} (transferred)"
+

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from organisms.zebrafish.tools.psychometric import REFERENCE
-from tasks.optomotor.features import omr_correct_fraction, rest_turn_fraction_toward_side
+from tasks.optomotor.features import (AFTER_BINS_S, TIME_BINS_S, omr_correct_fraction, pooled_fraction,
+                                      rest_turn_fraction_toward_side)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,7 +52,8 @@ def load(folders):
             c = d["config"]
             coh = float(c["task_options"].get("coherence", 1.0))
             wseed = c.get("brain_info", {}).get("wiring_seed")
-            groups[(c["brain"], coh)].append({"seed": d["seed"], "wiring_seed": wseed,
+            fit = c.get("brain_info", {}).get("integrator_fit")
+            groups[(c["brain"], coh)].append({"seed": d["seed"], "wiring_seed": wseed, "fit": fit,
                                              "features": d["features"], "wall_s": d.get("wall_time_s")})
     return groups
 
@@ -63,13 +65,20 @@ def summarise(groups):
         p = omr_correct_fraction(fl)
         rest = rest_turn_fraction_toward_side(fl)
         rate = _mean_ci([f.get("bout_rate_hz") for f in fl])
+        rate_m = _mean_ci([f.get("bout_rate_motion_hz") for f in fl])
+        since = {f"{lo:g}_{hi:g}": pooled_fraction(fl, f"omr_correct_fraction_{lo:g}_{hi:g}s_with",
+                                                    f"omr_correct_fraction_{lo:g}_{hi:g}s_against") for lo, hi in TIME_BINS_S}
+        after = {f"{lo:g}_{hi:g}": pooled_fraction(fl, f"after_motion_toward_fraction_{lo:g}_{hi:g}s_with",
+                                                    f"after_motion_toward_fraction_{lo:g}_{hi:g}s_against") for lo, hi in AFTER_BINS_S}
+        fits = sorted({str(e.get("fit")) for e in eps})
         ibi = _mean_ci([f.get("interbout_interval_median_s") for f in fl])
         lat = _mean_ci([f.get("omr_latency_s") for f in fl])
         rows.append({"brain": brain, "coherence": coh, "n_episodes": len(eps),
                      "seeds": sorted({e["seed"] for e in eps}),
                      "wiring_seeds": sorted({e["wiring_seed"] for e in eps}),
                      "p_with": p, "rest_toward_side": rest,
-                     "bout_rate_hz": rate, "interbout_interval_s": ibi, "latency_s": lat,
+                     "bout_rate_hz": rate, "bout_rate_motion_hz": rate_m, "interbout_interval_s": ibi, "latency_s": lat,
+                     "p_with_since_onset": since, "after_motion_toward": after, "integrator_fit": fits,
                      "mean_wall_s": float(np.mean([e["wall_s"] for e in eps if e["wall_s"]]))})
     return rows
 
@@ -116,6 +125,20 @@ def table(rows, vs, folders):
         lines.append(f"| {r['brain']} | {r['coherence']:g} | {r['n_episodes']} | {','.join(map(str, r['wiring_seeds']))} | "
                      f"{r['p_with']['n_turns']} | {_f(r['p_with'])} | {_f(r['rest_toward_side'])} | "
                      f"{_t(r['bout_rate_hz'])} | {_t(r['latency_s'])} |")
+    if any("p_with_since_onset" in r for r in rows):
+        lines += ["", "## Build-up and decay: P(turn with the motion) by time since motion onset, and toward the",
+                  "preceding motion by time since it stopped (pooled turns, 95 % bootstrap CI over episodes;",
+                  "bout rate in motion = the chronometric measure)", "",
+                  "| brain | coherence | fit | bout rate in motion Hz | with, 0-2 s | 2-5 s | 5-10 s | after, 0-2 s | 2-5 s | 5-10 s |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for r in rows:
+            if "p_with_since_onset" not in r:
+                continue
+            sb = [r["p_with_since_onset"][k] for k in ("0_2", "2_5", "5_10")]
+            ab = [r["after_motion_toward"][k] for k in ("0_2", "2_5", "5_10")]
+            lines.append(f"| {r['brain']} | {r['coherence']:g} | {','.join(r.get('integrator_fit', []))} | "
+                         f"{_t(r['bout_rate_motion_hz'])} | "
+                         + " | ".join(f"{_f(x)} (n={x['n_turns']})" for x in sb + ab) + " |")
     lines += ["", "## CLEM-wired vs controls: CI of the CLEM brain entirely above the control's?", "",
               "| coherence | CLEM brain | control | P(with) CLEM | P(with) control | non-overlapping, above |",
               "|---|---|---|---|---|---|"]
@@ -134,7 +157,7 @@ def figure(rows, path):
     import matplotlib.pyplot as plt
 
     colors = {"connectome": "C0", "sbm-redraw": "C2", "block-shuffled": "C1", "no-integrator-edges": "C3"}
-    fig, axs = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axs = plt.subplots(1, 3, figsize=(15, 4))
     for k, brain in enumerate(BRAINS):
         rr = sorted([r for r in rows if r["brain"] == brain], key=lambda r: r["coherence"])
         if not rr:
@@ -143,9 +166,19 @@ def figure(rows, path):
         y = np.array([r["p_with"]["value"] for r in rr])
         e = np.array([[r["p_with"]["value"] - r["p_with"]["ci_low"], r["p_with"]["ci_high"] - r["p_with"]["value"]] for r in rr]).T
         axs[0].errorbar(x, y, yerr=e, marker="o", capsize=3, color=colors[brain], label=brain)
-        y2 = np.array([r["bout_rate_hz"][0] for r in rr])
-        e2 = np.array([[r["bout_rate_hz"][0] - r["bout_rate_hz"][1], r["bout_rate_hz"][2] - r["bout_rate_hz"][0]] for r in rr]).T
+        key = "bout_rate_motion_hz" if all("bout_rate_motion_hz" in r for r in rr) else "bout_rate_hz"
+        y2 = np.array([r[key][0] for r in rr])
+        e2 = np.array([[r[key][0] - r[key][1], r[key][2] - r[key][0]] for r in rr]).T
         axs[1].errorbar(x, y2, yerr=e2, marker="o", capsize=3, color=colors[brain], label=brain)
+        mid = [r for r in rr if abs(r["coherence"] - 0.5) < 1e-9 and "p_with_since_onset" in r]
+        if mid:
+            r = mid[0]
+            bins = [r["p_with_since_onset"][k] for k in ("0_2", "2_5", "5_10")] + \
+                [r["after_motion_toward"][k] for k in ("0_2", "2_5", "5_10")]
+            tx = np.array([1, 3.5, 7.5, 11, 13.5, 17.5]) + (k - 1.5) * 0.15
+            yv = np.array([b["value"] for b in bins])
+            ye = np.array([[b["value"] - b["ci_low"], b["ci_high"] - b["value"]] for b in bins]).T
+            axs[2].errorbar(tx, yv, yerr=ye, marker="o", capsize=3, color=colors[brain], label=brain)
     rc = np.array(REFERENCE["coherence"]) * 100
     axs[0].plot(rc, REFERENCE["correct"], "k--", marker="s", mfc="w", label="Bahl & Engert 2020 (provisional)")
     axs[1].plot(rc, 1.0 / np.array(REFERENCE["interbout_interval_s"]), "k--", marker="s", mfc="w",
@@ -153,7 +186,12 @@ def figure(rows, path):
     axs[0].axhline(0.5, color="0.7", lw=0.8)
     axs[0].set(xlabel="coherence (%)", ylabel="P(turn with motion)", ylim=(0.3, 1.02),
                title="psychometric, closed loop (95 % CI)")
-    axs[1].set(xlabel="coherence (%)", ylabel="bout rate (Hz, whole episode)", title="chronometric")
+    axs[1].set(xlabel="coherence (%)", ylabel="bout rate (Hz; in motion where recorded)", title="chronometric")
+    axs[2].axhline(0.5, color="0.7", lw=0.8)
+    axs[2].axvline(10, color="0.5", ls=":", lw=1)
+    axs[2].set(xlabel="time since motion onset (s); motion stops at 10 s", ylabel="P(turn toward the motion side)",
+               ylim=(0.0, 1.02), title="50 % coherence: build-up and after-motion decay")
+    axs[2].legend(fontsize=7)
     axs[0].legend(fontsize=7, loc="upper left")
     axs[1].legend(fontsize=7)
     fig.tight_layout()
