@@ -304,9 +304,13 @@ def fit(brain: str, wiring_seed: int | None, out: Path, generations: int | None 
     gens = int(generations or CMA["generations"])
     opts = {"popsize": CMA["popsize"], "seed": CMA["seed"], "bounds": [0, 1], "verbose": -9}
     es = cma.CMAEvolutionStrategy(x0.tolist(), CMA["sigma0"], opts)
+    import hashlib
+
+    wh = hashlib.sha256(np.concatenate([fb.wiring.pre, fb.wiring.post]).astype(np.int64).tobytes()
+                        + np.asarray(fb.wiring.weight, float).tobytes()).hexdigest()[:16]
     hist = json.loads(state_path.read_text())["history"] if state_path.exists() else []
-    if hist and (hist[0]["brain"], hist[0]["wiring_seed"]) != (brain, wiring_seed):
-        raise SystemExit(f"{state_path}: a fit of another brain; use another --out")
+    if hist and (hist[0]["brain"], hist[0]["wiring_seed"], hist[0].get("wiring_hash")) != (brain, wiring_seed, wh):
+        raise SystemExit(f"{state_path}: a fit of another brain or wiring; use another --out")
     for g in hist:  # replay: the same asks, the recorded losses
         xs = es.ask()
         if not np.allclose(np.asarray(xs), np.asarray(g["x"]), atol=1e-9):
@@ -320,7 +324,7 @@ def fit(brain: str, wiring_seed: int | None, out: Path, generations: int | None 
         lo, per = run([from_unit(x) for x in xs])
         lo = [float(v) if np.isfinite(v) else 10.0 for v in lo]
         es.tell(xs, lo)
-        hist.append({"generation": len(hist) + 1, "brain": brain, "wiring_seed": wiring_seed,
+        hist.append({"generation": len(hist) + 1, "brain": brain, "wiring_seed": wiring_seed, "wiring_hash": wh,
                      "x": [list(map(float, x)) for x in xs], "loss": lo, "wall_s": time.time() - t0})
         best = min((l, x) for g in hist for l, x in zip(g["loss"], g["x"]))
         tmp = state_path.with_suffix(".tmp")
