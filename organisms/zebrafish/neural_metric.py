@@ -206,9 +206,9 @@ def _fmt(x, nd=2) -> str:
     return "—" if x is None or not np.isfinite(x) else f"{x:.{nd}f}"
 
 
-def scorecard_sections(runs) -> list[dict]:
+def scorecard_sections(runs, fitted: bool = True) -> list[dict]:
     """TaskSpec ``sections`` hook: the neural metric for the connectome circuit and its controls."""
-    results = {b: evaluate(b) for b in BRAINS}
+    results = {b: evaluate(b, fitted=fitted) for b in BRAINS}
     lines = ["Open-loop protocol of the recordings (80 s; motion 20–60 s; left hemisphere = preferred, "
              "right = null), model rates through a GCaMP kernel, vs Boulanger-Weill 2025 hindbrain "
              "calcium responses. `score` = corr_pref / split-half ceiling of the recorded class mean.",
@@ -231,3 +231,24 @@ def scorecard_sections(runs) -> list[dict]:
     data = {b: res["scores"] for b, res in results.items()}
     return [{"title": "Neural metric: hindbrain integrator responses (model vs CLEM calcium imaging)",
              "markdown": "\n".join(lines), "data": data}]
+
+
+def main(argv=None) -> int:
+    """``python -m organisms.zebrafish.neural_metric [--unfitted] [--out FILE.md]``: the table."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description="neural metric of the four integrator brains (open loop, seed 0)")
+    ap.add_argument("--unfitted", action="store_true", help="the model YAML's values, not the per-brain fits")
+    ap.add_argument("--out", type=Path, default=None)
+    a = ap.parse_args(argv)
+    sec = scorecard_sections([], fitted=not a.unfitted)[0]
+    text = f"# {sec['title']}{' (UNFITTED)' if a.unfitted else ''}\n\n{sec['markdown']}\n"
+    print(text)
+    if a.out:
+        a.out.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+

@@ -199,16 +199,26 @@ def figure(rows, path):
 
 
 def main(argv=None):
-    folders = argv if argv is not None else sys.argv[1:]
+    args = list(argv if argv is not None else sys.argv[1:])
+    out = OUT
+    if "--out" in args:
+        k = args.index("--out")
+        if k + 1 >= len(args):
+            print("--out needs a path prefix (e.g. organisms/zebrafish/figures/omr_closed_loop)", file=sys.stderr)
+            return 2
+        out = Path(args[k + 1])
+        del args[k:k + 2]
+    folders = args
     if not folders:
-        print("usage: python -m runners.scoring.omr_closed_loop SWEEP_DIR [SWEEP_DIR ...]", file=sys.stderr)
+        print("usage: python -m runners.scoring.omr_closed_loop SWEEP_DIR [SWEEP_DIR ...] [--out PREFIX]", file=sys.stderr)
         return 2
     rows = summarise(load(folders))
     vs = verdicts(rows)
     md = table(rows, vs, folders)
-    OUT.with_suffix(".md").write_text(md)
-    OUT.with_suffix(".json").write_text(json.dumps({"rows": rows, "verdicts": vs, "sweeps": folders}, indent=1))
-    figure(rows, OUT.with_suffix(".png"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".md").write_text(md)
+    out.with_suffix(".json").write_text(json.dumps({"rows": rows, "verdicts": vs, "sweeps": folders}, indent=1))
+    figure(rows, out.with_suffix(".png"))
     print(md)
     return 0
 

@@ -24,11 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-#: Bahl & Engert 2020 (Nat Neurosci 23:94, doi:10.1038/s41593-019-0534-9), free-swimming
+#: Bahl & Engert 2020 (Nat Neurosci 23:94-102, doi:10.1038/s41593-019-0534-9; title, journal
+#: and DOI verified against the publisher / PubMed pages with the `search` tool), free-swimming
 #: random-dot task, Fig. 1. Only the 0 % point is fixed by symmetry; the others are PROVISIONAL:
-#: read from memory of the figure, not verified against a source available in this session.
+#: read from memory of the figure, the values were NOT verified (the figure's numbers are not in
+#: any source available in this session).
 REFERENCE = {
-    "source": "Bahl & Engert 2020, doi:10.1038/s41593-019-0534-9, Fig. 1 (PROVISIONAL except 0 %)",
+    "source": "Bahl & Engert 2020, doi:10.1038/s41593-019-0534-9, Fig. 1 (values PROVISIONAL except 0 %)",
     "coherence": [0.0, 0.25, 0.5, 1.0],
     "correct": [0.5, 0.6, 0.7, 0.8],
     "correct_provisional": [False, True, True, True],
