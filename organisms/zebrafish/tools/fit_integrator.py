@@ -19,7 +19,8 @@ optimiser settings and budget (:data:`CMA`): what the fit cannot give a control,
 cannot. The simulation is a numpy replica of the brain group of :class:`..circuit.OMRCircuit`
 (same units, edges, time constants, bias, adaptation, piecewise-constant noise; exponential
 Euler at ``DT`` = 2 ms as in Brian2 (10 ms changed which hemisphere won in a bistable fit), candidates of one generation simulated together with
-common random numbers, under :data:`CONDITIONS`: both motion directions, one noise seed each); the fitted parameters are then checked in Brian2 by
+common random numbers, under :data:`CONDITIONS`: both motion directions, and a trial starting with the null
+hemisphere kicked on); the fitted parameters are then checked in Brian2 by
 :func:`..neural_metric.evaluate` (``--check``).
 
 Resumable: the optimiser state is rebuilt from ``OUT/fit_state.json`` (every asked solution and
@@ -61,9 +62,18 @@ PARAMS = (("integrator.g_E", "log", 0.1, 10.0),
           ("integrator.bias_shift", "linear", -0.3, 0.3))
 #: the same optimiser settings and budget for every brain
 CMA = {"popsize": 10, "sigma0": 0.25, "seed": 1, "generations": 30}
-#: the conditions every candidate is simulated under: (motion leftward?, noise seed); both
-#: directions so that a fit cannot rest on one hemisphere winning by chance
-CONDITIONS = ((True, 0), (False, 1))
+#: the conditions every candidate is simulated under: (motion leftward?, noise seed, kick); both
+#: directions so that a fit cannot rest on one hemisphere winning by chance, and one trial that
+#: starts with the NULL hemisphere's integrator units kicked on (u += KICK at t = 0): the
+#: recordings start from a symmetric baseline and return to it after motion, so a candidate
+#: whose hemispheres lock (a bistable switch, not a leaky integrator) fails that trial. Without
+#: it (the first fit, ``--no-kick``) the fitted brains locked one hemisphere on within 1.5 s of a
+#: closed-loop episode and never released it.
+CONDITIONS = ((True, 0, False), (False, 1, False), (True, 2, True))
+CONDITIONS_NO_KICK = ((True, 0, False), (False, 1, False))
+KICK = 0.5
+#: weight of the baseline left-right asymmetry of iMI+ and cMI rates (10-20 s) in the loss
+ASYM_WEIGHT = 4.0
 #: classes whose rise and decay time constants (calcium, 63 % / 37 % of the end-of-motion level)
 #: enter the loss as (log model/recorded)^2, capped at 4; a trace that does not decay within the
 #: 20 s after motion counts as TAU_MISSING_S
@@ -134,6 +144,14 @@ class FastBrain:
         # eye e feeds the contralateral pretectum (as OMRCircuit.set_visual): (eye, direction) order
         self.pt_flat = [L[f"PT_{d}_{'R' if e == 0 else 'L'}"] for e in (0, 1) for d in DIRS]
 
+    def kick_vector(self, side: str) -> np.ndarray:
+        """(N,): KICK on every integrator unit of hemisphere ``side``, 0 elsewhere."""
+        k = np.zeros(self.N)
+        for name, idx in self.layout.brain_pops.items():
+            if name.split("_")[0] in ("iMI+", "iMI-", "cMI", "MON", "SMI") and name.endswith(f"_{side}"):
+                k[idx] = KICK
+        return k
+
     def visual_drive(self, t_total: float = T_TOTAL, t_on: float = T_ON, t_off: float = T_OFF,
                      n_eye: int = 16, speed: float = 10.0, period: float = 10.0, leftward: bool = True) -> np.ndarray:
         """(T, 8) DS drive of the recordings' protocol (grating moving leftward, or rightward,
@@ -150,7 +168,7 @@ class FastBrain:
         return np.asarray(out)
 
     def simulate(self, values: list[dict], drives: list[np.ndarray], noise_seeds: list[int],
-                 sample_dt: float = SAMPLE_DT) -> dict:
+                 sample_dt: float = SAMPLE_DT, kicks: list[np.ndarray | None] | None = None) -> dict:
         """Population mean rates {pop name: (T_s, C * P)} of ``len(values)`` = P parameter sets
         under C conditions (one visual drive and noise seed each); column c * P + j is
         condition c, candidate j. Noise is common to all candidates of a condition."""
@@ -172,6 +190,9 @@ class FastBrain:
         ea = np.exp(-DT / self.tau_a)[:, None]
         open_ = (1.0 - self.gated)[:, None]
         u = bias.copy()
+        for c, kick in enumerate(kicks or []):
+            if kick is not None:  # (N,) added to u at t = 0 in condition c
+                u[:, c * P:(c + 1) * P] += np.asarray(kick, float)[:, None]
         a = np.zeros((N, C * P))
         I_ext = np.zeros((N, C * P))
         rngs = [np.random.default_rng(sd) for sd in noise_seeds]
@@ -228,7 +249,7 @@ def _bsub(t, y):
     return y - y[pre].mean(0, keepdims=True)
 
 
-def losses(sim: dict, leftward: list[bool] | None = None) -> tuple[np.ndarray, dict]:
+def losses(sim: dict, leftward: list[bool] | None = None, asym_weight: float | None = None) -> tuple[np.ndarray, dict]:
     """Loss per candidate (mean over classes of the normalised squared error, plus the time
     constant term; averaged over the conditions) and its parts per class."""
     rec = recorded_means()
@@ -256,7 +277,12 @@ def losses(sim: dict, leftward: list[bool] | None = None) -> tuple[np.ndarray, d
                         v = mt[key] if np.isfinite(mt[key]) else TAU_MISSING_S
                         pen[j] += min(math.log(max(v, 0.25) / rt[key]) ** 2, 4.0)
             per[f"{cls}_tau"] = pen / 2
-    total = np.mean([per[c] for c in CLASSES], 0) + TAU_WEIGHT * np.mean([per[f"{c}_tau"] for c in TAU_CLASSES], 0)
+    # a symmetric baseline before motion (10-20 s), as recorded: a hemisphere locked on by noise
+    # or by the kick (a bistable switch, not a leaky integrator) costs ASYM_WEIGHT x |L - R|
+    base = (t >= 10.0) & (t < T_ON)
+    per["asym"] = np.mean([np.abs(sim[f"{pop}_L"][base] - sim[f"{pop}_R"][base]).mean(0) for pop in ("iMI+", "cMI")], 0)
+    total = np.mean([per[c] for c in CLASSES], 0) + TAU_WEIGHT * np.mean([per[f"{c}_tau"] for c in TAU_CLASSES], 0) \
+        + (ASYM_WEIGHT if asym_weight is None else asym_weight) * per["asym"]
     C, P = sim.get("C", 1), sim.get("P", len(total))
     return total.reshape(C, P).mean(0), {k: v.reshape(C, P).mean(0) for k, v in per.items()}
 
@@ -286,19 +312,22 @@ def _git_commit() -> str:
         return "unknown"
 
 
-def fit(brain: str, wiring_seed: int | None, out: Path, generations: int | None = None) -> dict:
+def fit(brain: str, wiring_seed: int | None, out: Path, generations: int | None = None, kick: bool = True) -> dict:
     import cma
 
     out.mkdir(parents=True, exist_ok=True)
     state_path = out / "fit_state.json"
     fb = FastBrain(brain, wiring_seed)
+    conds = CONDITIONS if kick else CONDITIONS_NO_KICK
+    aw = ASYM_WEIGHT if kick else 0.0  # --no-kick: the first fit's loss exactly
     drives = {lw: fb.visual_drive(leftward=lw) for lw in (True, False)}
-    cond_drives = [drives[lw] for lw, _ in CONDITIONS]
-    cond_seeds = [sd for _, sd in CONDITIONS]
-    cond_left = [lw for lw, _ in CONDITIONS]
+    cond_drives = [drives[lw] for lw, _, _ in conds]
+    cond_seeds = [sd for _, sd, _ in conds]
+    cond_left = [lw for lw, _, _ in conds]
+    cond_kicks = [fb.kick_vector("R" if lw else "L") if k else None for lw, _, k in conds]
 
     def run(values):
-        return losses(fb.simulate(values, cond_drives, cond_seeds), cond_left)
+        return losses(fb.simulate(values, cond_drives, cond_seeds, kicks=cond_kicks), cond_left, aw)
 
     x0 = to_unit(fb.p0)
     gens = int(generations or CMA["generations"])
@@ -334,21 +363,23 @@ def fit(brain: str, wiring_seed: int | None, out: Path, generations: int | None 
               f"({time.time() - t0:.1f} s)", flush=True)
     best_loss, best_x = min((l, x) for g in hist for l, x in zip(g["loss"], g["x"]))
     best = from_unit(best_x)
-    sim = fb.simulate([best, from_unit(x0)], cond_drives, cond_seeds)
-    bl, bper = losses(sim, cond_left)
+    sim = fb.simulate([best, from_unit(x0)], cond_drives, cond_seeds, kicks=cond_kicks)
+    bl, bper = losses(sim, cond_left, aw)
     tr = class_traces(sim, cond_left)
-    taus = {cls: [time_constants(sim["t"], tr[f"{cls}_preferred"][:, 2 * c]) for c in range(len(CONDITIONS))] for cls in CLASSES}
-    taus0 = {cls: [time_constants(sim["t"], tr[f"{cls}_preferred"][:, 2 * c + 1]) for c in range(len(CONDITIONS))] for cls in CLASSES}
+    taus = {cls: [time_constants(sim["t"], tr[f"{cls}_preferred"][:, 2 * c]) for c in range(len(conds))] for cls in CLASSES}
+    taus0 = {cls: [time_constants(sim["t"], tr[f"{cls}_preferred"][:, 2 * c + 1]) for c in range(len(conds))] for cls in CLASSES}
     res = {"brain": brain, "wiring_seed": wiring_seed if wiring_seed is not None else None,
            "overrides": best, "loss": float(bl[0]), "loss_per_class": {c: float(v[0]) for c, v in bper.items()},
            "initial_loss": float(init_loss[0]), "initial_loss_per_class": {c: float(v[0]) for c, v in init_per.items()},
            "rate_taus_fitted": taus, "rate_taus_initial": taus0,
            "optimiser": {**CMA, "generations": gens, "evaluations": gens * CMA["popsize"], "bounds": "unit box",
-                         "parameters": [list(p) for p in PARAMS], "dt_s": DT, "conditions": [list(c) for c in CONDITIONS],
+                         "parameters": [list(p) for p in PARAMS], "dt_s": DT, "conditions": [list(c) for c in conds], "kick": KICK if kick else 0.0,
+                         "asym_weight": ASYM_WEIGHT if kick else 0.0,
                          "tau_classes": list(TAU_CLASSES), "tau_weight": TAU_WEIGHT},
            "git_commit": _git_commit(),
            "command": f"python -m organisms.zebrafish.tools.fit_integrator --brain {brain}"
-                      + (f" --seed {wiring_seed}" if wiring_seed is not None else "") + f" --out {out}"}
+                      + (f" --seed {wiring_seed}" if wiring_seed is not None else "") + ("" if kick else " --no-kick")
+                      + f" --out {out}"}
     (out / "fit_result.json").write_text(json.dumps(res, indent=1))
     return res
 
@@ -379,6 +410,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=None, help="wiring seed (default: the brain's)")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--generations", type=int, default=None, help=f"default {CMA['generations']} (the budget)")
+    ap.add_argument("--no-kick", action="store_true", help="the first fit's conditions (no kicked-null-hemisphere trial)")
     ap.add_argument("--collect", nargs="+", type=Path, help="fit folders to gather into models/integrator_fits.yaml")
     ap.add_argument("--write", action="store_true", help="with --collect: write models/integrator_fits.yaml")
     a = ap.parse_args(argv)
@@ -392,7 +424,7 @@ def main(argv=None) -> int:
         return 0
     if a.out is None:
         ap.error("--out is required")
-    r = fit(a.brain, a.seed, a.out, a.generations)
+    r = fit(a.brain, a.seed, a.out, a.generations, kick=not a.no_kick)
     print(json.dumps({k: r[k] for k in ("brain", "wiring_seed", "overrides", "loss", "initial_loss", "loss_per_class", "rate_taus_fitted")}, indent=1))
     return 0
 
