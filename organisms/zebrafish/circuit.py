@@ -154,7 +154,10 @@ class OMRCircuit:
                     for q in ("L", "R"):
                         connect(a2[:-2] + f"_{q}", b2_, pr["p"], pr["w"] / 2)
                 else:
-                    connect(a2, b2_, pr["p"], pr["w"])
+                    # the integrator -> turn-command readout is scaled per brain (readout_gain:
+                    # set from the fitted integrator's open-loop output range, not from behaviour)
+                    rg = si(ipar.get("readout_gain", 1.0)) if a == "iMI+_h" and b.startswith("vSPN_") else 1.0
+                    connect(a2, b2_, pr["p"], pr["w"] * rg)
         # pretectum -> hindbrain integrator (the axons that enter the CLEM volume rostrally): each
         # population's share of such input synapses (clem_inputs.csv) x w_visual, from the
         # ipsilateral pretectum (1 - contra_fraction) and the contralateral one (contra_fraction);

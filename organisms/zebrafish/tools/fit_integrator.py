@@ -384,6 +384,28 @@ def fit(brain: str, wiring_seed: int | None, out: Path, generations: int | None 
     return res
 
 
+READOUT_CLIP = (0.2, 20.0)
+
+
+def output_range(brain: str, wiring_seed: int | None, values: dict | None) -> float:
+    """iMI+ preferred minus null rate at the end of the recordings' protocol motion (mean over the
+    last 5 s of motion, leftward grating, noise seed 0) of ``brain`` with ``values`` (None: the
+    model YAML's hand-chosen values)."""
+    fb = FastBrain(brain, wiring_seed)
+    v = values if values is not None else {k: base_value(fb.p0, k) for k, *_ in PARAMS}
+    sim = fb.simulate([v], [fb.visual_drive(leftward=True)], [0])
+    end = (sim["t"] >= T_OFF - 5.0) & (sim["t"] < T_OFF)
+    return float((sim["iMI+_L"][end, 0] - sim["iMI+_R"][end, 0]).mean())
+
+
+def readout_gain(brain: str, wiring_seed: int | None, values: dict, reference: float) -> float:
+    """The per-brain readout gain: ``reference`` (the hand-chosen connectome's output range) over
+    this fitted brain's output range, clipped to READOUT_CLIP (a brain with no direction
+    selectivity gets the upper clip)."""
+    d = output_range(brain, wiring_seed, values)
+    return float(np.clip(reference / d, *READOUT_CLIP)) if d > 1e-6 else READOUT_CLIP[1]
+
+
 def write_fits(results: list[dict], path: Path = FITS) -> None:
     """models/integrator_fits.yaml: one entry per (brain, wiring seed); plain data."""
     import yaml
@@ -413,12 +435,21 @@ def main(argv=None) -> int:
     ap.add_argument("--no-kick", action="store_true", help="the first fit's conditions (no kicked-null-hemisphere trial)")
     ap.add_argument("--collect", nargs="+", type=Path, help="fit folders to gather into models/integrator_fits.yaml")
     ap.add_argument("--write", action="store_true", help="with --collect: write models/integrator_fits.yaml")
+    ap.add_argument("--readout", action="store_true",
+                    help="with --collect: add each brain's readout_gain (output-range rule, see readout_gain)")
     a = ap.parse_args(argv)
     if a.collect:
         res = [json.loads((d / "fit_result.json").read_text()) for d in a.collect if (d / "fit_result.json").exists()]
         for r in res:
             print(f"{r['brain']:20s} seed {r['wiring_seed']}: loss {r['initial_loss']:.3f} -> {r['loss']:.3f}  "
                   + " ".join(f"{k.split('.')[1]}={v:.3g}" for k, v in r["overrides"].items()))
+        if a.readout:
+            ref = output_range("connectome", None, None)
+            print(f"reference output range (hand-chosen connectome): {ref:.3f}")
+            for r in res:
+                g = readout_gain(r["brain"], r["wiring_seed"], r["overrides"], ref)
+                r["overrides"] = {**r["overrides"], "integrator.readout_gain": g}
+                print(f"{r['brain']:20s} readout_gain {g:.3g}")
         if a.write:
             write_fits(res)
         return 0
