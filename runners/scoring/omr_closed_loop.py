@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from organisms.zebrafish.tools.psychometric import REFERENCE
-from tasks.optomotor.features import (AFTER_BINS_S, TIME_BINS_S, omr_correct_fraction, pooled_fraction,
-                                      rest_turn_fraction_toward_side)
+from tasks.optomotor.features import (AFTER_BINS_S, TIME_BINS_S, extract_features, omr_correct_fraction,
+                                      pooled_fraction, rest_turn_fraction_toward_side)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,6 +49,10 @@ def load(folders):
             d = json.loads(f.read_text())
             if d.get("status") != "ok" or not d.get("features"):
                 continue
+            npz = f.with_suffix(".npz")
+            if npz.exists():  # re-extract: features added since the episode ran are computed too
+                with np.load(npz, allow_pickle=False) as z:
+                    d["features"] = extract_features({k: z[k] for k in z.files if not k.startswith("neural")})
             c = d["config"]
             coh = float(c["task_options"].get("coherence", 1.0))
             wseed = c.get("brain_info", {}).get("wiring_seed")
@@ -63,6 +67,7 @@ def summarise(groups):
     for (brain, coh), eps in sorted(groups.items(), key=lambda kv: (BRAINS.index(kv[0][0]) if kv[0][0] in BRAINS else 99, kv[0][1])):
         fl = [e["features"] for e in eps]
         p = omr_correct_fraction(fl)
+        p_all = pooled_fraction(fl, "omr_bouts_with", "omr_bouts_against")
         rest = rest_turn_fraction_toward_side(fl)
         rate = _mean_ci([f.get("bout_rate_hz") for f in fl])
         rate_m = _mean_ci([f.get("bout_rate_motion_hz") for f in fl])
@@ -76,7 +81,7 @@ def summarise(groups):
         rows.append({"brain": brain, "coherence": coh, "n_episodes": len(eps),
                      "seeds": sorted({e["seed"] for e in eps}),
                      "wiring_seeds": sorted({e["wiring_seed"] for e in eps}),
-                     "p_with": p, "rest_toward_side": rest,
+                     "p_with": p, "p_with_all_bouts": p_all, "rest_toward_side": rest,
                      "bout_rate_hz": rate, "bout_rate_motion_hz": rate_m, "interbout_interval_s": ibi, "latency_s": lat,
                      "p_with_since_onset": since, "after_motion_toward": after, "integrator_fit": fits,
                      "mean_wall_s": float(np.mean([e["wall_s"] for e in eps if e["wall_s"]]))})
@@ -94,9 +99,14 @@ def verdicts(rows):
                 if not a or not b:
                     continue
                 sep = a["p_with"]["ci_low"] > b["p_with"]["ci_high"]
+                pa, pb = a.get("p_with_all_bouts"), b.get("p_with_all_bouts")
+                sep_all = bool(pa and pb and pa["ci_low"] > pb["ci_high"])
                 out.append({"coherence": coh, "clem": clem, "control": ctrl,
                             "clem_p": a["p_with"]["value"], "control_p": b["p_with"]["value"],
-                            "non_overlapping_above": bool(sep)})
+                            "non_overlapping_above": bool(sep),
+                            "clem_p_all_bouts": pa["value"] if pa else float("nan"),
+                            "control_p_all_bouts": pb["value"] if pb else float("nan"),
+                            "non_overlapping_above_all_bouts": sep_all})
     return out
 
 
@@ -119,11 +129,12 @@ def table(rows, vs, folders):
              "the same fraction in rest epochs, toward the schedule's direction (the preceding motion for",
              "35 of the 40 rest seconds; 0.5 = no side bias). Bout rate: whole episode, mean over episodes;",
              "latency: motion onset to first bout, mean over episodes; both with bootstrap 95 % CIs.", "",
-             "| brain | coherence | episodes | wiring | turns | P(with) [95 % CI] | rest toward side | bout rate Hz | latency s |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| brain | coherence | episodes | wiring | turns | P(with) [95 % CI] | bouts | P(bout with), all bouts | rest toward side | bout rate Hz | latency s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        pa = r.get("p_with_all_bouts") or {"value": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "n_turns": 0}
         lines.append(f"| {r['brain']} | {r['coherence']:g} | {r['n_episodes']} | {','.join(map(str, r['wiring_seeds']))} | "
-                     f"{r['p_with']['n_turns']} | {_f(r['p_with'])} | {_f(r['rest_toward_side'])} | "
+                     f"{r['p_with']['n_turns']} | {_f(r['p_with'])} | {pa['n_turns']} | {_f(pa)} | {_f(r['rest_toward_side'])} | "
                      f"{_t(r['bout_rate_hz'])} | {_t(r['latency_s'])} |")
     if any("p_with_since_onset" in r for r in rows):
         lines += ["", "## Build-up and decay: P(turn with the motion) by time since motion onset, and toward the",
@@ -140,11 +151,13 @@ def table(rows, vs, folders):
                          f"{_t(r['bout_rate_motion_hz'])} | "
                          + " | ".join(f"{_f(x)} (n={x['n_turns']})" for x in sb + ab) + " |")
     lines += ["", "## CLEM-wired vs controls: CI of the CLEM brain entirely above the control's?", "",
-              "| coherence | CLEM brain | control | P(with) CLEM | P(with) control | non-overlapping, above |",
-              "|---|---|---|---|---|---|"]
+              "| coherence | CLEM brain | control | P(with) CLEM | P(with) control | non-overlapping, above | all bouts: CLEM | control | non-overlapping, above |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for v in vs:
         lines.append(f"| {v['coherence']:g} | {v['clem']} | {v['control']} | {v['clem_p']:.2f} | "
-                     f"{v['control_p']:.2f} | {'yes' if v['non_overlapping_above'] else 'NO'} |")
+                     f"{v['control_p']:.2f} | {'yes' if v['non_overlapping_above'] else 'NO'} | "
+                     f"{v.get('clem_p_all_bouts', float('nan')):.2f} | {v.get('control_p_all_bouts', float('nan')):.2f} | "
+                     f"{'yes' if v.get('non_overlapping_above_all_bouts') else 'NO'} |")
     lines += ["", f"Reference ({REFERENCE['source']}): P(with) at coherence "
               + ", ".join(f"{c:g} → {p:g}" for c, p in zip(REFERENCE["coherence"], REFERENCE["correct"]))
               + " (provisional except 0)."]

@@ -22,7 +22,8 @@ Bouts (:func:`detect_bouts`)
 
 OMR
     A bout starting while the stimulus moves with a lateral component (|sin(direction)| > 0.5)
-    is scored as a turn "with" the motion when it turns (|Δheading| > ``turn_threshold_deg``,
+    (``omr_bout_fraction_with``: the same over all bouts with |Δheading| > 1°, i.e. the side of
+    every bout, not only of turns) is scored as a turn "with" the motion when it turns (|Δheading| > ``turn_threshold_deg``,
     10°) to the side the pattern moves toward (sign Δheading = sign sin(direction)), "against"
     otherwise. ``omr_correct_fraction`` (per episode and pooled by :func:`omr_correct_fraction`,
     with a bootstrap CI over episodes) = with / (with + against). ``omr_latency_s`` = time from
@@ -202,6 +203,11 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
     # OMR
     w, ag = _side_counts(bouts, params, during_motion=True)
     f["omr_turns_with"], f["omr_turns_against"] = float(w), float(ag)
+    # the same over ALL bouts in motion (sign of the heading change, |dh| > 1 deg): weak
+    # lateral biases below the 10 deg turn threshold count too
+    w1, a1 = _side_counts(bouts, BoutParams(**{**params.__dict__, "turn_threshold_deg": 1.0}), during_motion=True)
+    f["omr_bouts_with"], f["omr_bouts_against"] = float(w1), float(a1)
+    f["omr_bout_fraction_with"] = w1 / (w1 + a1) if w1 + a1 else nan
     f["omr_correct_fraction"] = w / (w + ag) if w + ag else nan
     rw, rag = _side_counts(bouts, params, during_motion=False)
     f["rest_turns_toward_side"], f["rest_turns_away_from_side"] = float(rw), float(rag)
