@@ -178,7 +178,13 @@ def figure(rows, path):
         x = np.array([r["coherence"] for r in rr]) * 100 + (k - 1.5) * 1.2
         y = np.array([r["p_with"]["value"] for r in rr])
         e = np.array([[r["p_with"]["value"] - r["p_with"]["ci_low"], r["p_with"]["ci_high"] - r["p_with"]["value"]] for r in rr]).T
-        axs[0].errorbar(x, y, yerr=e, marker="o", capsize=3, color=colors[brain], label=brain)
+        axs[0].errorbar(x, y, yerr=e, marker="o", capsize=3, color=colors[brain], label=f"{brain}: turns > 10°")
+        if all(r.get("p_with_all_bouts") for r in rr):
+            ya = np.array([r["p_with_all_bouts"]["value"] for r in rr])
+            ea = np.array([[r["p_with_all_bouts"]["value"] - r["p_with_all_bouts"]["ci_low"],
+                            r["p_with_all_bouts"]["ci_high"] - r["p_with_all_bouts"]["value"]] for r in rr]).T
+            axs[0].errorbar(x + 0.6, ya, yerr=ea, marker="s", mfc="w", ls="--", capsize=2, color=colors[brain],
+                            label=f"{brain}: all bouts")
         key = "bout_rate_motion_hz" if all("bout_rate_motion_hz" in r for r in rr) else "bout_rate_hz"
         y2 = np.array([r[key][0] for r in rr])
         e2 = np.array([[r[key][0] - r[key][1], r[key][2] - r[key][0]] for r in rr]).T
@@ -205,7 +211,7 @@ def figure(rows, path):
     axs[2].set(xlabel="time since motion onset (s); motion stops at 10 s", ylabel="P(turn toward the motion side)",
                ylim=(0.0, 1.02), title="50 % coherence: build-up and after-motion decay")
     axs[2].legend(fontsize=7)
-    axs[0].legend(fontsize=7, loc="upper left")
+    axs[0].legend(fontsize=6, loc="upper left", ncol=2)
     axs[1].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
