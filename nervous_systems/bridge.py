@@ -19,8 +19,10 @@ Sensor kinds
                     (``ventral``: +curvature, ``dorsal``: −curvature), times ``gain_mV``. Signed by
                     default (stretch depolarises, compression hyperpolarises relative to rest);
                     ``rectify: true`` keeps only the depolarising half.
-                    Optional ``gate: {neurons: [...], mV: X}`` on a proprioceptive target multiplies its
-                    drive by g = clip(mean(V_gate − V_rest,gate) / X, 0, 1): the network's own state
+                    Optional ``gate: {neurons: [...], minus: [...], mV: X}`` on a proprioceptive target
+                    multiplies its drive by g = clip((mean(V_gate − V_rest,gate) − mean(V_minus −
+                    V_rest,minus)) / X, 0, 1) (``minus`` optional: a competition between two groups,
+                    e.g. backward vs forward command interneurons): the network's own state
                     (e.g. AVA depolarisation for A-type motor neurons) opens the feedback path. A
                     graded multiplication by a neuron's potential, not a switch or state machine.
 ``tonic``           a constant drive (mV) to named neurons, with its justification.
@@ -58,6 +60,7 @@ class _Target:
     rectify: bool = False
     gate: np.ndarray | None = None   # neuron indices whose depolarisation opens this target
     gate_mV: float = 1.0
+    gate_minus: np.ndarray | None = None   # neurons whose depolarisation closes it (competition)
 
 
 class _AdaptingDerivative:
@@ -126,13 +129,17 @@ class Bridge:
             rect = t.get("rectify", False)
             if rect not in (True, False):
                 raise BridgeConfigError(f"{self._where(i, 'rectify')}: true or false, got {rect!r}")
-            gate, gate_mV = None, 1.0
+            gate, gate_mV, gate_minus = None, 1.0, None
             if "gate" in t:
                 g = t["gate"]
-                if not isinstance(g, dict) or "neurons" not in g or "mV" not in g or not float(g["mV"]) > 0:
-                    raise BridgeConfigError(f"{self._where(i, 'gate')}: expected {{neurons: [...], mV: >0}}")
+                if (not isinstance(g, dict) or "neurons" not in g or "mV" not in g or not float(g["mV"]) > 0
+                        or set(g) - {"neurons", "minus", "mV"}):
+                    raise BridgeConfigError(f"{self._where(i, 'gate')}: expected {{neurons: [...], "
+                                            "minus: [...] (optional), mV: >0}}")
                 gate, gate_mV = self.c.index_of(self.c.resolve(g["neurons"])), float(g["mV"])
-            out.append(_Target(idx, float(t["gain_mV"]), coords, sign, bool(rect), gate, gate_mV))
+                if g.get("minus"):
+                    gate_minus = self.c.index_of(self.c.resolve(g["minus"]))
+            out.append(_Target(idx, float(t["gain_mV"]), coords, sign, bool(rect), gate, gate_mV, gate_minus))
         return out
 
     def _add_sensor(self, spec: dict, i: int) -> None:
@@ -234,7 +241,10 @@ class Bridge:
                     if v is None or v_rest is None:
                         raise BridgeConfigError(f"{self.source or 'bridge'}: a gated target needs the "
                                                 "network state (encode(obs, v, v_rest))")
-                    g = float(np.clip(np.mean(v[t.gate] - v_rest[t.gate]) * 1e3 / t.gate_mV, 0.0, 1.0))
+                    d = np.mean(v[t.gate] - v_rest[t.gate])
+                    if t.gate_minus is not None:
+                        d -= np.mean(v[t.gate_minus] - v_rest[t.gate_minus])
+                    g = float(np.clip(d * 1e3 / t.gate_mV, 0.0, 1.0))
                 drive[t.index] += g * t.gain * (np.clip(val, 0.0, None) if t.rectify else val)
         return drive
 

@@ -140,6 +140,8 @@ class ClosedLoop:
         groups = list(reps.values())
         rep_t = [cvars[g[0]][1] for g in groups]
         rep_dt = [float(cvars[g[0]][2][0]) for g in groups]
+        group_ts = [cvars[g[0]][0] for g in groups]
+        group_arrays = [[(cvars[i][0], cvars[i][1]) for i in g] for g in groups]
         eps = Clock.epsilon_dt
         plans: dict[tuple, list] = {}
 
@@ -173,9 +175,31 @@ class ClosedLoop:
             return tmin, tuple(g for g, ti in enumerate(times)
                                if ti == tmin or abs(ti - tmin) / min(dmin, rep_dt[g]) < eps)
 
+        # The due sets repeat with the period of the clocks (e.g. 0.5 / 2 / 20 ms: 40 ticks), so
+        # they are worked out once, by the rule of nextclocks() on the same timestep * dt floats,
+        # and replayed; at the start of every period nextclocks() itself checks the replay (all
+        # groups due together again) and, on any mismatch, takes over for good.
+        cycle = self._due_cycle(groups, cvars, eps)
+        pos = 0
+
+        def next_due() -> tuple:
+            nonlocal cycle, pos
+            if cycle is None:
+                return nextclocks()
+            if pos == len(cycle):
+                pos = 0
+            due = cycle[pos]
+            if pos == 0:
+                tmin, due_now = nextclocks()
+                if due_now != due:
+                    cycle = None
+                    return tmin, due_now
+            pos += 1
+            return min(rep_t[g][0] for g in due), due
+
         first = True
         item = yield None                      # primed; the first send() brings input 0
-        tmin, due = nextclocks()
+        tmin, due = next_due()
         while True:
             calls = plans.get(due)
             if calls is None:
@@ -195,14 +219,40 @@ class ClosedLoop:
                     if item is _STOP:
                         return
                     self.apply(item)
-            for g in due:
-                for i in groups[g]:
-                    timestep, t, dt = cvars[i]
-                    timestep[0] += 1
-                    t[0] = timestep[0] * dt[0]
+            for g in due:                      # every clock of a group: the same step and dt
+                ts = int(group_ts[g][0]) + 1
+                tv = ts * rep_dt[g]            # = timestep * dt, as Clock computes it
+                for timestep, t in group_arrays[g]:
+                    timestep[0] = ts
+                    t[0] = tv
             if net._stopped or Network._globally_stopped:   # another operation called stop()
                 return
-            tmin, due = nextclocks()
+            tmin, due = next_due()
+
+    @staticmethod
+    def _due_cycle(groups: list, cvars: list, eps: float, max_ticks: int = 4096) -> list | None:
+        """The sequence of due clock groups over one period of the clocks, from the current
+        clock state, by the rule of ``Network._nextclocks`` applied to copies of the clocks'
+        (timestep, dt); None when the clocks are not all due now or have no period within
+        ``max_ticks`` (then nextclocks() runs at every tick)."""
+        steps = [int(cvars[g[0]][0][0]) for g in groups]
+        dts = [float(cvars[g[0]][2][0]) for g in groups]
+        n = len(groups)
+        out = []
+        for _ in range(max_ticks + 1):
+            times = [steps[g] * dts[g] for g in range(n)]
+            tmin = min(times)
+            dmin = dts[times.index(tmin)]
+            due = tuple(g for g, ti in enumerate(times)
+                        if ti == tmin or abs(ti - tmin) / min(dmin, dts[g]) < eps)
+            if out and len(due) == n:
+                return out
+            if not out and len(due) != n:
+                return None
+            out.append(due)
+            for g in due:
+                steps[g] += 1
+        return None
 
     def _direct_stop(self) -> None:
         gen, self._gen = self._gen, None
@@ -306,6 +356,47 @@ class ClosedLoop:
             err, self._error = self._error, None
             self._thread = None
             raise ClosedLoopError(f"the Brian2 network failed: {err}") from err
+
+    @property
+    def t(self) -> float:
+        return self.steps * self.control_dt_s
+
+
+class SynchronousClosedLoop:
+    """Closed-loop stepping for backends that integrate in the caller's thread (torch, the compiled
+    graded kernel), with the interface and timing of :class:`ClosedLoop`: ``step(input)`` applies
+    ``input``, integrates one control interval (``network.step(n_substeps)``) and returns
+    ``read()``, so the output of step k reflects input k after one control interval.
+    ``network`` needs ``dt`` (s), ``step(n)`` and ``reset_state()``."""
+
+    def __init__(self, network, control_dt_s: float, apply: Callable[[Any], None],
+                 read: Callable[[], Any]):
+        n_sub = control_dt_s / network.dt
+        if abs(n_sub - round(n_sub)) > 1e-6 or round(n_sub) < 1:
+            raise ValueError(f"control_dt {control_dt_s} s is not a whole number of network steps "
+                             f"(dt {network.dt} s)")
+        self.network, self.apply, self.read = network, apply, read
+        self.control_dt_s = control_dt_s
+        self.n_substeps = int(round(n_sub))
+        self.steps = 0
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def reset(self, before_start: Callable[[], None] | None = None) -> None:
+        self.network.reset_state()
+        if before_start is not None:
+            before_start()
+        self.steps = 0
+
+    def step(self, item: Any) -> Any:
+        self.apply(item)
+        self.network.step(self.n_substeps)
+        self.steps += 1
+        return self.read()
 
     @property
     def t(self) -> float:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .bridge import Bridge
 from .brian2_setup import brian2
-from .closed_loop import ClosedLoop
+from .closed_loop import ClosedLoop, SynchronousClosedLoop
 from .connectome import Connectome
 from .graded_network import GradedNetwork, Perturbation
 from .network_model import NetworkModel
@@ -28,7 +28,9 @@ class ConnectomeBrain:
     ``control_dt`` (s, the env's step); ``model`` (name or NetworkModel); ``lesion`` /
     ``activate`` (neuron or class names); ``record_dt`` (s); ``label`` (shown in outputs);
     ``init_sd_mV`` (s.d. of a per-seed Gaussian initial membrane-potential offset around rest; 0 =
-    every episode starts at rest); ``backend`` ("brian2", default, or "torch": ``torch_backend.graded``, same model and scheme)
+    every episode starts at rest); ``backend`` ("brian2", default, "kernel": ``graded_kernel``,
+    compiled, falls back to brian2 with one line if it cannot be built, or "torch":
+    ``torch_backend.graded``; same model and scheme)
     with ``torch_options`` (``device``, ``dtype``, ``threads``; torch only).
     """
 
@@ -45,31 +47,32 @@ class ConnectomeBrain:
         perturbation = Perturbation(list(lesion), list(activate), activate_mV)
         self.backend = backend
         if backend == "torch":
-            from .torch_backend.graded import TorchClosedLoop, TorchGradedNetwork
+            from .torch_backend.graded import TorchGradedNetwork
             self.network = TorchGradedNetwork(connectome, model, perturbation, **(torch_options or {}))
-        elif backend == "brian2" and not torch_options:
+        elif backend == "kernel" and not torch_options:  # compiled; brian2 if it cannot build
+            from .graded_kernel import kernel_graded_network
+            self.network, backend = kernel_graded_network(connectome, model, perturbation)
+            self.backend = backend
+        if backend == "brian2" and not torch_options:
             self.network = GradedNetwork(connectome, model, perturbation)
-        else:
+        elif backend not in ("torch", "kernel") or (torch_options and backend != "torch"):
             raise ValueError(f"backend {backend!r} (torch_options {torch_options!r}): choose backend "
-                             "'brian2' or 'torch' (torch_options only with 'torch')")
+                             "'brian2', 'kernel' or 'torch' (torch_options only with 'torch')")
         shifts = {k: float(v) for k, v in (threshold_shift_mV or {}).items() if float(v) != 0.0}
         if shifts:
-            if backend != "brian2":
-                raise ValueError("per-class threshold shifts (threshold_mV parameters) are implemented "
-                                 "for the brian2 backend only")
             vec = np.zeros(self.network.n)
             vec[self.network.connectome.index_of(list(shifts))] = list(shifts.values())
             self.network.shift_thresholds(vec)
         self._describe_extra = dict(describe_extra or {})
         self.init_sd_mV = float(init_sd_mV)
-        if self.init_sd_mV < 0 or (self.init_sd_mV > 0 and backend != "brian2"):
-            raise ValueError(f"init_sd_mV={init_sd_mV}: must be >= 0 (and > 0 needs the brian2 backend)")
+        if self.init_sd_mV < 0 or (self.init_sd_mV > 0 and backend == "torch"):
+            raise ValueError(f"init_sd_mV={init_sd_mV}: must be >= 0 (and > 0 needs brian2 or kernel)")
         self.bridge = Bridge(bridge, self.network.connectome, muscle_names, control_dt)
         self._bridge_needs_state = self.bridge.needs_state  # fixed after construction; checked per step
         self.control_dt = control_dt
         self._record_every = max(1, int(round(record_dt / control_dt)))
-        if backend == "torch":
-            self.loop = TorchClosedLoop(self.network, control_dt, apply=self._apply, read=self._read)
+        if backend in ("kernel", "torch"):     # integrate in the caller's thread
+            self.loop = SynchronousClosedLoop(self.network, control_dt, apply=self._apply, read=self._read)
         else:
             self.loop = ClosedLoop(self.network.net, control_dt, apply=self._apply, read=self._read)
         self._rec_t: list[float] = []
@@ -102,14 +105,17 @@ class ConnectomeBrain:
         b2 = brian2()
         self.bridge.reset()
         self._rec_t, self._rec_v, self._k, self._pulses = [], [], 0, []
-        seed_rng = self.network.seed if self.backend == "torch" else b2.seed
+        seed_rng = b2.seed if self.backend == "brian2" else self.network.seed
 
         def before_start():
             seed_rng(int(seed) if seed is not None else None)
             if self.init_sd_mV > 0:  # each seed starts from its own neural state (one animal)
                 rng = np.random.default_rng(None if seed is None else [int(seed), 7919])
                 v0 = self.network.v_rest + rng.normal(0.0, self.init_sd_mV * 1e-3, self.network.n)
-                self.network.neurons.v = v0 * b2.volt
+                if self.backend == "kernel":
+                    self.network.set_v(v0)
+                else:
+                    self.network.neurons.v = v0 * b2.volt
 
         self.loop.reset(before_start=before_start)
 
@@ -169,23 +175,26 @@ def input_impedance(network) -> np.ndarray:
     voltage step per unit current injected into each neuron with the whole network free to
     respond (NaN where J is singular).
     """
-    from .graded_network import chemical_reversal, kunert_rest_state
+    from .graded_network import chemical_reversal, graded_rest_state
     c, model = network.connectome, network.model
     ns = model.namespace()
-    v_eq, s_eq, _, g_in = kunert_rest_state(c, ns, model)
+    rest = getattr(network, "rest", None)
+    if rest is None:
+        rest = graded_rest_state(c, ns, model)
+    v_eq, g_in = rest.v_rest, rest.G_in
     n = c.n_neurons
     gi, gj, gw = c.gap_pairs()
     ci, cj, cw, csign = c.chemical()
     g_gap, g_syn = float(ns["g_gap"]), float(ns["g_syn"])
     a_r, a_d, beta = float(ns["a_r"]), float(ns["a_d"]), float(ns["beta"])
-    phi = 0.5
+    phi = 1.0 / (1.0 + np.exp(-beta * (rest.v_rest - rest.V_th)))   # 1/2 in the Kunert rest state
     dsdv = a_r * a_d * beta * phi * (1 - phi) / (a_r * phi + a_d) ** 2
     jac = np.diag(np.asarray(g_in, float))
     np.add.at(jac, (gi, gj), -gw * g_gap)
     np.add.at(jac, (gj, gi), -gw * g_gap)
     if len(ci):
         e_rev = chemical_reversal(csign, ns, model)
-        np.add.at(jac, (cj, ci), -cw * g_syn * (e_rev - v_eq[cj]) * dsdv)
+        np.add.at(jac, (cj, ci), -cw * g_syn * (e_rev - v_eq[cj]) * dsdv[ci])
     try:
         return np.diag(np.linalg.inv(jac)).copy()
     except np.linalg.LinAlgError:

@@ -52,13 +52,6 @@ tau != t_mbr; it refuses other parameters with a clear error (use brian2 or torc
 
 from __future__ import annotations
 
-import hashlib
-import importlib.machinery
-import importlib.util
-import os
-import shutil
-import sys
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -73,56 +66,14 @@ _TABLE = 1 << 16                 # a^n tabulated for n < 65,536 steps (6.5 s), e
 
 @lru_cache(maxsize=1)
 def load_kernel():
-    """The compiled kernel module; builds it on first use into ``<cache>/event_lif/<hash>/``
-    (hash of the source, Python and Cython versions), atomically, so parallel workers are safe."""
-    from .brian2_setup import cache_dir
-
-    import Cython
-    code = KERNEL_SOURCE.read_bytes()
-    tag = hashlib.sha256(code + sys.version.encode() + Cython.__version__.encode()).hexdigest()[:16]
-    out = cache_dir() / "event_lif" / tag
-    name = "event_lif_kernel"
-    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-    target = out / f"{name}{suffix}"
-    if not target.exists():
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix="build-", dir=out))
-        try:
-            _build(tmp, name)
-            built = next(tmp.glob(f"{name}*{suffix}"))
-            os.replace(built, target)
-        except Exception as exc:  # compiler missing or broken: one clear line
-            raise LIFNetworkError(f"event backend: could not compile {KERNEL_SOURCE.name} with Cython "
-                                  f"(needs a C compiler, as Brian2's Cython target does): "
-                                  f"{type(exc).__name__}: {exc}") from None
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    spec = importlib.util.spec_from_file_location(name, target)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _build(tmp: Path, name: str) -> None:
-    import contextlib
-    import io
-
-    from Cython.Build import cythonize
-    from setuptools import Distribution, Extension
-    from setuptools.command.build_ext import build_ext
-
-    src = tmp / f"{name}.pyx"
-    shutil.copy(KERNEL_SOURCE, src)
-    ext = Extension(name, [str(src)], extra_compile_args=["-O3", "-w"])
-    log = io.StringIO()
-    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        dist = Distribution({"ext_modules": cythonize([ext], quiet=True, language_level=3,
-                                                      build_dir=str(tmp / "c"))})
-        cmd = build_ext(dist)
-        cmd.build_lib = str(tmp)
-        cmd.build_temp = str(tmp / "obj")
-        cmd.ensure_finalized()
-        cmd.run()
+    """The compiled kernel module; built on first use into ``<cache>/event_lif/<hash>/`` by
+    ``cython_build`` (hash of the source, Python and Cython versions and flags; atomic, so
+    parallel workers are safe)."""
+    from .cython_build import KernelBuildError, load_cython_module
+    try:
+        return load_cython_module(KERNEL_SOURCE, "event_lif")
+    except KernelBuildError as exc:  # compiler missing or broken: one clear line
+        raise LIFNetworkError(f"event backend: {exc}") from None
 
 
 class EventLIFNetwork(PoissonInputs):

@@ -9,7 +9,7 @@
     cgym sweep SWEEP.yaml --out DIR [--workers N | --dask-local N | --scheduler ADDRESS]
                   [--retry-failed] [--no-progress]
     cgym score RUN_DIR|SWEEP_DIR [...] [--out DIR] [--reps N]
-    cgym bench TASK [--duration S] [--brain NAME] [--backend brian2|torch|event] [--out DIR]
+    cgym bench TASK [--duration S] [--brain NAME] [--backend brian2|torch|event|kernel] [--out DIR]
     cgym atlas ORGANISM [--brain NAME] [--lesion NEURON ...] [--stimulate NEURON ...] [--out DIR]
     cgym data fetch|path|info DATASET [DIR]
     cgym probe ORGANISM [organism probe options]     (cgym probe ORGANISM --help)
@@ -366,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int_at_least(0), default=0, help="episode seed")
     s.add_argument("--task-option", action="append", metavar="KEY=VALUE",
                    help="a task option (repeatable; VALUE read as JSON when it parses)")
-    s.add_argument("--backend", choices=["brian2", "torch", "event"],
+    s.add_argument("--backend", choices=["brian2", "torch", "event", "kernel"],
                    help="network backend of the brain (brain option 'backend'; default: the brain's own)")
     s.add_argument("--out", type=folder_or_json_path, help="folder (or .json path) for bench.json")
     s.set_defaults(func=cmd_bench)

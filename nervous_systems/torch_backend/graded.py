@@ -20,13 +20,12 @@ so with noise on, Brian2 and torch runs are statistically, not sample-wise, alik
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable
 
 import numpy as np
 import scipy.sparse as sp
 
 from ..connectome import Connectome
-from ..graded_network import Perturbation, chemical_reversal, kunert_rest_state
+from ..graded_network import Perturbation, chemical_reversal, graded_rest_state
 from ..network_model import NetworkModel
 from . import default_threads, device_name, intra_op_threads, require_torch, resolve_device, resolve_dtype
 
@@ -93,11 +92,15 @@ class TorchGradedNetwork:
         self.n_gap, self.n_chem = 2 * len(gi), len(ci)
 
         # --- rest state, per-neuron constants
-        v_eq, s_eq, G_gap, self.G_in = kunert_rest_state(c, ns, self.model)
-        self.v_rest, self.s_rest = v_eq, np.full(n, s_eq)
+        self._c, self._ns = c, ns
+        rest = graded_rest_state(c, ns, self.model)
+        self.rest = rest
+        self.v_rest, self.s_rest, self.G_in = rest.v_rest, rest.s_rest, rest.G_in
+        v_eq = rest.v_rest
         T = lambda a: torch.as_tensor(np.asarray(a, float), dtype=self.dtype, device=self.device)  # noqa: E731
-        self._G_leak = T(p["G_c"] + G_gap)          # G_c + G_gap (constant part of G_tot)
-        self._V_th = T(v_eq)
+        self._T = T
+        self._G_leak = T(p["G_c"] + rest.G_gap)     # G_c + G_gap (constant part of G_tot)
+        self._V_th = T(rest.V_th)
         self._G_c_E_c = p["G_c"] * p["E_c"]
         self._dt_over_C = self.dt / p["C"]
         self._a_r, self._a_d, self._beta = p["a_r"], p["a_d"], p["beta"]
@@ -129,9 +132,27 @@ class TorchGradedNetwork:
         else:
             self._gen.manual_seed(int(seed))
 
+    def shift_thresholds(self, shift_mV: np.ndarray) -> None:
+        """Per-neuron threshold shifts (mV) relative to the Kunert 2014 reference potential, with
+        the rest state recomputed (``graded_network.graded_rest_state``), as the Brian2 backend."""
+        rest = graded_rest_state(self._c, self._ns, self.model, np.asarray(shift_mV, float))
+        self.rest = rest
+        self.v_rest, self.s_rest, self.G_in = rest.v_rest, rest.s_rest, rest.G_in
+        T = self._T
+        self._V_th = T(rest.V_th)
+        self._x0 = T(np.concatenate([rest.v_rest, rest.s_rest]))
+        self._x = self._x0.clone()
+        self._noise_scale = T(self._sigma * self.G_in)
+        self._activation_I = np.zeros(self.n)
+        if len(self.activated):
+            self._activation_I[self.activated] = self.perturbation.activate_mV * 1e-3 * self.G_in[self.activated]
+        self.threshold_shift_mV = np.asarray(shift_mV, float)
+        self.set_drive(self._drive_mV)
+
     def set_drive(self, drive_mV: np.ndarray) -> None:
         """Sensory/proprioceptive drive: per-neuron depolarisation targets in mV."""
-        current = np.asarray(drive_mV, float) * 1e-3 * self.G_in + self._activation_I
+        self._drive_mV = np.asarray(drive_mV, float)
+        current = self._drive_mV * 1e-3 * self.G_in + self._activation_I
         current[self._lesion_mask] = 0.0
         self._I_ext.copy_(self.torch.as_tensor(current, dtype=self.dtype))
 
@@ -179,43 +200,3 @@ class TorchGradedNetwork:
                 "connectome": self.connectome.summary(),
                 "backend": {"name": "torch", "torch": self.torch.__version__,
                             "device": device_name(self.device, self.threads), "dtype": str(self.dtype).replace("torch.", "")}}
-
-
-class TorchClosedLoop:
-    """Synchronous closed-loop stepping with the same interface and timing as
-    ``closed_loop.ClosedLoop``: ``step(input)`` applies ``input``, integrates one control
-    interval and returns ``read()`` (the output of step k reflects input k after one control
-    interval). No thread is needed: torch is called from the caller's thread."""
-
-    def __init__(self, network: TorchGradedNetwork, control_dt_s: float, apply: Callable[[Any], None],
-                 read: Callable[[], Any]):
-        n_sub = control_dt_s / network.dt
-        if abs(n_sub - round(n_sub)) > 1e-6 or round(n_sub) < 1:
-            raise ValueError(f"control_dt {control_dt_s} s is not a whole number of network steps "
-                             f"(dt {network.dt} s)")
-        self.network, self.apply, self.read = network, apply, read
-        self.control_dt_s = control_dt_s
-        self._n_sub = int(round(n_sub))
-        self.steps = 0
-
-    def start(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-    def reset(self, before_start: Callable[[], None] | None = None) -> None:
-        self.network.reset_state()
-        if before_start is not None:
-            before_start()
-        self.steps = 0
-
-    def step(self, item: Any) -> Any:
-        self.apply(item)
-        self.network.step(self._n_sub)
-        self.steps += 1
-        return self.read()
-
-    @property
-    def t(self) -> float:
-        return self.steps * self.control_dt_s

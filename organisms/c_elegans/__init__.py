@@ -51,6 +51,7 @@ def _connectome_brain(organism, observation_space, action_space, control_dt=None
     from .wiring import apply_sign_overrides, nerve_ring_neurons
 
     control_dt = _require_control_dt(control_dt)
+    options.setdefault("backend", "kernel")  # w-kernel: compiled graded_kernel (= brian2 to 1e-13 mV); backend=brian2 still works
     params_path = options.pop("params", None)
     params = load_params(params_path if params_path else kind)
     connectome = apply_sign_overrides(load_connectome(options.pop("connectome", "cook2019_herm")))

@@ -20,7 +20,8 @@ class's own: gains multiply, threshold shifts add):
                               effective weight of an edge is w x gain(pre class) x input_gain(post class))
 ``class.<CLASS>.gap_gain``    multiplies every gap junction that touches CLASS
 ``class.<CLASS>.threshold_mV`` shifts the synaptic-release threshold V_th of the class relative to
-                              its rest potential (+ = harder to activate; Brian2 backend)
+                              its Kunert 2014 reference potential (+ = harder to activate); the rest state is recomputed
+                              (``graded_network.graded_rest_state``)
 ``bridge.<sensor>.gain_mV``   the gain of every target of a sensor in ``bridge.yaml``
 ``bridge.<sensor>.<key>``     a filter time constant of a sensor (``tau_fast``, ``tau_slow``, s) or its
                               ``offset`` (proprioceptive receptive-field offset, body lengths)

@@ -46,8 +46,8 @@ def step_responses(brain: str = "connectome", low: float = 20.0, high: float = 4
                    brain_options: dict | None = None) -> dict:
     """Run the up/down step protocol; returns {"t", "v" (T x N, mV), "names", "up", "down",
     "baseline"} where up/down map each neuron to its signed peak change (mV) within ``window`` s
-    after the step. ``pre`` s at LOW come first, so the network settles to its own rest state (with
-    shifted thresholds it is not the Kunert rest state it starts from)."""
+    after the step. ``pre`` s at LOW come first, so the network settles from its rest state (the self-consistent
+    fixed point, ``graded_rest_state``) into the steady state of the tonic and sensory drive."""
     n_joints = 23  # curvature samples of the default worm body (24 segments)
     from nervous_systems.brain import make_brain
 

@@ -184,18 +184,33 @@ class OMRCircuit:
         dts = si(P["numerics"]["dt_spinal"]) * b2.second
         method = P["numerics"]["method"]
         bp = P["bout"]
-        # bout vigour: drawn per bout (reset of the trigger), scales the nMLF forward drive —
-        # real bouts vary in vigour from one to the next (CV of displacement ~0.4 in Le Goc 2021)
         self.bout = b2.NeuronGroup(
             1, """drive : 1 (linked)
-                  vig : 1
                   hazard = h0 + h1*clip(drive, 0, 1) : Hz""",
-            threshold="rand() < hazard*dt", reset="vig = clip(1 + vig_cv*randn(), vig_lo, vig_hi)",
+            threshold="rand() < hazard*dt",
             refractory=(si(bp["T_bout"]) + si(bp["T_refr"])) * b2.second,
-            namespace={"h0": si(bp["h0"]) * b2.Hz, "h1": si(bp["h1"]) * b2.Hz,
-                       "vig_cv": si(bp.get("vigour_cv", 0.0)), "vig_lo": 0.3, "vig_hi": 2.0},
+            namespace={"h0": si(bp["h0"]) * b2.Hz, "h1": si(bp["h1"]) * b2.Hz},
             dt=dtb, name="bout_trigger")
-        self.bout.vig = 1.0
+        # descending drive states: three units that fluctuate with the network's own noise
+        # (Ornstein-Uhlenbeck: mean mu, stationary s.d. sigma, correlation time tau) and
+        # multiply the gated input of the descending pools while a bout lasts: unit 0, the
+        # locomotor drive, scales both nMLF (bout vigour); units 1 and 2, the turn drives of the
+        # left and right side, scale vSPN_L and vSPN_R. The pools' rate clip(u, 0, 1) rectifies
+        # them, so a turn drive below threshold gives a forward swim and one above it a turn.
+        # Nothing is drawn per bout: successive bouts share the slow states (their vigour is
+        # correlated: the lag-1 autocorrelation of displacement, scored against Le Goc 2021).
+        vg = P["vigour"]
+        self.vigour = b2.NeuronGroup(
+            3, """dv/dt = (mu_d - v)/tau_d + sigma_d*sqrt(2/tau_d)*xi_d : 1
+                  mu_d : 1 (constant)
+                  sigma_d : 1 (constant)
+                  tau_d : second (constant)""",
+            method="euler", dt=dtb, name="descending_drive")
+        vd = self.vigour
+        vd.mu_d = [si(vg["mu"]), si(vg["turn_mu"]), si(vg["turn_mu"])]
+        vd.sigma_d = [si(vg["sigma"]), si(vg["turn_sigma"]), si(vg["turn_sigma"])]
+        vd.tau_d = [si(vg["tau"]) * b2.second, si(vg["turn_tau"]) * b2.second, si(vg["turn_tau"]) * b2.second]
+        vd.v = [si(vg["mu"]), si(vg["turn_mu"]), si(vg["turn_mu"])]
         self.G = b2.NeuronGroup(
             N, """du/dt = (-u + (1 - gated + gated*gate)*(I_syn + I_ext + I_noise + bias - g_a*a + I_gate*(1 + vig_on*(vig_b - 1))))/tau : 1
                   vig_b : 1 (linked)
@@ -218,10 +233,13 @@ class OMRCircuit:
         G.tau = tau * b2.second; G.tau_a = tau_a * b2.second; G.bias = bias; G.g_a = g_a
         G.gated = gated; G.I_gate = i_gate; G.u = bias
         G.t_bout = b2.linked_var(self.bout, "lastspike", index=np.zeros(N, dtype=int))
-        G.vig_b = b2.linked_var(self.bout, "vig", index=np.zeros(N, dtype=int))
         vig_on = np.zeros(N)
-        for h in ("L", "R"):
+        vig_src = np.zeros(N, dtype=int)
+        for k, h in enumerate(("L", "R")):
             vig_on[L.brain_pops[f"nMLF_{h}"]] = 1.0
+            vig_on[L.brain_pops[f"vSPN_{h}"]] = 1.0
+            vig_src[L.brain_pops[f"vSPN_{h}"]] = 1 + k
+        G.vig_b = b2.linked_var(self.vigour, "v", index=vig_src)
         G.vig_on = vig_on
         self.bout.drive = b2.linked_var(G, "u", index=np.array([L.brain_pops["BOUT"][0]]))
         nz = P["noise"]
@@ -237,7 +255,7 @@ class OMRCircuit:
         # eye e (0 = left) feeds the contralateral pretectum
         self._pt_idx = {(d, e): L.brain_pops[f"PT_{d}_{'R' if e == 'eyeL' else 'L'}"] for e in ("eyeL", "eyeR") for d in DIRS}
         if not include_spinal:  # open-loop imaging protocol (paralysed fish): brain side only
-            self.net = b2.Network(self.bout, G, self.S)
+            self.net = b2.Network(self.bout, self.vigour, G, self.S)
             return
         # ---------------------------------------------------------------- spinal cord
         sp = P["spinal"]
@@ -251,6 +269,15 @@ class OMRCircuit:
         for s in ("L", "R"):
             stau[L.spinal_pops[("V2a", s)]] = si(sp["tau_fast"]); stau[L.spinal_pops[("MN", s)]] = si(sp["tau_fast"])
             sga[L.spinal_pops[("V2a", s)]] = si(sp["g_a"])
+        # one time constant for every unit (tau_fast == tau_int): a namespace constant, so the
+        # exponential-Euler factor exp(-dt/tau) is computed once per step, not once per unit
+        # (same values: the same expression on the same numbers)
+        uniform_tau = bool(np.all(stau == stau[0]))
+        ns_sp = {"tau_a": si(sp["tau_a"]) * b2.second}
+        if uniform_tau:
+            ns_sp["tau"] = float(stau[0]) * b2.second
+        # the spinal group and its synapses tick on one clock (one clock to advance per sub-step)
+        self.spinal_clock = b2.Clock(dt=dts, name="spinal_clock")
         self.C = b2.NeuronGroup(
             M, """du/dt = (-u + I_syn + w_n*clip(nmlf, 0, 1) + w_v*clip(vspn, 0, 1) + I_prop - g_a*a)/tau : 1
                   da/dt = (-a + clip(u, 0, 1))/tau_a : 1
@@ -261,11 +288,12 @@ class OMRCircuit:
                   vspn : 1 (linked)
                   w_n : 1 (constant)
                   w_v : 1 (constant)
-                  tau : second (constant)
-                  g_a : 1 (constant)""",
-            method=method, dt=dts, namespace={"tau_a": si(sp["tau_a"]) * b2.second}, name="spinal")
+                  g_a : 1 (constant)""" + ("" if uniform_tau else "\ntau : second (constant)"),
+            method=method, clock=self.spinal_clock, namespace=ns_sp, name="spinal")
         C = self.C
-        C.tau = stau * b2.second; C.g_a = sga
+        if not uniform_tau:
+            C.tau = stau * b2.second
+        C.g_a = sga
         spre, spost, sw = [], [], []
 
         def sconn(a, b, weight, shift=0):
@@ -292,7 +320,8 @@ class OMRCircuit:
             sconn(("V2a", s), ("MN", s), 0.5 * si(sp["w_MN"]), +1)
         self.spinal_pre = np.concatenate(spre); self.spinal_post = np.concatenate(spost)
         self.spinal_w = np.concatenate(sw)
-        self.SC = b2.Synapses(C, C, "w : 1 (constant)\nI_syn_post = w*r_pre : 1 (summed)", dt=dts, name="spinal_syn")
+        self.SC = b2.Synapses(C, C, "w : 1 (constant)\nI_syn_post = w*r_pre : 1 (summed)", clock=self.spinal_clock,
+                              name="spinal_syn")
         self.SC.connect(i=self.spinal_pre, j=self.spinal_post)
         self.SC.w = self.spinal_w
         # descending (nMLF_h -> V2a_h, all segments, rostral excess; vSPN_h -> rostral V2a_h and
@@ -311,10 +340,17 @@ class OMRCircuit:
         C.w_n = w_n; C.w_v = w_v
         C.nmlf = b2.linked_var(G, "u", index=src_n)
         C.vspn = b2.linked_var(G, "u", index=src_v)
-        self.net = b2.Network(self.bout, G, self.S, C, self.SC)
+        self.net = b2.Network(self.bout, self.vigour, G, self.S, C, self.SC)
         self.bout_spikes = None
         self._v2a = {s: L.spinal_pops[("V2a", s)] for s in ("L", "R")}
         self._mn = np.concatenate([L.spinal_pops[("MN", "L")], L.spinal_pops[("MN", "R")]])
+
+        def as_slice(idx):  # consecutive indices (the layout is type-major, side, segment)
+            assert np.array_equal(idx, np.arange(idx[0], idx[-1] + 1)), "spinal layout is not contiguous"
+            return slice(int(idx[0]), int(idx[-1]) + 1)
+        self._mn_sl = as_slice(self._mn)
+        self._v2a_sl = {s: as_slice(self._v2a[s]) for s in ("L", "R")}
+        assert self._v2a_sl["L"].stop == self._v2a_sl["R"].start
         self._mn_gain = si(sp["mn_gain"])
         self._w_prop = si(sp["w_prop"])
 
@@ -352,12 +388,24 @@ class OMRCircuit:
         """Stretch feedback: a bend to the left (angle > 0) stretches the right side."""
         prop = self._arrays()["prop"]
         ang = np.asarray(tail_angles, float)[: self.n_seg]
-        prop[self._v2a["R"][: len(ang)]] = self._w_prop * np.clip(ang, 0, None)
-        prop[self._v2a["L"][: len(ang)]] = self._w_prop * np.clip(-ang, 0, None)
+        n = len(ang)
+        if n == self.n_seg:  # the V2a units of a side are consecutive (layout): slices, no fancy index
+            w = self._w_prop
+            np.multiply(np.maximum(ang, 0.0), w, out=prop[self._v2a_sl["R"]])
+            np.multiply(np.maximum(-ang, 0.0), w, out=prop[self._v2a_sl["L"]])
+            return
+        prop[self._v2a["R"][:n]] = self._w_prop * np.clip(ang, 0, None)
+        prop[self._v2a["L"][:n]] = self._w_prop * np.clip(-ang, 0, None)
 
     def motor(self) -> np.ndarray:
-        u = self._arrays()["su"]
-        return np.clip(np.clip(u[self._mn], 0, 1) * self._mn_gain, 0, 1).astype(np.float32)
+        """Muscle activations [MN_L (n_seg), MN_R (n_seg)] = clip(clip(MN rate, 0, 1) x mn_gain, 0, 1)
+        as a fresh float32 array (the MN units of both sides are consecutive: one slice)."""
+        u = self._arrays()["su"][self._mn_sl]
+        m = np.maximum(u, 0.0)
+        np.minimum(m, 1.0, out=m)
+        np.multiply(m, self._mn_gain, out=m)
+        np.minimum(np.maximum(m, 0.0, out=m), 1.0, out=m)
+        return m.astype(np.float32)
 
     def populations(self) -> np.ndarray:
         """Mean rate of every brain population (order ``pop_names``)."""
@@ -367,10 +415,10 @@ class OMRCircuit:
 
     def spinal_activity(self) -> np.ndarray:
         """Mean V2a and MN rate per side: [V2a_L, V2a_R, MN_L, MN_R]."""
-        r = np.clip(self._arrays()["su"], 0, 1)
-        L = self.layout.spinal_pops
-        return np.array([r[L[("V2a", "L")]].mean(), r[L[("V2a", "R")]].mean(),
-                         r[L[("MN", "L")]].mean(), r[L[("MN", "R")]].mean()], np.float32)
+        su = self._arrays()["su"]
+        r = np.concatenate([su[self._v2a_sl["L"].start:self._v2a_sl["R"].stop], su[self._mn_sl]])
+        np.minimum(np.maximum(r, 0.0, out=r), 1.0, out=r)
+        return (r.reshape(4, self.n_seg).sum(1) / self.n_seg).astype(np.float32)
 
     def gate(self) -> float:
         a = self._arrays()

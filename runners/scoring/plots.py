@@ -95,8 +95,14 @@ def _draw_arena(ax, task_info: dict) -> None:
 def plot_tracks(task: dict, runs: list, out: Path) -> Path:
     plt = _plt()
     from matplotlib.collections import LineCollection
+    import textwrap
     n = len(runs)
-    fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 4.2), squeeze=False)
+    cols = min(n, 4)                   # many brains: rows of four, so titles have room
+    rows = -(-n // cols)
+    fig, grid = plt.subplots(rows, cols, figsize=(4.2 * cols, 4.4 * rows), squeeze=False)
+    panels = grid.ravel()
+    for ax in panels[n:]:
+        ax.set_visible(False)
     cmax = 0.0
     data = []
     for r in runs:
@@ -110,7 +116,7 @@ def plot_tracks(task: dict, runs: list, out: Path) -> Path:
                     cmax = max(cmax, float(np.nanmax(c)))
         data.append(eps)
     lc = None
-    for ax, r, eps in zip(axes[0], runs, data):
+    for k, (ax, r, eps) in enumerate(zip(panels, runs, data)):
         if eps:
             _draw_arena(ax, eps[0][0].get("task_info") or {})
         for ep, a in eps:
@@ -121,15 +127,17 @@ def plot_tracks(task: dict, runs: list, out: Path) -> Path:
             lc.set_array(np.nan_to_num(c[:-1]))
             lc.set_clim(0, cmax or 1)
             ax.add_collection(lc)
-            ax.plot(*xy[-1], "o", ms=3, color="k" if ep.get("status") == "ok" else "r")
-        ax.set_title(f"{r.label} ({len(eps)} ep.)")
+            ax.plot(*xy[-1], "x", ms=4, mew=1.2, color="k" if ep.get("status") == "ok" else "r",
+                    label="end (red: crashed)" if k == 0 and ep is eps[0][0] else None)
+        ax.set_title("\n".join(textwrap.wrap(f"{r.label} ({len(eps)} ep.)", 30)), fontsize=10)
         ax.set_aspect("equal")
         ax.autoscale_view()
         ax.set_xlabel("x (mm)")
-        ax.set_ylabel("y (mm)")
+        if k % cols == 0:
+            ax.set_ylabel("y (mm)")
     if lc is not None:
-        fig.colorbar(lc, ax=axes[0].tolist(), shrink=0.8, label="concentration at nose")
-    axes[0][0].legend(loc="lower left", fontsize=7)
+        fig.colorbar(lc, ax=panels[:n].tolist(), shrink=0.8, label="concentration at nose")
+    panels[0].legend(loc="lower left", fontsize=7)
     fig.suptitle(f"{task['task']}: tracks on the gradient")
     path = out / f"tracks_{_slug(task['task'])}.png"
     fig.savefig(path, dpi=110, bbox_inches="tight")   # the colorbar layout clipped the y label
@@ -148,9 +156,15 @@ def plot_metrics(task: dict, lib: Any, out: Path) -> Path | None:
     entries = {(_field(e, "id")): e for e in _entries(lib)} if lib is not None else {}
     cols = min(4, len(panels))
     rows = int(np.ceil(len(panels) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.0 * rows), squeeze=False)
-    rng = np.random.default_rng(0)
     labels = [r["label"] for r in task["runs"]]
+    longest = max((len(lab) for lab in labels), default=10)
+    fig, axes = plt.subplots(rows, cols, squeeze=False,     # room below each panel for its labels
+                             figsize=(3.6 * cols, (3.0 + 0.055 * min(longest, 40)) * rows))
+    rng = np.random.default_rng(0)
+
+    def ticks(ax, x, names):
+        ax.set_xticks(x, names, rotation=60, ha="right", rotation_mode="anchor", fontsize=7)
+
     for ax, m in zip(axes.ravel(), panels):
         if m["kind"] == "population":
             vals = [(m["runs"][lab].get("model") or {}) for lab in labels]
@@ -164,7 +178,7 @@ def plot_metrics(task: dict, lib: Any, out: Path) -> Path | None:
                 ax.axhline(ref["threshold"], color="k", ls="--", lw=1, label="threshold")
             if ref.get("value") is not None:
                 ax.axhline(ref["value"], color="0.4", lw=1, label="reference")
-            ax.set_xticks(x, labels, rotation=30, fontsize=7)
+            ticks(ax, x, labels)
         else:
             e = entries.get(m["id"])
             series = []
@@ -188,7 +202,7 @@ def plot_metrics(task: dict, lib: Any, out: Path) -> Path | None:
                     ax.plot(np.full(v.size, i) + rng.uniform(-0.12, 0.12, v.size), v, "o",
                             ms=3, alpha=0.8)
                     ax.plot([i - 0.25, i + 0.25], [np.mean(v)] * 2, "k-", lw=1.5)
-            ax.set_xticks(range(len(series)), [s[0] for s in series], rotation=30, fontsize=7)
+            ticks(ax, range(len(series)), [s[0] for s in series])
         ax.set_title(f"{m['id']} ({m['unit']})", fontsize=9)
     for ax in axes.ravel()[len(panels):]:
         ax.axis("off")

@@ -42,19 +42,29 @@ def idx(c, *names):
     return c.index_of(c.resolve(list(names)))
 
 
+def enc(bridge, o):
+    """encode in the forward state: AVB 20 mV above rest, AVA at rest (the default B-type feedback
+    is gated by AVB minus AVA)."""
+    c = bridge.c
+    rest = np.zeros(c.n_neurons)
+    v = rest.copy()
+    v[idx(c, "AVBL", "AVBR")] = 20e-3
+    return bridge.encode(o, v, rest)
+
+
 # ---------------------------------------------------------------------- salt sensing (ASE)
 def test_constant_concentration_gives_no_ase_drive(bridge, connectome):
     ase = idx(connectome, "ASEL", "ASER")
     for _ in range(200):
-        d = bridge.encode(obs(2.0))
+        d = enc(bridge, obs(2.0))
         assert np.allclose(d[ase], 0.0)
 
 
 def test_ase_adapts_after_step(bridge, connectome):
     asel, aser = idx(connectome, "ASEL")[0], idx(connectome, "ASER")[0]
     for _ in range(100):
-        bridge.encode(obs(1.0))
-    drives = np.array([bridge.encode(obs(5.0))[[asel, aser]] for _ in range(int(30 / DT))])
+        enc(bridge, obs(1.0))
+    drives = np.array([enc(bridge, obs(5.0))[[asel, aser]] for _ in range(int(30 / DT))])
     peak = drives[:, 0].max()
     assert peak > 10.0, f"ASEL barely responds to a 1 -> 5 mM step (peak {peak:.2f} mV)"
     assert np.all(drives[:, 1] == 0.0), "ASER (OFF cell) responded to an increase"
@@ -65,28 +75,28 @@ def test_ase_adapts_after_step(bridge, connectome):
 def test_increase_drives_asel_decrease_drives_aser(bridge, connectome):
     asel, aser = idx(connectome, "ASEL")[0], idx(connectome, "ASER")[0]
     for _ in range(300):
-        bridge.encode(obs(3.0))
-    up = bridge.encode(obs(4.0))
+        enc(bridge, obs(3.0))
+    up = enc(bridge, obs(4.0))
     assert up[asel] > 0.0 and up[aser] == 0.0
     bridge.reset()
     for _ in range(300):
-        bridge.encode(obs(3.0))
-    down = bridge.encode(obs(2.0))
+        enc(bridge, obs(3.0))
+    down = enc(bridge, obs(2.0))
     assert down[aser] > 0.0 and down[asel] == 0.0
 
 
 def test_reset_clears_filter_state(bridge, connectome):
     asel = idx(connectome, "ASEL")[0]
-    bridge.encode(obs(1.0))
-    assert bridge.encode(obs(5.0))[asel] > 0
+    enc(bridge, obs(1.0))
+    assert enc(bridge, obs(5.0))[asel] > 0
     bridge.reset()
-    assert bridge.encode(obs(5.0))[asel] == 0.0  # first sample after reset sets the baseline
+    assert enc(bridge, obs(5.0))[asel] == 0.0  # first sample after reset sets the baseline
 
 
 # ---------------------------------------------------------------------- proprioception, tonic
 def test_ventral_curvature_signs(bridge, connectome):
-    base = bridge.encode(obs(1.0, 0.0))
-    d = bridge.encode(obs(1.0, 2.0)) - base  # all joints bent ventrally (+k)
+    base = enc(bridge, obs(1.0, 0.0))
+    d = enc(bridge, obs(1.0, 2.0)) - base  # all joints bent ventrally (+k)
     vb, db = idx(connectome, "VB"), idx(connectome, "DB")
     smdd, smdv = idx(connectome, "SMDDL", "SMDDR"), idx(connectome, "SMDVL", "SMDVR")
     assert np.all(d[vb] > 0), d[vb]
@@ -96,12 +106,12 @@ def test_ventral_curvature_signs(bridge, connectome):
     others = np.setdiff1d(np.arange(connectome.n_neurons), np.concatenate([vb, db, smdd, smdv]))
     assert np.allclose(d[others], 0.0)
     # dorsal bending flips every sign
-    d2 = bridge.encode(obs(1.0, -2.0)) - base
+    d2 = enc(bridge, obs(1.0, -2.0)) - base
     assert np.all(d2[vb] < 0) and np.all(d2[db] > 0) and np.all(d2[smdd] < 0) and np.all(d2[smdv] > 0)
 
 
 def test_tonic_avb_drive(bridge, connectome, config):
-    d = bridge.encode(obs(1.0, 0.0))
+    d = enc(bridge, obs(1.0, 0.0))
     avb = idx(connectome, "AVB")
     assert len(avb) == 2 and np.all(d[avb] > 0)
     want = sum(float(t["mV"]) for t in config["tonic"] if set(t["neurons"]) & {"AVB", "AVBL", "AVBR"})
@@ -226,5 +236,21 @@ def test_gated_target_follows_the_gate_neurons_depolarisation(config, connectome
     assert np.allclose(d_open[other], 0.0)
 
 
-def test_default_a_type_feedback_is_off_and_needs_no_state(bridge):
-    assert not bridge.needs_state
+def test_default_feedback_is_gated_by_the_command_competition(bridge, connectome):
+    """Default bridge: B-type feedback opens when AVB is above AVA (relative to rest), A-type when
+    AVA is above AVB; equal depolarisation of both (the common mode of the gap network) opens
+    neither."""
+    assert bridge.needs_state
+    rest = np.zeros(connectome.n_neurons)
+    ava, avb = idx(connectome, "AVAL", "AVAR"), idx(connectome, "AVBL", "AVBR")
+    va, vb = idx(connectome, "VA"), idx(connectome, "VB")
+    base = bridge.encode(obs(1.0, 1.0), rest, rest)
+
+    def drive(mv_ava, mv_avb):
+        v = rest.copy(); v[ava] = mv_ava * 1e-3; v[avb] = mv_avb * 1e-3
+        return bridge.encode(obs(1.0, 1.0), v, rest) - base
+
+    fwd, bwd, both = drive(0, 20), drive(20, 0), drive(20, 20)
+    assert np.all(fwd[vb] > 0) and np.allclose(fwd[va], 0)
+    assert np.all(bwd[va] > 0) and np.allclose(bwd[vb], 0)
+    assert np.allclose(both[va], 0) and np.allclose(both[vb], 0)

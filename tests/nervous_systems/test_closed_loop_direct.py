@@ -14,7 +14,7 @@ def _episode(mode, monkeypatch, seed=3, steps=80):
     spec = resolve_task("celegans/chemotaxis")
     env = make_env(spec, steps * 0.01 + 1, {})
     brain = build_brain("connectome", spec.organism, env.observation_space, env.action_space,
-                        control_dt=env.unwrapped.control_dt)
+                        control_dt=env.unwrapped.control_dt, backend="brian2")
     assert brain.loop.mode == mode
     acts, nose = [], []
     try:

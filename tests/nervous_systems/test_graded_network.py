@@ -63,6 +63,29 @@ def test_rest_state_is_a_fixed_point(cook):
     assert -80e-3 < v0.min() and v0.max() < 10e-3  # a physiological range, in volts
 
 
+def test_shifted_thresholds_rest_state_is_a_stable_fixed_point(cook):
+    """With per-neuron threshold shifts the rest state is recomputed (graded_rest_state): the
+    network started there stays there, synapses are quieter than mid-activation, and the
+    fixed point is linearly stable."""
+    from nervous_systems.graded_network import graded_rest_state, kunert_rest_state
+    b2 = brian2()
+    m = _model()
+    shift = np.full(cook.n_neurons, 15.0)
+    r = graded_rest_state(cook, m.namespace(), m, shift)
+    assert r.stable and r.residual < 1e-6
+    assert r.s_rest.max() < 1 / 11 - 1e-3            # below mid-activation s_eq = (a_r/2)/(a_r/2 + a_d) = 1/11
+    v, s, g_gap, g_in = kunert_rest_state(cook, m.namespace(), m, shift)
+    assert np.array_equal(v, r.v_rest) and np.array_equal(g_in, r.G_in)
+    g = GradedNetwork(cook, m)
+    g.shift_thresholds(shift)
+    assert np.allclose(g.v_rest, r.v_rest) and np.allclose(g.G_in, r.G_in)
+    v0 = g.state()[0].copy()
+    g.net.run(500 * b2.ms)
+    v1, s1 = g.state()
+    assert np.max(np.abs(v1 - v0)) * 1e3 < 1e-2  # mV
+    assert np.allclose(s1, g.s_rest, atol=1e-6)
+
+
 def test_time_step_accuracy_against_fine_reference(cook):
     """dt = 1 ms exponential Euler vs a dt = 0.05 ms reference under time-varying drive.
     Measured (this test's printout; nervous_systems/README.md): mean |dv| ~0.1 mV."""

@@ -34,13 +34,11 @@ lif_network = pytest.importorskip("nervous_systems.lif_network",
 from nervous_systems.torch_backend.lif import LIFNetworkError, TorchLIFNetwork  # noqa: E402
 from nervous_systems.torch_backend.random_graph import INHIBITORY_FRACTION, fly_like_graph  # noqa: E402
 
+from _lif_conformance import check_poisson_agreement, fly_brain_on_backend, poisson_counts, sorted_trains  # noqa: E402
+
 LIFNetwork = lif_network.LIFNetwork
 
 
-def _sorted_trains(t, i):
-    steps = np.round(np.asarray(t) / 1e-4).astype(np.int64)
-    order = np.lexsort((i, steps))
-    return steps[order], np.asarray(i)[order]
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +71,7 @@ def test_deterministic_drive_gives_the_same_spikes(small_graph, dtype):
         net.activate([20, 21], rate_hz=1e4)
         net.silence([30, 31, 32])
         net.run(0.2)
-    (sb, ib), (st, it) = (_sorted_trains(*x.spikes()) for x in nets)
+    (sb, ib), (st, it) = (sorted_trains(*x.spikes()) for x in nets)
     cb, ct = nets[0].spike_counts(), nets[1].spike_counts()
     print(f"\n{dtype}: {len(sb)} Brian2 spikes, {len(st)} torch spikes, "
           f"{np.sum(cb != ct)} neurons with different counts, {np.sum(cb > 0)} active")
@@ -87,31 +85,10 @@ def test_deterministic_drive_gives_the_same_spikes(small_graph, dtype):
 
 
 def test_poisson_drive_rates_match_brian2():
-    n, T = 2000, 2.0
-    pre, post, w = fly_like_graph(n, seed=1)
-    driven = np.random.default_rng(2).choice(n, 100, replace=False)
-    counts = []
-    for net in (LIFNetwork(n, pre, post, w, seed=1, record_spikes=False),
-                TorchLIFNetwork(n, pre, post, w, seed=1, record_spikes=False)):
-        net.set_input_rates(driven, 150.0)
-        net.run(T)
-        counts.append(net.spike_counts())
-    cb, ct = counts
-    both = (cb + ct) >= 20
-    z = (ct - cb)[both] / np.sqrt((cb + ct)[both])
-    silent_b = cb == 0
-    print(f"\n{both.sum()} neurons with >= 20 spikes: max |z| {np.abs(z).max():.2f}, s.d. z {z.std():.2f}; "
-          f"population {cb.sum()} (brian2) vs {ct.sum()} (torch) spikes; "
-          f"{silent_b.sum()} silent in brian2, of which {np.sum(ct[silent_b] > 0)} spike in torch "
-          f"(max {ct[silent_b].max()})")
-    assert both.sum() > 300                      # a good part of the network is active
-    assert silent_b.sum() > 300                  # ... and a good part silent
-    assert np.abs(z).max() < 4 and z.std() < 1
-    assert ct[silent_b].max() <= 5
-    assert np.mean(ct[silent_b] == 0) >= 0.97
-    assert abs(ct.sum() / cb.sum() - 1) < 0.10
-    assert np.all(ct[driven] > 0.5 * 150 * T)     # driven neurons fire at least at half the drive
-
+    cb, cx, driven = poisson_counts(TorchLIFNetwork, 2000, graph_seed=1, driven_seed=2, n_driven=100)
+    check_poisson_agreement(cb, cx, "torch", min_active=300, min_silent=300, max_z=4,
+                            max_silent_spikes=5)
+    assert np.all(cx[driven] > 0.5 * 150 * 2.0)     # driven neurons fire at least at half the drive
 
 def test_reset_reproduces_and_keeps_configuration(small_graph):
     pre, post, w = small_graph
@@ -156,27 +133,8 @@ def test_errors_name_the_problem(small_graph):
 @pytest.mark.slow
 def test_poisson_drive_rates_match_brian2_larger_graph():
     """20,000 neurons, 2.2 M edges, 500 driven neurons, 2 s (a few minutes on 2 cores)."""
-    n, T = 20_000, 2.0
-    pre, post, w = fly_like_graph(n, seed=7)
-    driven = np.random.default_rng(8).choice(n, 500, replace=False)
-    counts = []
-    for net in (LIFNetwork(n, pre, post, w, seed=1, record_spikes=False),
-                TorchLIFNetwork(n, pre, post, w, seed=1, record_spikes=False)):
-        net.set_input_rates(driven, 150.0)
-        net.run(T)
-        counts.append(net.spike_counts())
-    cb, ct = counts
-    both = (cb + ct) >= 20
-    z = (ct - cb)[both] / np.sqrt((cb + ct)[both])
-    silent_b = cb == 0
-    print(f"\n{both.sum()} neurons with >= 20 spikes: max |z| {np.abs(z).max():.2f}, s.d. z {z.std():.2f}; "
-          f"population {cb.sum()} vs {ct.sum()}; {silent_b.sum()} silent in brian2, "
-          f"{np.sum(ct[silent_b] > 0)} of them spike in torch")
-    assert both.sum() > 1000
-    assert np.abs(z).max() < 4.5 and z.std() < 1
-    assert np.mean(ct[silent_b] == 0) >= 0.97
-    assert abs(ct.sum() / cb.sum() - 1) < 0.10
-
+    cb, cx, _ = poisson_counts(TorchLIFNetwork, 20_000, graph_seed=7, driven_seed=8, n_driven=500)
+    check_poisson_agreement(cb, cx, "torch", min_active=1000, max_z=4.5)
 
 def test_brain_alone_benchmark_runs_both_backends():
     from runners.execution.bench_lif import run
@@ -192,33 +150,7 @@ def test_fly_brain_runs_on_the_torch_backend(tmp_path):
     """The fly connectome brain (organisms/drosophila) with backend='torch' on the fly helpers'
     small graph: left antennal deflection drives the left JO neurons, and the same seed gives
     the same actions."""
-    import sys
-    from pathlib import Path
-
-    pytest.importorskip("organisms.drosophila.brain", reason="the fly brain is not present")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "organisms"))
-    try:
-        from _fly_helpers import ACTION_SPACE, ACTUATORS, OBS_SPACE, StandInVNC, write_small_graph
-    finally:
-        sys.path.pop(0)
-    import organisms  # noqa: F401
-    from nervous_systems.brain import make_brain
-
-    brain = make_brain("connectome", "drosophila", OBS_SPACE, ACTION_SPACE, control_dt=0.002,
-                       edges=str(write_small_graph(tmp_path)), vnc_factory=StandInVNC,
-                       actuator_names=ACTUATORS, verbose=False, backend="torch")
-    o = {"antenna_deflection": np.array([0.3, 0.0]), "antenna_contact": np.zeros(2)}
-
-    def run():
-        brain.reset(seed=1)
-        return np.stack([brain.act(o) for _ in range(100)])
-
-    acts = run()
-    assert ACTION_SPACE.contains(acts[-1].astype(ACTION_SPACE.dtype))
-    rec = brain.record()
-    names = list(rec["populations"])
-    left, right = (rec["rates"][:, names.index(p)] for p in ("JO-CE:left", "JO-CE:right"))
-    assert left[-1] > 100 and right.max() < 10
+    brain, acts, run = fly_brain_on_backend(tmp_path, "torch")
     assert np.array_equal(acts, run())
     if hasattr(brain, "close"):
         brain.close()

@@ -1,6 +1,7 @@
 """Fit per-class parameters of a C. elegans brain to the OPEN-LOOP NaCl step target of issue 11.
 
-Target (neural, not behavioural): up-step -> AIY up and AIB down; down-step -> AIB up and AVA up;
+Target (neural, not behavioural): up-step -> AIY up and AIB down; down-step -> AIB up and AVA up,
+and AVA up relative to AVB (so the common mode of the gap-junction network does not count);
 |response| of several mV at AIB, AVA, RIA and SMD. Loss = sum of hinge terms
 relu(A - signed response) / A with A = ``--target-mV`` (default 3 mV), evaluated by
 ``organisms.c_elegans.probe.step_responses`` (the same Brian2 path the brains use, noise off).
@@ -54,6 +55,9 @@ def probe_loss(r: dict, target_mV: float = 3.0, motor_rest: dict | None = None) 
         "AIB_up_neg": -_mean(up, ["AIBL", "AIBR"]),
         "AIB_down": _mean(dn, ["AIBL", "AIBR"]),
         "AVA_down": _mean(dn, ["AVAL", "AVAR"]),
+        # backward over forward command: the common mode of the gap-junction network (everything
+        # rising together) must not pass for a backward command
+        "AVA_minus_AVB_down": _mean(dn, ["AVAL", "AVAR"]) - _mean(dn, ["AVBL", "AVBR"]),
         "RIA_abs": max(abs(_mean(up, ["RIAL", "RIAR"])), abs(_mean(dn, ["RIAL", "RIAR"]))),
         "SMD_abs": max(abs(_mean(x, [n])) for x in (up, dn) for n in ("SMDDL", "SMDDR", "SMDVL", "SMDVR")),
     }
