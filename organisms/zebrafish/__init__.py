@@ -14,7 +14,8 @@ Brains registered here for organism ``zebrafish`` (``null`` and ``random`` exist
 ``reflex``      Bahl & Engert 2020-style leaky integrator + bout clock, no neurons (baseline).
 
 Options: ``seed`` (int: the SBM draw / shuffle; ``wiring_seed`` and ``shuffle_seed`` are accepted
-as older names), ``model_overrides`` ({"section.name": value}), ``record_dt`` (s), ``eye_points``
+as older names), ``fitted`` (default true: the per-class integrator parameters fitted for this
+brain and draw, ``models/integrator_fits.yaml``), ``model_overrides`` ({"section.name": value}), ``record_dt`` (s), ``eye_points``
 (array (2, N_P, 2) mm).
 """
 
@@ -49,21 +50,28 @@ def _shapes(observation_space, action_space) -> tuple[int, int]:
 def _circuit_brain(organism, observation_space, action_space, control_dt=None, kind: str = "connectome", **options):
     from .brain import OMRBrain
     from .circuit import load_params, si
-    from .integrator_sbm import DEFAULT_SEED, WIRINGS, make_wiring
+    from .integrator_sbm import DEFAULT_SEED, WIRINGS, fitted_overrides, make_wiring
 
     control_dt = _require_control_dt(control_dt)
     n_seg, n_p = _shapes(observation_space, action_space)
-    params = load_params(overrides=options.pop("model_overrides", None))
-    ip = params["integrator"]
     seed = options.pop("seed", None)
     for alias in ("wiring_seed", "shuffle_seed"):  # older option names
         if alias in options:
             val = options.pop(alias)
             seed = val if seed is None else seed
     seed = DEFAULT_SEED[kind] if seed is None else int(seed)
+    # per-class integrator parameters fitted for this brain (models/integrator_fits.yaml), then
+    # the caller's model_overrides on top; fitted=false keeps the model YAML's values
+    fitted = options.pop("fitted", True)
+    if isinstance(fitted, str):
+        fitted = fitted.strip().lower() not in ("0", "false", "no", "off")
+    fit_ov, fit_src = fitted_overrides(kind, seed) if fitted else ({}, "off")
+    params = load_params(overrides={**fit_ov, **(options.pop("model_overrides", None) or {})})
+    ip = params["integrator"]
     wiring = make_wiring(kind, seed, scale=si(ip["scale"]), completeness=si(ip["completeness"]), g_syn=si(ip["g_syn"]))
     extra = {"wiring": kind, "wiring_seed": seed, "wiring_description": WIRINGS[kind],
-             "integrator_source": "Boulanger-Weill 2025 CLEM (organisms/zebrafish/data)"}
+             "integrator_source": "Boulanger-Weill 2025 CLEM (organisms/zebrafish/data)",
+             "integrator_fit": fit_src, "integrator_fit_overrides": fit_ov}
     for bad in ("lesion", "activate"):
         if options.pop(bad, None):
             raise ValueError(f"the zebrafish circuit brain does not support {bad!r} yet")
@@ -103,5 +111,5 @@ from tasks.benchmarks import BenchmarkSpec, register_benchmark  # noqa: E402
 register_benchmark(BenchmarkSpec(
     name="zebrafish/integrator", organism="zebrafish", kind="neural",
     run="organisms.zebrafish.benchmark:run",
-    description="hindbrain integrator responses vs Boulanger-Weill 2025 recordings; rise taus "
-                "predicted (intrinsic tau 0.1 s), nothing fitted"))
+    description="hindbrain integrator responses vs Boulanger-Weill 2025 recordings; six per-class "
+                "parameters per brain fitted to them (same CMA-ES budget per brain), intrinsic tau 0.1 s"))

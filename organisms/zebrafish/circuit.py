@@ -23,7 +23,7 @@ from nervous_systems.yaml_file import load_yaml
 
 from nervous_systems.brian2_setup import brian2
 
-from .integrator_sbm import POPULATIONS, IntegratorWiring
+from .integrator_sbm import EDGE_CLASSES, POPULATIONS, IntegratorWiring, class_gains
 
 MODEL_YAML = Path(__file__).resolve().parent / "models" / "omr_circuit.yaml"
 _MS = {"ms": 1e-3, "s": 1.0, "Hz": 1.0, "1": 1.0}
@@ -112,12 +112,24 @@ class OMRCircuit:
                 g_a[idx] = float(spec["g_a"]); tau_a[idx] = si(spec["tau_a"])
             if spec.get("gated"):
                 gated[idx] = 1.0
+        # per-class integrator parameters (FITTED per brain: models/integrator_fits.yaml): MON
+        # adaptation strength and one bias shift for all integrator populations
+        ipar = P["integrator"]
+        for p_ in POPULATIONS:
+            for h in ("L", "R"):
+                idx = L.brain_pops[f"{p_}_{h}"]
+                bias[idx] += si(ipar.get("bias_shift", 0.0))
+                if p_ == "MON" and "MON_g_a" in ipar:
+                    g_a[idx] = si(ipar["MON_g_a"])
         for h in ("L", "R"):
             i_gate[L.brain_pops[f"nMLF_{h}"]] = si(P["bout"]["nMLF_gate"])
             i_gate[L.brain_pops[f"vSPN_{h}"]] = si(P["bout"]["vSPN_gate"])
 
         # ---------------------------------------------------------------- brain edges
-        pre, post, w = [wiring.pre + integ0], [wiring.post + integ0], [wiring.weight]
+        # CLEM integrator edges x one gain per edge class (excitatory; inhibitory within a
+        # hemisphere; inhibitory across the midline): per class, never per edge
+        w_int = wiring.weight * class_gains(wiring, {k: si(ipar.get(k, 1.0)) for k in EDGE_CLASSES})
+        pre, post, w = [wiring.pre + integ0], [wiring.post + integ0], [w_int]
 
         def connect(a, b, prob, weight):
             A, B = L.brain_pops[a], L.brain_pops[b]
@@ -142,7 +154,10 @@ class OMRCircuit:
                     for q in ("L", "R"):
                         connect(a2[:-2] + f"_{q}", b2_, pr["p"], pr["w"] / 2)
                 else:
-                    connect(a2, b2_, pr["p"], pr["w"])
+                    # the integrator -> turn-command readout is scaled per brain (readout_gain:
+                    # set from the fitted integrator's open-loop output range, not from behaviour)
+                    rg = si(ipar.get("readout_gain", 1.0)) if a == "iMI+_h" and b.startswith("vSPN_") else 1.0
+                    connect(a2, b2_, pr["p"], pr["w"] * rg)
         # pretectum -> hindbrain integrator (the axons that enter the CLEM volume rostrally): each
         # population's share of such input synapses (clem_inputs.csv) x w_visual, from the
         # ipsilateral pretectum (1 - contra_fraction) and the contralateral one (contra_fraction);

@@ -60,6 +60,24 @@ class IntegratorWiring:
         return df.pivot_table(index="pre", columns="post", values="w", aggfunc="sum", fill_value=0.0)
 
 
+#: integrator edge classes that get one gain each (``integrator.g_E`` ... in the model YAML)
+EDGE_CLASSES = ("g_E", "g_I_same", "g_I_other")
+
+
+def edge_class(w: "IntegratorWiring") -> np.ndarray:
+    """Class of every integrator edge: 0 = excitatory presynaptic cell, 1 = inhibitory within a
+    hemisphere, 2 = inhibitory across the midline (defined for any wiring, controls included)."""
+    inh = w.sign[w.pre] < 0
+    cross = w.hemisphere[w.pre] != w.hemisphere[w.post]
+    return np.where(~inh, 0, np.where(cross, 2, 1)).astype(int)
+
+
+def class_gains(w: "IntegratorWiring", gains: dict) -> np.ndarray:
+    """Per-edge multiplier from one gain per class (:data:`EDGE_CLASSES`)."""
+    g = np.array([float(gains.get(k, 1.0)) for k in EDGE_CLASSES])
+    return g[edge_class(w)] if len(w.pre) else np.zeros(0)
+
+
 def load_tables(data_dir: Path = DATA):
     pops = pd.read_csv(data_dir / "clem_populations.csv")
     conn = pd.read_csv(data_dir / "clem_connectivity.csv")
@@ -108,12 +126,18 @@ def draw_integrator(seed: int = 0, scale: float = 5, completeness: float = 3.0, 
     # population sizes: CLEM counts pooled over hemispheres, split evenly (the reconstruction
     # samples the two hemispheres unevenly; the circuit is bilaterally symmetric)
     tot = pops.groupby("population")[["n_cells", "n_excitatory", "n_inhibitory"]].sum()
+    # bilaterally symmetric draw: the tables are pooled over hemispheres (per seed population and
+    # same / other side), so one hemisphere is drawn and mirrored — unit k of a population has the
+    # same sign on both sides, and every within-hemisphere and cross-midline block has the same
+    # edges (by unit index) from left and from right. Independent draws per hemisphere gave
+    # left-right differences of up to 15 % in a block's summed weight (cMI -> contralateral iMI+),
+    # enough to lock one hemisphere on once the recurrent gains were fitted.
     names, popl, hemi, sign = [], [], [], []
     for p in POPULATIONS:
         n = max(1, int(round(scale * tot.loc[p, "n_cells"] / 2)))
         frac_e = tot.loc[p, "n_excitatory"] / max(1, tot.loc[p, "n_excitatory"] + tot.loc[p, "n_inhibitory"])
+        s = np.where(rng.random(n) < frac_e, 1.0, -1.0)
         for h in SIDES:
-            s = np.where(rng.random(n) < frac_e, 1.0, -1.0)
             for k in range(n):
                 names.append(f"{p}_{h}_{k:03d}")
                 popl.append(p)
@@ -129,13 +153,13 @@ def draw_integrator(seed: int = 0, scale: float = 5, completeness: float = 3.0, 
             continue
         prob = min(1.0, completeness * float(r.p_connect))
         w_abs = g_syn * float(r.synapses_per_connection) * float(r.p_connect) / (prob * scale)
+        m = rng.random((len(idx[(r.pre, "L")]), len(idx[(r.post, "L")]))) < prob  # mirrored to both sides
+        if r.pre == r.post and r.side == "same":
+            np.fill_diagonal(m, False)
+        i, j = np.nonzero(m)
         for h in SIDES:
             src = idx[(r.pre, h)]
             dst = idx[(r.post, h if r.side == "same" else _other(h))]
-            m = rng.random((len(src), len(dst))) < prob
-            if r.pre == r.post and r.side == "same":
-                np.fill_diagonal(m, False)
-            i, j = np.nonzero(m)
             pre_l.append(src[i]); post_l.append(dst[j]); w_l.append(w_abs * sign[src[i]])
     pre = np.concatenate(pre_l).astype(int) if pre_l else np.zeros(0, int)
     post = np.concatenate(post_l).astype(int) if post_l else np.zeros(0, int)
@@ -195,3 +219,29 @@ def make_wiring(kind: str, seed: int | None = None, scale: float = 5, completene
     if kind == "no-integrator-edges":
         return draw_integrator(seed, edges=False, label=kind, **kw)
     return shuffle_integrator(draw_integrator(0, **kw), seed=seed)
+
+
+FITS_YAML = Path(__file__).resolve().parent / "models" / "integrator_fits.yaml"
+
+
+def fitted_overrides(kind: str, seed: int | None = None, path: Path = FITS_YAML) -> tuple[dict, str]:
+    """The per-class parameters fitted for brain ``kind`` at wiring ``seed``
+    (``models/integrator_fits.yaml``, made by ``tools/fit_integrator.py``) and where they come
+    from: ``"<kind>/<seed>"`` (its own fit), ``"<kind>/<s> (transferred)"`` (another draw of the
+    same brain was fitted, not this one) or ``"none"`` (no fit: the model YAML's values)."""
+    from nervous_systems.yaml_file import load_yaml
+
+    seed = DEFAULT_SEED.get(kind, 0) if seed is None else int(seed)
+    if not path.exists():
+        return {}, "none"
+    fits = (load_yaml(path) or {}).get("fits", {}) or {}
+    key = f"{kind}/{seed}"
+    if key in fits:
+        return dict(fits[key]["overrides"]), key
+    same = sorted(k for k in fits if k.split("/")[0] == kind)
+    dflt = f"{kind}/{DEFAULT_SEED.get(kind, 0)}"
+    src = dflt if dflt in fits else (same[0] if same else None)
+    if src is None:
+        return {}, "none"
+    return dict(fits[src]["overrides"]), f"{src} (transferred)"
+

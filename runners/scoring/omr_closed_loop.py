@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from organisms.zebrafish.tools.psychometric import REFERENCE
-from tasks.optomotor.features import omr_correct_fraction, rest_turn_fraction_toward_side
+from tasks.optomotor.features import (AFTER_BINS_S, TIME_BINS_S, extract_features, omr_correct_fraction,
+                                      pooled_fraction, rest_turn_fraction_toward_side)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,10 +49,15 @@ def load(folders):
             d = json.loads(f.read_text())
             if d.get("status") != "ok" or not d.get("features"):
                 continue
+            npz = f.with_suffix(".npz")
+            if npz.exists():  # re-extract: features added since the episode ran are computed too
+                with np.load(npz, allow_pickle=False) as z:
+                    d["features"] = extract_features({k: z[k] for k in z.files if not k.startswith("neural")})
             c = d["config"]
             coh = float(c["task_options"].get("coherence", 1.0))
             wseed = c.get("brain_info", {}).get("wiring_seed")
-            groups[(c["brain"], coh)].append({"seed": d["seed"], "wiring_seed": wseed,
+            fit = c.get("brain_info", {}).get("integrator_fit")
+            groups[(c["brain"], coh)].append({"seed": d["seed"], "wiring_seed": wseed, "fit": fit,
                                              "features": d["features"], "wall_s": d.get("wall_time_s")})
     return groups
 
@@ -61,15 +67,23 @@ def summarise(groups):
     for (brain, coh), eps in sorted(groups.items(), key=lambda kv: (BRAINS.index(kv[0][0]) if kv[0][0] in BRAINS else 99, kv[0][1])):
         fl = [e["features"] for e in eps]
         p = omr_correct_fraction(fl)
+        p_all = pooled_fraction(fl, "omr_bouts_with", "omr_bouts_against")
         rest = rest_turn_fraction_toward_side(fl)
         rate = _mean_ci([f.get("bout_rate_hz") for f in fl])
+        rate_m = _mean_ci([f.get("bout_rate_motion_hz") for f in fl])
+        since = {f"{lo:g}_{hi:g}": pooled_fraction(fl, f"omr_correct_fraction_{lo:g}_{hi:g}s_with",
+                                                    f"omr_correct_fraction_{lo:g}_{hi:g}s_against") for lo, hi in TIME_BINS_S}
+        after = {f"{lo:g}_{hi:g}": pooled_fraction(fl, f"after_motion_toward_fraction_{lo:g}_{hi:g}s_with",
+                                                    f"after_motion_toward_fraction_{lo:g}_{hi:g}s_against") for lo, hi in AFTER_BINS_S}
+        fits = sorted({str(e.get("fit")) for e in eps})
         ibi = _mean_ci([f.get("interbout_interval_median_s") for f in fl])
         lat = _mean_ci([f.get("omr_latency_s") for f in fl])
         rows.append({"brain": brain, "coherence": coh, "n_episodes": len(eps),
                      "seeds": sorted({e["seed"] for e in eps}),
                      "wiring_seeds": sorted({e["wiring_seed"] for e in eps}),
-                     "p_with": p, "rest_toward_side": rest,
-                     "bout_rate_hz": rate, "interbout_interval_s": ibi, "latency_s": lat,
+                     "p_with": p, "p_with_all_bouts": p_all, "rest_toward_side": rest,
+                     "bout_rate_hz": rate, "bout_rate_motion_hz": rate_m, "interbout_interval_s": ibi, "latency_s": lat,
+                     "p_with_since_onset": since, "after_motion_toward": after, "integrator_fit": fits,
                      "mean_wall_s": float(np.mean([e["wall_s"] for e in eps if e["wall_s"]]))})
     return rows
 
@@ -85,9 +99,14 @@ def verdicts(rows):
                 if not a or not b:
                     continue
                 sep = a["p_with"]["ci_low"] > b["p_with"]["ci_high"]
+                pa, pb = a.get("p_with_all_bouts"), b.get("p_with_all_bouts")
+                sep_all = bool(pa and pb and pa["ci_low"] > pb["ci_high"])
                 out.append({"coherence": coh, "clem": clem, "control": ctrl,
                             "clem_p": a["p_with"]["value"], "control_p": b["p_with"]["value"],
-                            "non_overlapping_above": bool(sep)})
+                            "non_overlapping_above": bool(sep),
+                            "clem_p_all_bouts": pa["value"] if pa else float("nan"),
+                            "control_p_all_bouts": pb["value"] if pb else float("nan"),
+                            "non_overlapping_above_all_bouts": sep_all})
     return out
 
 
@@ -110,18 +129,35 @@ def table(rows, vs, folders):
              "the same fraction in rest epochs, toward the schedule's direction (the preceding motion for",
              "35 of the 40 rest seconds; 0.5 = no side bias). Bout rate: whole episode, mean over episodes;",
              "latency: motion onset to first bout, mean over episodes; both with bootstrap 95 % CIs.", "",
-             "| brain | coherence | episodes | wiring | turns | P(with) [95 % CI] | rest toward side | bout rate Hz | latency s |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| brain | coherence | episodes | wiring | turns | P(with) [95 % CI] | bouts | P(bout with), all bouts | rest toward side | bout rate Hz | latency s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        pa = r.get("p_with_all_bouts") or {"value": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "n_turns": 0}
         lines.append(f"| {r['brain']} | {r['coherence']:g} | {r['n_episodes']} | {','.join(map(str, r['wiring_seeds']))} | "
-                     f"{r['p_with']['n_turns']} | {_f(r['p_with'])} | {_f(r['rest_toward_side'])} | "
+                     f"{r['p_with']['n_turns']} | {_f(r['p_with'])} | {pa['n_turns']} | {_f(pa)} | {_f(r['rest_toward_side'])} | "
                      f"{_t(r['bout_rate_hz'])} | {_t(r['latency_s'])} |")
+    if any("p_with_since_onset" in r for r in rows):
+        lines += ["", "## Build-up and decay: P(turn with the motion) by time since motion onset, and toward the",
+                  "preceding motion by time since it stopped (pooled turns, 95 % bootstrap CI over episodes;",
+                  "bout rate in motion = the chronometric measure)", "",
+                  "| brain | coherence | fit | bout rate in motion Hz | with, 0-2 s | 2-5 s | 5-10 s | after, 0-2 s | 2-5 s | 5-10 s |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for r in rows:
+            if "p_with_since_onset" not in r:
+                continue
+            sb = [r["p_with_since_onset"][k] for k in ("0_2", "2_5", "5_10")]
+            ab = [r["after_motion_toward"][k] for k in ("0_2", "2_5", "5_10")]
+            lines.append(f"| {r['brain']} | {r['coherence']:g} | {','.join(r.get('integrator_fit', []))} | "
+                         f"{_t(r['bout_rate_motion_hz'])} | "
+                         + " | ".join(f"{_f(x)} (n={x['n_turns']})" for x in sb + ab) + " |")
     lines += ["", "## CLEM-wired vs controls: CI of the CLEM brain entirely above the control's?", "",
-              "| coherence | CLEM brain | control | P(with) CLEM | P(with) control | non-overlapping, above |",
-              "|---|---|---|---|---|---|"]
+              "| coherence | CLEM brain | control | P(with) CLEM | P(with) control | non-overlapping, above | all bouts: CLEM | control | non-overlapping, above |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for v in vs:
         lines.append(f"| {v['coherence']:g} | {v['clem']} | {v['control']} | {v['clem_p']:.2f} | "
-                     f"{v['control_p']:.2f} | {'yes' if v['non_overlapping_above'] else 'NO'} |")
+                     f"{v['control_p']:.2f} | {'yes' if v['non_overlapping_above'] else 'NO'} | "
+                     f"{v.get('clem_p_all_bouts', float('nan')):.2f} | {v.get('control_p_all_bouts', float('nan')):.2f} | "
+                     f"{'yes' if v.get('non_overlapping_above_all_bouts') else 'NO'} |")
     lines += ["", f"Reference ({REFERENCE['source']}): P(with) at coherence "
               + ", ".join(f"{c:g} → {p:g}" for c, p in zip(REFERENCE["coherence"], REFERENCE["correct"]))
               + " (provisional except 0)."]
@@ -134,7 +170,7 @@ def figure(rows, path):
     import matplotlib.pyplot as plt
 
     colors = {"connectome": "C0", "sbm-redraw": "C2", "block-shuffled": "C1", "no-integrator-edges": "C3"}
-    fig, axs = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axs = plt.subplots(1, 3, figsize=(15, 4))
     for k, brain in enumerate(BRAINS):
         rr = sorted([r for r in rows if r["brain"] == brain], key=lambda r: r["coherence"])
         if not rr:
@@ -142,10 +178,26 @@ def figure(rows, path):
         x = np.array([r["coherence"] for r in rr]) * 100 + (k - 1.5) * 1.2
         y = np.array([r["p_with"]["value"] for r in rr])
         e = np.array([[r["p_with"]["value"] - r["p_with"]["ci_low"], r["p_with"]["ci_high"] - r["p_with"]["value"]] for r in rr]).T
-        axs[0].errorbar(x, y, yerr=e, marker="o", capsize=3, color=colors[brain], label=brain)
-        y2 = np.array([r["bout_rate_hz"][0] for r in rr])
-        e2 = np.array([[r["bout_rate_hz"][0] - r["bout_rate_hz"][1], r["bout_rate_hz"][2] - r["bout_rate_hz"][0]] for r in rr]).T
+        axs[0].errorbar(x, y, yerr=e, marker="o", capsize=3, color=colors[brain], label=f"{brain}: turns > 10°")
+        if all(r.get("p_with_all_bouts") for r in rr):
+            ya = np.array([r["p_with_all_bouts"]["value"] for r in rr])
+            ea = np.array([[r["p_with_all_bouts"]["value"] - r["p_with_all_bouts"]["ci_low"],
+                            r["p_with_all_bouts"]["ci_high"] - r["p_with_all_bouts"]["value"]] for r in rr]).T
+            axs[0].errorbar(x + 0.6, ya, yerr=ea, marker="s", mfc="w", ls="--", capsize=2, color=colors[brain],
+                            label=f"{brain}: all bouts")
+        key = "bout_rate_motion_hz" if all("bout_rate_motion_hz" in r for r in rr) else "bout_rate_hz"
+        y2 = np.array([r[key][0] for r in rr])
+        e2 = np.array([[r[key][0] - r[key][1], r[key][2] - r[key][0]] for r in rr]).T
         axs[1].errorbar(x, y2, yerr=e2, marker="o", capsize=3, color=colors[brain], label=brain)
+        mid = [r for r in rr if abs(r["coherence"] - 0.5) < 1e-9 and "p_with_since_onset" in r]
+        if mid:
+            r = mid[0]
+            bins = [r["p_with_since_onset"][k] for k in ("0_2", "2_5", "5_10")] + \
+                [r["after_motion_toward"][k] for k in ("0_2", "2_5", "5_10")]
+            tx = np.array([1, 3.5, 7.5, 11, 13.5, 17.5]) + (k - 1.5) * 0.15
+            yv = np.array([b["value"] for b in bins])
+            ye = np.array([[b["value"] - b["ci_low"], b["ci_high"] - b["value"]] for b in bins]).T
+            axs[2].errorbar(tx, yv, yerr=ye, marker="o", capsize=3, color=colors[brain], label=brain)
     rc = np.array(REFERENCE["coherence"]) * 100
     axs[0].plot(rc, REFERENCE["correct"], "k--", marker="s", mfc="w", label="Bahl & Engert 2020 (provisional)")
     axs[1].plot(rc, 1.0 / np.array(REFERENCE["interbout_interval_s"]), "k--", marker="s", mfc="w",
@@ -153,24 +205,39 @@ def figure(rows, path):
     axs[0].axhline(0.5, color="0.7", lw=0.8)
     axs[0].set(xlabel="coherence (%)", ylabel="P(turn with motion)", ylim=(0.3, 1.02),
                title="psychometric, closed loop (95 % CI)")
-    axs[1].set(xlabel="coherence (%)", ylabel="bout rate (Hz, whole episode)", title="chronometric")
-    axs[0].legend(fontsize=7, loc="upper left")
+    axs[1].set(xlabel="coherence (%)", ylabel="bout rate (Hz; in motion where recorded)", title="chronometric")
+    axs[2].axhline(0.5, color="0.7", lw=0.8)
+    axs[2].axvline(10, color="0.5", ls=":", lw=1)
+    axs[2].set(xlabel="time since motion onset (s); motion stops at 10 s", ylabel="P(turn toward the motion side)",
+               ylim=(0.0, 1.02), title="50 % coherence: build-up and after-motion decay")
+    axs[2].legend(fontsize=7)
+    axs[0].legend(fontsize=6, loc="upper left", ncol=2)
     axs[1].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
 
 def main(argv=None):
-    folders = argv if argv is not None else sys.argv[1:]
+    args = list(argv if argv is not None else sys.argv[1:])
+    out = OUT
+    if "--out" in args:
+        k = args.index("--out")
+        if k + 1 >= len(args):
+            print("--out needs a path prefix (e.g. organisms/zebrafish/figures/omr_closed_loop)", file=sys.stderr)
+            return 2
+        out = Path(args[k + 1])
+        del args[k:k + 2]
+    folders = args
     if not folders:
-        print("usage: python -m runners.scoring.omr_closed_loop SWEEP_DIR [SWEEP_DIR ...]", file=sys.stderr)
+        print("usage: python -m runners.scoring.omr_closed_loop SWEEP_DIR [SWEEP_DIR ...] [--out PREFIX]", file=sys.stderr)
         return 2
     rows = summarise(load(folders))
     vs = verdicts(rows)
     md = table(rows, vs, folders)
-    OUT.with_suffix(".md").write_text(md)
-    OUT.with_suffix(".json").write_text(json.dumps({"rows": rows, "verdicts": vs, "sweeps": folders}, indent=1))
-    figure(rows, OUT.with_suffix(".png"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".md").write_text(md)
+    out.with_suffix(".json").write_text(json.dumps({"rows": rows, "verdicts": vs, "sweeps": folders}, indent=1))
+    figure(rows, out.with_suffix(".png"))
     print(md)
     return 0
 

@@ -22,14 +22,21 @@ Bouts (:func:`detect_bouts`)
 
 OMR
     A bout starting while the stimulus moves with a lateral component (|sin(direction)| > 0.5)
-    is scored as a turn "with" the motion when it turns (|Δheading| > ``turn_threshold_deg``,
+    (``omr_bout_fraction_with``: the same over all bouts with |Δheading| > 1°, i.e. the side of
+    every bout, not only of turns) is scored as a turn "with" the motion when it turns (|Δheading| > ``turn_threshold_deg``,
     10°) to the side the pattern moves toward (sign Δheading = sign sin(direction)), "against"
     otherwise. ``omr_correct_fraction`` (per episode and pooled by :func:`omr_correct_fraction`,
     with a bootstrap CI over episodes) = with / (with + against). ``omr_latency_s`` = time from
     each motion onset to the first bout (mean over the episode's onsets). Turn bias over time
     since onset: the same fraction for bouts starting 0–2, 2–5 and 5–10 s after an onset.
+    ``bout_rate_motion_hz`` / ``bout_rate_rest_hz``: bouts starting while the stimulus moves /
+    rests per second of motion / rest (the chronometric measure).
     ``rest_turn_fraction_toward_side``: the same count during rest epochs against the side of
     the (static) pattern's direction — the chance control (~0.5 with no side bias).
+    ``after_motion_toward_fraction_<lo>_<hi>s``: turns in rest epochs 0–2, 2–5, 5–10 s after a
+    motion offset toward the side the preceding motion moved to (its world direction at the
+    offset, seen from the fish's heading at the bout): the decay of the bias after the motion
+    stops (Bahl & Engert 2020; 0.5 = forgotten).
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 TIME_BINS_S = ((0.0, 2.0), (2.0, 5.0), (5.0, 10.0))
+AFTER_BINS_S = ((0.0, 2.0), (2.0, 5.0), (5.0, 10.0))
 
 
 @dataclass(frozen=True)
@@ -195,11 +203,24 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
     # OMR
     w, ag = _side_counts(bouts, params, during_motion=True)
     f["omr_turns_with"], f["omr_turns_against"] = float(w), float(ag)
+    # the same over ALL bouts in motion (sign of the heading change, |dh| > 1 deg): weak
+    # lateral biases below the 10 deg turn threshold count too
+    w1, a1 = _side_counts(bouts, BoutParams(**{**params.__dict__, "turn_threshold_deg": 1.0}), during_motion=True)
+    f["omr_bouts_with"], f["omr_bouts_against"] = float(w1), float(a1)
+    f["omr_bout_fraction_with"] = w1 / (w1 + a1) if w1 + a1 else nan
     f["omr_correct_fraction"] = w / (w + ag) if w + ag else nan
     rw, rag = _side_counts(bouts, params, during_motion=False)
     f["rest_turns_toward_side"], f["rest_turns_away_from_side"] = float(rw), float(rag)
     f["rest_turn_fraction_toward_side"] = rw / (rw + rag) if rw + rag else nan
     motion = np.asarray(trajectory.get("motion_on", np.zeros(t.size)), float).ravel()
+    # chronometric: bout rate while the stimulus moves vs at rest (bouts by onset)
+    if t.size > 1:
+        dt_s = float(np.median(np.diff(t)))
+        t_motion = float((motion > 0.5).sum()) * dt_s
+        t_rest = float((motion <= 0.5).sum()) * dt_s
+        n_m = sum(1 for b in bouts if b["motion_on"])
+        f["bout_rate_motion_hz"] = n_m / t_motion if t_motion > 0 else nan
+        f["bout_rate_rest_hz"] = (len(bouts) - n_m) / t_rest if t_rest > 0 else nan
     mon = _motion_onsets(t, motion)
     lats = []
     for t0 in mon:
@@ -218,6 +239,37 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
                 sel.append(b)
         w2, a2 = _side_counts(sel, params, during_motion=True)
         key = f"omr_correct_fraction_{lo:g}_{hi:g}s"
+        f[f"{key}_with"], f[f"{key}_against"] = float(w2), float(a2)
+        f[key] = w2 / (w2 + a2) if w2 + a2 else nan
+    # after-motion bias: bouts in rest epochs by time since the last motion offset, counted as
+    # turns toward the side the PRECEDING motion moved to (its world direction at offset, seen
+    # from the fish's heading at the bout)
+    heading = np.asarray(trajectory.get("heading", np.zeros(t.size)), float).ravel()
+    mdir = np.asarray(trajectory.get("motion_direction_fish", np.zeros(t.size)), float).ravel()
+    m = motion > 0.5
+    off_idx = np.nonzero(~m & np.r_[False, m[:-1]])[0] if t.size else np.zeros(0, int)
+    for lo, hi in AFTER_BINS_S:
+        w2 = a2 = 0
+        for b in bouts:
+            if b["motion_on"] or not off_idx.size:
+                continue
+            k = off_idx[t[off_idx] <= b["onset_s"]]
+            if not k.size:
+                continue
+            i_off = int(k[-1])
+            since = b["onset_s"] - t[i_off]
+            if not lo <= since < hi or abs(b["heading_change_deg"]) <= params.turn_threshold_deg:
+                continue
+            world = mdir[i_off - 1] + heading[i_off - 1]
+            i_b = min(int(np.searchsorted(t, b["onset_s"])), t.size - 1)
+            side = math.sin(world - heading[max(i_b - 1, 0)])
+            if abs(side) <= 0.5:
+                continue
+            if np.sign(b["heading_change_deg"]) == np.sign(side):
+                w2 += 1
+            else:
+                a2 += 1
+        key = f"after_motion_toward_fraction_{lo:g}_{hi:g}s"
         f[f"{key}_with"], f[f"{key}_against"] = float(w2), float(a2)
         f[key] = w2 / (w2 + a2) if w2 + a2 else nan
     return {k: float(v) for k, v in f.items()}

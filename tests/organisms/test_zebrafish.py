@@ -180,7 +180,7 @@ def test_benchmark_rows_follow_the_contract(monkeypatch, tmp_path):
 
     fake = {cls: {"corr_pref": 0.9, "ceiling": 0.99, "score": 0.9, "corr_pref_null": 0.8, "tau_model_s": 5.0,
                   "tau_recorded_s": 7.5, "tau_recorded_5_95_s": [7.0, 8.0]} for cls in nm.CLASSES}
-    monkeypatch.setattr(nm, "evaluate", lambda brain, seed=0, wiring_seed=None, cache=True: {"scores": fake})
+    monkeypatch.setattr(nm, "evaluate", lambda brain, seed=0, wiring_seed=None, cache=True, fitted=True: {"scores": fake})
     res = benchmark.run("connectome", {}, tmp_path, seeds=[0, 1], progress=False)
     assert res["schema"] == "cgym.benchmark/1" and res["benchmark"] == "zebrafish/integrator"
     keys = {"metric", "label", "unit", "model", "ci", "reference", "ceiling", "score", "n", "verdict", "source"}

@@ -24,11 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-#: Bahl & Engert 2020 (Nat Neurosci 23:94, doi:10.1038/s41593-019-0534-9), free-swimming
+#: Bahl & Engert 2020 (Nat Neurosci 23:94-102, doi:10.1038/s41593-019-0534-9; title, journal
+#: and DOI verified against the publisher / PubMed pages with the `search` tool), free-swimming
 #: random-dot task, Fig. 1. Only the 0 % point is fixed by symmetry; the others are PROVISIONAL:
-#: read from memory of the figure, not verified against a source available in this session.
+#: read from memory of the figure, the values were NOT verified (the figure's numbers are not in
+#: any source available in this session).
 REFERENCE = {
-    "source": "Bahl & Engert 2020, doi:10.1038/s41593-019-0534-9, Fig. 1 (PROVISIONAL except 0 %)",
+    "source": "Bahl & Engert 2020, doi:10.1038/s41593-019-0534-9, Fig. 1 (values PROVISIONAL except 0 %)",
     "coherence": [0.0, 0.25, 0.5, 1.0],
     "correct": [0.5, 0.6, 0.7, 0.8],
     "correct_provisional": [False, True, True, True],
@@ -38,18 +40,19 @@ REFERENCE = {
 
 
 def _one(job):
-    brain, coh, seed, trials, overrides = job
+    brain, coh, seed, trials, overrides, fitted = job
     from organisms.zebrafish.circuit import load_params, si
     from organisms.zebrafish.fictive import RandomDots, run_fictive
-    from organisms.zebrafish.integrator_sbm import make_wiring
+    from organisms.zebrafish.integrator_sbm import fitted_overrides, make_wiring
 
-    p = load_params(overrides=overrides or None)
-    ip = p["integrator"]
     wseed = 0 if brain == "connectome" else seed + (1 if brain == "sbm-redraw" else 0)
+    fit_ov, fit_src = fitted_overrides(brain, wseed) if fitted else ({}, "off")
+    p = load_params(overrides={**fit_ov, **(overrides or {})})
+    ip = p["integrator"]
     w = make_wiring(brain, wseed, scale=si(ip["scale"]), completeness=si(ip["completeness"]), g_syn=si(ip["g_syn"]))
     t0 = time.time()
     r = run_fictive(w, RandomDots(coherence=coh), n_trials=trials, seed=seed, params=p)
-    r.update(brain=brain, coherence=coh, seed=seed, wiring_seed=wseed, wall_s=time.time() - t0)
+    r.update(brain=brain, coherence=coh, seed=seed, wiring_seed=wseed, wall_s=time.time() - t0, integrator_fit=fit_src)
     return r
 
 
@@ -62,6 +65,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     ap.add_argument("--trials", type=int, default=4, help="trials per run (25 s each)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--unfitted", action="store_true", help="the model YAML's integrator values, not the per-brain fits")
     ap.add_argument("--override", action="append", default=[], metavar="SECTION.NAME=VALUE")
     ap.add_argument("--out", default="organisms/zebrafish/figures/psychometric")
     ap.add_argument("--replot", action="store_true", help="only redraw <out>.png from <out>.json")
@@ -83,7 +87,7 @@ def main(argv=None) -> int:
             raise SystemExit("--combine: the outputs were made with different --override values")
         ov = parts[0]["overrides"]
     else:
-        jobs = [(b, c, s, a.trials, ov) for b in a.brains for c in a.coherences for s in a.seeds]
+        jobs = [(b, c, s, a.trials, ov, not a.unfitted) for b in a.brains for c in a.coherences for s in a.seeds]
         if a.workers > 1:
             with ProcessPoolExecutor(a.workers) as ex:
                 runs = list(ex.map(_one, jobs))

@@ -1,0 +1,98 @@
+"""The per-brain integrator fit (organisms/zebrafish/tools/fit_integrator.py) and what it feeds."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from organisms.zebrafish.circuit import load_params, si
+from organisms.zebrafish.integrator_sbm import EDGE_CLASSES, class_gains, edge_class, fitted_overrides, make_wiring
+from organisms.zebrafish.tools import fit_integrator as F
+
+
+def test_edge_classes_follow_sign_and_midline():
+    w = make_wiring("connectome", 0, scale=5, completeness=10, g_syn=2.0)
+    cls = edge_class(w)
+    inh = w.sign[w.pre] < 0
+    cross = w.hemisphere[w.pre] != w.hemisphere[w.post]
+    assert set(np.unique(cls)) <= {0, 1, 2}
+    assert np.all(cls[~inh] == 0) and np.all(cls[inh & cross] == 2) and np.all(cls[inh & ~cross] == 1)
+    # the CLEM motif: cross-midline edges are (almost all) cMI inhibition
+    assert (cls == 2).sum() > 0.8 * cross.sum()
+    g = class_gains(w, {"g_E": 2.0, "g_I_same": 3.0, "g_I_other": 5.0})
+    assert np.array_equal(g, np.array([2.0, 3.0, 5.0])[cls])
+    assert len(EDGE_CLASSES) == 3
+    assert class_gains(make_wiring("no-integrator-edges", 0), {}).size == 0
+
+
+def test_fitted_overrides_lookup(tmp_path):
+    path = tmp_path / "fits.yaml"
+    path.write_text("fits:\n  connectome/0:\n    overrides: {integrator.g_E: 1.5}\n")
+    assert fitted_overrides("connectome", 0, path) == ({"integrator.g_E": 1.5}, "connectome/0")
+    ov, src = fitted_overrides("connectome", 3, path)
+    assert ov == {"integrator.g_E": 1.5} and src == "connectome/0 (transferred)"
+    assert fitted_overrides("block-shuffled", 0, path) == ({}, "none")
+    assert fitted_overrides("connectome", 0, tmp_path / "absent.yaml") == ({}, "none")
+
+
+def test_unit_coordinates_round_trip():
+    p = load_params()
+    vals = F.from_unit(F.to_unit(p))
+    for key, *_ in F.PARAMS:
+        assert vals[key] == pytest.approx(F.base_value(p, key), rel=1e-9, abs=1e-12)
+
+
+def test_fast_replica_matches_brian2_with_fitted_class_gains():
+    """The numpy replica the fit runs on is the Brian2 brain group: same population rates under
+    non-default class gains (same noise draws are not shared, so means are compared)."""
+    from organisms.zebrafish.openloop import run_protocol
+
+    vals = {"integrator.g_E": 1.3, "integrator.g_I_same": 0.7, "integrator.g_I_other": 1.6,
+            "visual.w_visual": 3.0, "integrator.MON_g_a": 1.0, "integrator.bias_shift": 0.05}
+    p = load_params(overrides=vals)
+    fb = F.FastBrain("connectome")
+    drive = fb.visual_drive(t_total=24.0, t_on=10.0, t_off=20.0)
+    sim = fb.simulate([vals], [drive], [0])
+    ref = run_protocol(fb.wiring, params=p, t_total=24.0, t_on=10.0, t_off=20.0)
+    for pop in ("iMI+_L", "iMI+_R", "cMI_L", "cMI_R", "MON_L", "SMI_L"):
+        a = sim[pop][:, 0]
+        b = np.asarray(ref["pops"][pop])[: len(a)]
+        assert abs(a[20:40].mean() - b[20:40].mean()) < 0.03, pop  # during motion
+    # and the class gains matter (the replica is not insensitive to them)
+    sim2 = fb.simulate([{**vals, "integrator.g_I_other": 0.2}], [drive], [0])
+    assert abs(sim2["iMI+_R"][20:40, 0].mean() - sim["iMI+_R"][20:40, 0].mean()) > 0.03
+
+
+def test_time_constants_of_exponentials():
+    t = np.arange(0, 80, 0.5)
+    y = np.where(t < 20, 0, np.where(t < 60, 1 - np.exp(-(t - 20) / 4.0), (1 - np.exp(-10)) * np.exp(-(t - 60) / 6.0)))
+    tc = F.time_constants(t, y)
+    assert tc["rise_s"] == pytest.approx(4.0, abs=0.5) and tc["decay_s"] == pytest.approx(6.0, abs=0.5)
+    assert math.isnan(F.time_constants(t, 0 * t)["rise_s"])
+
+
+def test_after_motion_bins_use_the_preceding_motion_side():
+    from tasks.optomotor.features import extract_features
+
+    fs = 250.0
+    t = np.arange(0, 8, 1 / fs)
+    ta = np.zeros((t.size, 12))
+    heading = np.zeros(t.size)
+    for onset, dh in ((2.5, +20.0), (5.0, -20.0)):  # 0.5 s and 3 s after the motion stops at 2 s
+        m = (t >= onset) & (t < onset + 0.16)
+        ta[m] = 0.05 * np.sin(2 * np.pi * 29 * (t[m] - onset))[:, None]
+        heading[t >= onset + 0.08] += math.radians(dh)
+    motion = (t < 2.0).astype(float)
+    # during rest the record holds the rest epoch's own direction (here: straight ahead): the
+    # after-motion bins must use the preceding motion's direction (leftward), not this one
+    mdir = np.where(t < 2.0, math.pi / 2, 0.0) - heading
+    traj = {"t": t, "tail_angles": ta, "head_xy": np.c_[t, 0 * t], "heading": heading,
+            "speed": np.ones_like(t), "motion_on": motion, "motion_direction_fish": mdir}
+    f = extract_features(traj, {})
+    assert f["n_bouts"] == 2
+    assert f["after_motion_toward_fraction_0_2s"] == 1.0 and f["after_motion_toward_fraction_0_2s_with"] == 1
+    assert f["after_motion_toward_fraction_2_5s"] == 0.0 and f["after_motion_toward_fraction_2_5s_against"] == 1
+    assert math.isnan(f["after_motion_toward_fraction_5_10s"])
+    assert f["bout_rate_motion_hz"] == 0.0 and f["bout_rate_rest_hz"] == pytest.approx(2 / 6.0, rel=0.01)
