@@ -4,7 +4,7 @@ step in one C call.
 
 Same connectome → network mapping (chemical synapses and gap junctions with contact counts as
 weights, NMJs left to the bridge), same parameter YAML (``models/graded_kunert2014.yaml``), same
-rest state (imported from ``graded_network.kunert_rest_state``, never copied), same perturbations
+rest state (imported from ``graded_network.graded_rest_state``, never copied), same perturbations
 (``Perturbation``: lesion / activate), same drive (``set_drive`` in mV through each neuron's
 resting input conductance G_in), per-neuron thresholds (``shift_thresholds``), and the same
 integration scheme and schedule as Brian2's ``exponential_euler`` state updater:
@@ -37,14 +37,10 @@ import numpy as np
 
 from .connectome import Connectome
 from .cython_build import KernelBuildError, load_cython_module
-from . import graded_network
-from .graded_network import Perturbation, chemical_reversal, kunert_rest_state
+from .graded_network import Perturbation, graded_rest_state, graded_setup
 from .network_model import NetworkModel
 
 KERNEL_SOURCE = Path(__file__).resolve().with_name("graded_kernel.pyx")
-# the self-consistent rest state for threshold shifts, where graded_network has it (helper w-states'
-# version); otherwise kunert_rest_state's Kunert 2014 rest state (see KernelGradedNetwork._set_rest)
-_SELF_CONSISTENT_REST = getattr(graded_network, "graded_rest_state", None)
 CACHE_SUBDIR = "graded_kernel"
 # OpenMP simd pragmas only (no threads, no OpenMP runtime): lets GCC vectorise the neuron update
 COMPILE_ARGS = ("-fopenmp-simd",)
@@ -111,26 +107,20 @@ class KernelGradedNetwork:
     def __init__(self, connectome: Connectome, model: NetworkModel | str = "graded_kunert2014",
                  perturbation: Perturbation | None = None, seed: int | None = None):
         self._kernel = load_kernel()
-        self.model = NetworkModel.load(model) if isinstance(model, str) else model
-        self.perturbation = perturbation or Perturbation()
-        self.connectome, self.lesioned, self.activated = self.perturbation.apply(connectome)
+        setup = graded_setup(connectome, model, perturbation, "kernel")
+        self.model, self.perturbation, self.connectome = setup.model, setup.perturbation, setup.connectome
+        self.lesioned, self.activated = setup.lesioned, setup.activated
         c = self.connectome
         self.names = c.names
         n = c.n_neurons
         self.n = n
-        ns = self.model.namespace()
-        self.namespace = ns
-        p = {k: float(v) for k, v in ns.items()}  # SI floats
-        self.dt = float(self.model.dt())
-        method = self.model.numerics.get("method", "exponential_euler")
-        if method != "exponential_euler":
-            raise ValueError(f"model {self.model.name!r}: the kernel backend implements "
-                             f"exponential_euler, not {method!r}")
+        self.namespace = setup.namespace
+        p = setup.si                                # SI floats
+        self.dt = setup.dt
 
         # --- wiring, as incoming-edge CSR
-        gi, gj, gw = c.gap_pairs()
-        ci, cj, cw, csign = c.chemical()
-        e_rev = chemical_reversal(csign, ns, self.model)
+        gi, gj, gw = setup.gap
+        ci, cj, cw, e_rev = setup.chemical
         gpost = np.concatenate([gj, gi]).astype(np.int64)
         gpre = np.concatenate([gi, gj]).astype(np.int64)
         gwt = np.concatenate([gw, gw]).astype(float) * p["g_gap"]
@@ -168,23 +158,16 @@ class KernelGradedNetwork:
 
     def _set_rest(self, shift_mV: np.ndarray) -> None:
         """Rest state, thresholds and everything scaled by G_in, for per-neuron threshold shifts
-        (mV), from the shared rest-state function of ``graded_network`` — whichever version it is:
-        where ``graded_rest_state`` exists (the self-consistent fixed point of the full model for
-        the shifts, with its ``V_th``), that, kept as ``self.rest`` as ``GradedNetwork`` keeps it
-        (``connectome_brain.input_impedance`` reads it); else ``kunert_rest_state`` (the Kunert
-        2014 rest state) with V_th = v_rest + shift, as ``GradedNetwork`` does in that version."""
+        (mV), from the shared ``graded_network.graded_rest_state`` (the self-consistent fixed point
+        of the full model, with its ``V_th``), kept as ``self.rest`` as ``GradedNetwork`` keeps it
+        (``connectome_brain.input_impedance`` reads it)."""
         c, ns, model, n = self.connectome, self.namespace, self.model, self.n
         shift = np.asarray(shift_mV, float)
         if shift.shape != (n,):
             raise ValueError(f"threshold shifts: expected {n} values (mV), got shape {shift.shape}")
-        if _SELF_CONSISTENT_REST is not None:
-            self.rest = _SELF_CONSISTENT_REST(c, ns, model, shift if np.any(shift) else None)
-            v_rest, s_rest, G_gap, G_in = (self.rest.v_rest, self.rest.s_rest, self.rest.G_gap,
-                                           self.rest.G_in)
-            V_th = self.rest.V_th
-        else:
-            v_rest, s_rest, G_gap, G_in = kunert_rest_state(c, ns, model)
-            V_th = np.asarray(v_rest, float) + shift * 1e-3
+        self.rest = graded_rest_state(c, ns, model, shift if np.any(shift) else None)
+        v_rest, s_rest, G_gap, G_in = self.rest.v_rest, self.rest.s_rest, self.rest.G_gap, self.rest.G_in
+        V_th = self.rest.V_th
         self.v_rest = np.array(v_rest, float)
         self.s_rest = np.array(np.broadcast_to(np.asarray(s_rest, float), (n,)))
         self.G_in = np.array(G_in, float)

@@ -55,6 +55,44 @@ def chemical_reversal(csign: np.ndarray, ns: dict, model: NetworkModel) -> np.nd
 
 
 @dataclass
+class GradedSetup:
+    """What every backend of the graded model starts from (:func:`graded_setup`): the model, the
+    perturbation, the perturbed connectome and its lesioned/activated indices, the model's
+    namespace (Brian2 quantities) and the same values as SI floats, the time step (s), and the
+    edges: gap pairs (i, j, contacts) and chemical synapses (pre, post, contacts, reversal in V)."""
+    model: NetworkModel
+    perturbation: Perturbation
+    connectome: Connectome
+    lesioned: np.ndarray
+    activated: np.ndarray
+    namespace: dict
+    si: dict
+    dt: float
+    gap: tuple
+    chemical: tuple
+
+
+def graded_setup(connectome: Connectome, model: NetworkModel | str, perturbation: Perturbation | None,
+                 backend: str) -> GradedSetup:
+    """Load the model, apply the perturbation and extract the edges, once for every backend.
+    Backends other than Brian2 implement only the exponential-Euler scheme: another method is a
+    clear error naming the model and the backend."""
+    model = NetworkModel.load(model) if isinstance(model, str) else model
+    perturbation = perturbation or Perturbation()
+    c, lesioned, activated = perturbation.apply(connectome)
+    method = model.numerics.get("method", "exponential_euler")
+    if backend != "brian2" and method != "exponential_euler":
+        raise ValueError(f"model {model.name!r}: the {backend} backend implements exponential_euler, "
+                         f"not {method!r}")
+    ns = model.namespace()
+    ci, cj, cw, csign = c.chemical()
+    return GradedSetup(model=model, perturbation=perturbation, connectome=c, lesioned=lesioned,
+                       activated=activated, namespace=ns, si={k: float(v) for k, v in ns.items()},
+                       dt=float(model.dt()), gap=c.gap_pairs(),
+                       chemical=(ci, cj, cw, chemical_reversal(csign, ns, model)))
+
+
+@dataclass
 class RestState:
     """The rest state of a graded network (no external input): per-neuron arrays.
 
@@ -224,14 +262,13 @@ class GradedNetwork:
     def __init__(self, connectome: Connectome, model: NetworkModel | str = "graded_kunert2014",
                  perturbation: Perturbation | None = None):
         b2 = brian2()
-        self.model = NetworkModel.load(model) if isinstance(model, str) else model
-        self.perturbation = perturbation or Perturbation()
-        self.connectome, self.lesioned, self.activated = self.perturbation.apply(connectome)
+        setup = graded_setup(connectome, model, perturbation, "brian2")
+        self.model, self.perturbation, self.connectome = setup.model, setup.perturbation, setup.connectome
+        self.lesioned, self.activated = setup.lesioned, setup.activated
         c = self.connectome
         self.names = c.names
         n = c.n_neurons
-        ns = self.model.namespace()
-        self.namespace = ns
+        ns = self.namespace = setup.namespace
         dt = self.model.dt()
         method = self.model.numerics.get("method", "exponential_euler")
         eqs = self.model.equations
@@ -239,19 +276,19 @@ class GradedNetwork:
         self.neurons = b2.NeuronGroup(n, eqs["neuron"], method=method, dt=dt, namespace=ns,
                                       name="neurons")
         # --- gap junctions: each unordered pair as two directed synapses with the same count
-        gi, gj, gw = c.gap_pairs()
+        gi, gj, gw = setup.gap
         self.gap = b2.Synapses(self.neurons, self.neurons, eqs["gap"], namespace=ns, dt=dt, name="gap")
         if len(gi):
             self.gap.connect(i=np.concatenate([gi, gj]), j=np.concatenate([gj, gi]))
             self.gap.w = np.concatenate([gw, gw])
         # --- chemical synapses
-        ci, cj, cw, csign = c.chemical()
+        ci, cj, cw, e_rev = setup.chemical
         self.chem = b2.Synapses(self.neurons, self.neurons, eqs["chemical"], namespace=ns, dt=dt,
                                 name="chem")
         if len(ci):
             self.chem.connect(i=ci, j=cj)
             self.chem.w = cw
-            self.chem.E_rev = chemical_reversal(csign, ns, self.model) * b2.volt
+            self.chem.E_rev = e_rev * b2.volt
 
         # --- resting state (Kunert 2014; self-consistent fixed point once thresholds shift)
         self._c, self._ns = c, ns

@@ -3,7 +3,7 @@
 
 Same connectome → network mapping (chemical synapses and gap junctions with contact counts as
 weights, NMJs left to the bridge), same parameter YAML (``models/graded_kunert2014.yaml``), same
-rest state (``graded_network.kunert_rest_state``), same perturbations (``Perturbation``), and the
+rest state (``graded_network.graded_rest_state``), same perturbations (``Perturbation``), and the
 same integration scheme as Brian2's ``exponential_euler`` state updater with Brian2's schedule:
 
     each step:  (noise redraw every tau_noise, from t = 0)
@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..connectome import Connectome
-from ..graded_network import Perturbation, chemical_reversal, graded_rest_state
+from ..graded_network import Perturbation, graded_rest_state, graded_setup
 from ..network_model import NetworkModel
 from . import default_threads, device_name, intra_op_threads, require_torch, resolve_device, resolve_dtype
 
@@ -62,27 +62,22 @@ class TorchGradedNetwork:
                  seed: int | None = None, threads: int | None = None):
         torch = require_torch()
         self.torch = torch
-        self.model = NetworkModel.load(model) if isinstance(model, str) else model
-        self.perturbation = perturbation or Perturbation()
-        self.connectome, self.lesioned, self.activated = self.perturbation.apply(connectome)
+        setup = graded_setup(connectome, model, perturbation, "torch")
+        self.model, self.perturbation, self.connectome = setup.model, setup.perturbation, setup.connectome
+        self.lesioned, self.activated = setup.lesioned, setup.activated
         c = self.connectome
         self.names = c.names
         n = c.n_neurons
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype)
         self.threads = default_threads(self.device, n, threads)
-        ns = self.model.namespace()
-        p = {k: float(v) for k, v in ns.items()}  # SI floats
-        self.dt = float(self.model.dt())
-        method = self.model.numerics.get("method", "exponential_euler")
-        if method != "exponential_euler":
-            raise ValueError(f"model {self.model.name!r}: the torch backend implements exponential_euler, "
-                             f"not {method!r}")
+        ns = setup.namespace
+        p = setup.si                                # SI floats
+        self.dt = setup.dt
 
         # --- wiring: [I_gap; G_syn; I_syn] = M @ [v; s]
-        gi, gj, gw = c.gap_pairs()
-        ci, cj, cw, csign = c.chemical()
-        e_rev = chemical_reversal(csign, ns, self.model)
+        gi, gj, gw = setup.gap
+        ci, cj, cw, e_rev = setup.chemical
         rows = np.concatenate([gj, gi, n + cj, 2 * n + cj]).astype(np.int64)
         cols = np.concatenate([gi, gj, n + ci, n + ci]).astype(np.int64)
         vals = np.concatenate([gw * p["g_gap"], gw * p["g_gap"], cw * p["g_syn"],
