@@ -178,7 +178,7 @@ LITERATURE = {
                         "lengths/s = 6-18 mm/s for a 4 mm larva (Green & Hale 2011); peak speeds are higher "
                         "(no per-fish data here)"),
     "tail_tip_deg": ("tail-tip angle, median of per-bout max (deg)", "slow swims ~30-60 (PROVISIONAL: Mirat 2013, "
-                     "Severi 2014, Marques 2018 not checked in this session)"),
+                     "Severi 2014, Marques 2018 not checked)"),
     "head_yaw_deg": ("head yaw about the net turn, median per-bout max (deg)", "no reference here"),
 }
 
