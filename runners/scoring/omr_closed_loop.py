@@ -3,12 +3,12 @@
     python -m runners sweep organisms/zebrafish/sweeps/omr_closed_loop.yaml   --out runs/omr_cl_a --workers 2
     python -m runners sweep organisms/zebrafish/sweeps/omr_closed_loop_b.yaml --out runs/omr_cl_b --workers 2
     python -m runners sweep organisms/zebrafish/sweeps/omr_closed_loop_c.yaml --out runs/omr_cl_c --workers 2
-    python -m runners.scoring.omr_closed_loop runs/omr_cl_a runs/omr_cl_b runs/omr_cl_c
+    python -m runners.scoring.omr_closed_loop runs/omr_cl_a runs/omr_cl_b runs/omr_cl_c --out runs/omr_table
 
 Reads every finished episode JSON under the sweep folders (its ``features`` were computed by
 ``tasks/optomotor/features.py`` when the episode ran), groups them by (brain, coherence) — the
-control brains pooled over their wiring draws — and writes
-``organisms/zebrafish/figures/omr_closed_loop.{md,json,png}``.
+control brains pooled over their wiring draws — and writes ``PREFIX.{md,json,png}`` (``--out
+PREFIX``, required: nothing is written to a default place).
 P(with) is ``omr_correct_fraction`` pooled over episodes (turns during motion epochs), with the
 95 % bootstrap CI over episodes of :func:`tasks.optomotor.features.omr_correct_fraction`.
 """
@@ -16,7 +16,6 @@ P(with) is ``omr_correct_fraction`` pooled over episodes (turns during motion ep
 from __future__ import annotations
 
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from tasks.optomotor.features import (AFTER_BINS_S, TIME_BINS_S, extract_feature
 ROOT = Path(__file__).resolve().parents[2]
 
 BRAINS = ["connectome", "sbm-redraw", "block-shuffled", "no-integrator-edges"]
-OUT = ROOT / "organisms/zebrafish/figures/omr_closed_loop"
+TASK = "zebrafish/optomotor"
 
 
 def _mean_ci(x, n_boot=2000, seed=0):
@@ -49,6 +48,9 @@ def load(folders):
             d = json.loads(f.read_text())
             if d.get("status") != "ok" or not d.get("features"):
                 continue
+            if (d.get("config") or {}).get("task") != TASK:
+                raise ValueError(f"{f}: an episode of task {(d.get('config') or {}).get('task')!r}, "
+                                 f"not {TASK!r}")
             npz = f.with_suffix(".npz")
             if npz.exists():  # re-extract: features added since the episode ran are computed too
                 with np.load(npz, allow_pickle=False) as z:
@@ -218,20 +220,28 @@ def figure(rows, path):
 
 
 def main(argv=None):
-    args = list(argv if argv is not None else sys.argv[1:])
-    out = OUT
-    if "--out" in args:
-        k = args.index("--out")
-        if k + 1 >= len(args):
-            print("--out needs a path prefix (e.g. organisms/zebrafish/figures/omr_closed_loop)", file=sys.stderr)
-            return 2
-        out = Path(args[k + 1])
-        del args[k:k + 2]
-    folders = args
-    if not folders:
-        print("usage: python -m runners.scoring.omr_closed_loop SWEEP_DIR [SWEEP_DIR ...] [--out PREFIX]", file=sys.stderr)
-        return 2
-    rows = summarise(load(folders))
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m runners.scoring.omr_closed_loop",
+                                 description="Closed-loop random-dot OMR table and figure from sweep folders.")
+    ap.add_argument("folders", nargs="+", metavar="SWEEP_DIR", help="cgym sweep output folders")
+    ap.add_argument("--out", required=True, metavar="PREFIX",
+                    help="write PREFIX.md, PREFIX.json and PREFIX.png (e.g. runs/omr_table)")
+    args = ap.parse_args(argv)
+    for folder in args.folders:
+        if not Path(folder).is_dir():
+            ap.error(f"{folder}: not a folder (give the --out folder of a `cgym sweep` run)")
+        if not any(Path(folder).glob("*/episodes/ep_*.json")):
+            ap.error(f"{folder}: no finished episodes (*/episodes/ep_*.json): not a sweep folder, or nothing has run yet")
+    out = Path(args.out)
+    if out.is_dir():
+        ap.error(f"--out {out}: is a folder; give a path prefix (e.g. {out}/omr_table)")
+    folders = args.folders
+    try:
+        groups = load(folders)
+    except (ValueError, OSError, KeyError) as exc:
+        ap.error(str(exc))
+    rows = summarise(groups)
     vs = verdicts(rows)
     md = table(rows, vs, folders)
     out.parent.mkdir(parents=True, exist_ok=True)
