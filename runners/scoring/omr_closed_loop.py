@@ -120,9 +120,10 @@ def _t(t):
     return f"{t[0]:.2f} [{t[1]:.2f}, {t[2]:.2f}]"
 
 
-def table(rows, vs, folders):
+def table(rows, vs, folders, out=None):
     lines = ["# Closed-loop random-dot OMR (issue 12, must-show 1)", "",
-             "Made by `python -m runners.scoring.omr_closed_loop " + " ".join(map(str, folders)) + "`",
+             "Made by `python -m runners.scoring.omr_closed_loop " + " ".join(map(str, folders))
+             + (f" --out {out}" if out is not None else "") + "`",
              "from the sweeps in `organisms/zebrafish/sweeps/omr_closed_loop*.yaml` (closed loop, task",
              "`zebrafish/optomotor` with `coherence=c`: random_dots schedule, 45 s per episode, two 10 s",
              "motion epochs; held-out seeds ≥ 100). P(with) = turns (|Δheading| > 10°) toward the side the",
@@ -243,7 +244,7 @@ def main(argv=None):
         ap.error(str(exc))
     rows = summarise(groups)
     vs = verdicts(rows)
-    md = table(rows, vs, folders)
+    md = table(rows, vs, folders, out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".md").write_text(md)
     out.with_suffix(".json").write_text(json.dumps({"rows": rows, "verdicts": vs, "sweeps": folders}, indent=1))
