@@ -67,7 +67,8 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--unfitted", action="store_true", help="the model YAML's integrator values, not the per-brain fits")
     ap.add_argument("--override", action="append", default=[], metavar="SECTION.NAME=VALUE")
-    ap.add_argument("--out", default="organisms/zebrafish/figures/psychometric")
+    ap.add_argument("--out", required=True, metavar="PREFIX",
+                    help="write PREFIX.md, PREFIX.json, PREFIX.png (e.g. runs/psychometric)")
     ap.add_argument("--replot", action="store_true", help="only redraw <out>.png from <out>.json")
     ap.add_argument("--combine", nargs="+", metavar="JSON",
                     help="pool the runs of earlier outputs (e.g. other seeds) instead of running")
