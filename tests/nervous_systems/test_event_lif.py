@@ -24,8 +24,6 @@ from nervous_systems.torch_backend.random_graph import fly_like_graph
 from _lif_conformance import check_poisson_agreement, fly_brain_on_backend, poisson_counts, sorted_trains  # noqa: E402
 
 
-
-
 @pytest.fixture(scope="module")
 def small_graph():
     return fly_like_graph(500, seed=3)
@@ -103,6 +101,7 @@ def test_poisson_drive_rates_match_brian2():
                             max_silent_spikes=5)
     assert np.all(cx[driven] > 0.5 * 150 * 2.0)     # driven neurons fire at least at half the drive
 
+
 def test_reset_reproduces_and_keeps_configuration(small_graph):
     pre, post, w = small_graph
     net = EventLIFNetwork(500, pre, post, w, seed=4)
@@ -166,6 +165,7 @@ def test_poisson_drive_rates_match_brian2_larger_graph():
     """20,000 neurons, 2.2 M edges, 500 driven neurons, 2 s."""
     cb, cx, _ = poisson_counts(EventLIFNetwork, 20_000, graph_seed=7, driven_seed=8, n_driven=500)
     check_poisson_agreement(cb, cx, "event", min_active=1000, max_z=4.5)
+
 
 @pytest.mark.slow
 def test_deterministic_drive_identical_on_a_larger_graph():

@@ -39,8 +39,6 @@ from _lif_conformance import check_poisson_agreement, fly_brain_on_backend, pois
 LIFNetwork = lif_network.LIFNetwork
 
 
-
-
 @pytest.fixture(scope="module")
 def small_graph():
     return fly_like_graph(500, seed=3)
@@ -90,6 +88,7 @@ def test_poisson_drive_rates_match_brian2():
                             max_silent_spikes=5)
     assert np.all(cx[driven] > 0.5 * 150 * 2.0)     # driven neurons fire at least at half the drive
 
+
 def test_reset_reproduces_and_keeps_configuration(small_graph):
     pre, post, w = small_graph
     net = TorchLIFNetwork(500, pre, post, w, seed=4)
@@ -135,6 +134,7 @@ def test_poisson_drive_rates_match_brian2_larger_graph():
     """20,000 neurons, 2.2 M edges, 500 driven neurons, 2 s (a few minutes on 2 cores)."""
     cb, cx, _ = poisson_counts(TorchLIFNetwork, 20_000, graph_seed=7, driven_seed=8, n_driven=500)
     check_poisson_agreement(cb, cx, "torch", min_active=1000, max_z=4.5)
+
 
 def test_brain_alone_benchmark_runs_both_backends():
     from runners.execution.bench_lif import run
