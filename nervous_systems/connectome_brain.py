@@ -46,23 +46,25 @@ class ConnectomeBrain:
         self.label = label
         perturbation = Perturbation(list(lesion), list(activate), activate_mV)
         self.backend = backend
+        # per-neuron threshold shifts, given to the backend at construction: one rest-state solve
+        shifts = {k: float(v) for k, v in (threshold_shift_mV or {}).items() if float(v) != 0.0}
+        vec = None
+        if shifts:
+            vec = np.zeros(connectome.n_neurons)
+            vec[connectome.index_of(list(shifts))] = list(shifts.values())
         if backend == "torch":
             from .torch_backend.graded import TorchGradedNetwork
-            self.network = TorchGradedNetwork(connectome, model, perturbation, **(torch_options or {}))
+            self.network = TorchGradedNetwork(connectome, model, perturbation, threshold_shift_mV=vec,
+                                              **(torch_options or {}))
         elif backend == "kernel" and not torch_options:  # compiled; brian2 if it cannot build
             from .graded_kernel import kernel_graded_network
-            self.network, backend = kernel_graded_network(connectome, model, perturbation)
+            self.network, backend = kernel_graded_network(connectome, model, perturbation, vec)
             self.backend = backend
         if backend == "brian2" and not torch_options:
-            self.network = GradedNetwork(connectome, model, perturbation)
+            self.network = GradedNetwork(connectome, model, perturbation, threshold_shift_mV=vec)
         elif backend not in ("torch", "kernel") or (torch_options and backend != "torch"):
             raise ValueError(f"backend {backend!r} (torch_options {torch_options!r}): choose backend "
                              "'brian2', 'kernel' or 'torch' (torch_options only with 'torch')")
-        shifts = {k: float(v) for k, v in (threshold_shift_mV or {}).items() if float(v) != 0.0}
-        if shifts:
-            vec = np.zeros(self.network.n)
-            vec[self.network.connectome.index_of(list(shifts))] = list(shifts.values())
-            self.network.shift_thresholds(vec)
         self._describe_extra = dict(describe_extra or {})
         self.init_sd_mV = float(init_sd_mV)
         if self.init_sd_mV < 0 or (self.init_sd_mV > 0 and backend == "torch"):

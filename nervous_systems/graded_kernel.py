@@ -69,12 +69,14 @@ def kernel_available() -> tuple[bool, str]:
         return False, str(exc)
 
 
-def kernel_graded_network(connectome: Connectome, model, perturbation: Perturbation | None = None):
+def kernel_graded_network(connectome: Connectome, model, perturbation: Perturbation | None = None,
+                          threshold_shift_mV=None):
     """(KernelGradedNetwork, "kernel"), or (None, "brian2") after printing ONE line to stderr
     naming the kernel backend and why it cannot be built here: the caller then builds the brian2
     backend. Called at brain construction, so a missing compiler never stops an episode midway."""
     try:
-        return KernelGradedNetwork(connectome, model, perturbation), "kernel"
+        return KernelGradedNetwork(connectome, model, perturbation,
+                                   threshold_shift_mV=threshold_shift_mV), "kernel"
     except KernelUnavailable as exc:
         print(f"{exc} -- falling back to the brian2 backend", file=sys.stderr)
         return None, "brian2"
@@ -105,7 +107,8 @@ class KernelGradedNetwork:
     backend = "kernel"
 
     def __init__(self, connectome: Connectome, model: NetworkModel | str = "graded_kunert2014",
-                 perturbation: Perturbation | None = None, seed: int | None = None):
+                 perturbation: Perturbation | None = None, seed: int | None = None,
+                 threshold_shift_mV=None):
         self._kernel = load_kernel()
         setup = graded_setup(connectome, model, perturbation, "kernel")
         self.model, self.perturbation, self.connectome = setup.model, setup.perturbation, setup.connectome
@@ -153,7 +156,7 @@ class KernelGradedNetwork:
         self._I_const = np.zeros(n)
         self._drive_mV = np.zeros(n)
         self._k = 0  # time steps since reset
-        self._set_rest(np.zeros(n))
+        self._set_rest(np.zeros(n) if threshold_shift_mV is None else threshold_shift_mV)
         self.reset_state()
 
     def _set_rest(self, shift_mV: np.ndarray) -> None:

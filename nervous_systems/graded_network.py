@@ -260,7 +260,7 @@ class GradedNetwork:
     """
 
     def __init__(self, connectome: Connectome, model: NetworkModel | str = "graded_kunert2014",
-                 perturbation: Perturbation | None = None):
+                 perturbation: Perturbation | None = None, threshold_shift_mV=None):
         b2 = brian2()
         setup = graded_setup(connectome, model, perturbation, "brian2")
         self.model, self.perturbation, self.connectome = setup.model, setup.perturbation, setup.connectome
@@ -292,8 +292,10 @@ class GradedNetwork:
 
         # --- resting state (Kunert 2014; self-consistent fixed point once thresholds shift)
         self._c, self._ns = c, ns
-        self._set_rest(graded_rest_state(c, ns, self.model))
-        self.threshold_shift_mV = np.zeros(n)
+        # (shifts given here: one rest-state solve per build instead of two)
+        shift = np.zeros(n) if threshold_shift_mV is None else np.asarray(threshold_shift_mV, float)
+        self._set_rest(graded_rest_state(c, ns, self.model, shift if np.any(shift) else None))
+        self.threshold_shift_mV = shift
 
         # --- noise (piecewise constant), activation current
         self._sigma = float(ns.get("sigma_noise", 0.0)) if "sigma_noise" in ns else 0.0

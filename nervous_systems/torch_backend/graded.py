@@ -59,7 +59,7 @@ class TorchGradedNetwork:
 
     def __init__(self, connectome: Connectome, model: NetworkModel | str = "graded_kunert2014",
                  perturbation: Perturbation | None = None, device=None, dtype="float32",
-                 seed: int | None = None, threads: int | None = None):
+                 seed: int | None = None, threads: int | None = None, threshold_shift_mV=None):
         torch = require_torch()
         self.torch = torch
         setup = graded_setup(connectome, model, perturbation, "torch")
@@ -88,7 +88,9 @@ class TorchGradedNetwork:
 
         # --- rest state, per-neuron constants
         self._c, self._ns = c, ns
-        rest = graded_rest_state(c, ns, self.model)
+        shift = np.zeros(n) if threshold_shift_mV is None else np.asarray(threshold_shift_mV, float)
+        self.threshold_shift_mV = shift
+        rest = graded_rest_state(c, ns, self.model, shift if np.any(shift) else None)
         self.rest = rest
         self.v_rest, self.s_rest, self.G_in = rest.v_rest, rest.s_rest, rest.G_in
         v_eq = rest.v_rest
