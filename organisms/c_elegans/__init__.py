@@ -34,7 +34,7 @@ TASKS = {"chemotaxis": "cgym/CElegansChemotaxis-v0"}
 # brain option receptor_signs: ACh and GABA signs from the postsynaptic receptor prediction too
 # (Fenyves 2020; organisms/c_elegans/wiring.apply_receptor_signs). Default set from measurements
 # in organisms/c_elegans/README.md ("Receptor signs").
-RECEPTOR_SIGNS_DEFAULT = False
+RECEPTOR_SIGNS_DEFAULT = True
 
 
 def _require_control_dt(control_dt) -> float:
