@@ -25,8 +25,9 @@ import numpy as np
 #: (brain, wiring draw, fit key or "own")
 CASES = [("connectome", 0, "own")] \
     + [("sbm-redraw", d, "connectome/0") for d in (1, 2, 3, 4)] \
-    + [("sbm-redraw", 1, "own")] \
-    + [("block-shuffled", d, "block-shuffled/0") for d in (0, 1, 2, 3)] \
+    + [("sbm-redraw", d, "own") for d in (1, 2, 3, 4)] \
+    + [("block-shuffled", d, "block-shuffled/0") for d in (1, 2, 3)] \
+    + [("block-shuffled", d, "own") for d in (0, 1, 2, 3)] \
     + [("no-integrator-edges", 0, "own")]
 
 
