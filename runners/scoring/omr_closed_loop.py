@@ -203,7 +203,7 @@ def figure(rows, path):
     import matplotlib.pyplot as plt
 
     colors = {"connectome": "C0", "sbm-redraw": "C2", "block-shuffled": "C1", "no-integrator-edges": "C3"}
-    fig, axs = plt.subplots(1, 3, figsize=(15, 4))
+    fig, axs = plt.subplots(1, 3, figsize=(16, 6))
     for k, brain in enumerate(BRAINS):
         rr = sorted([r for r in rows if r["brain"] == brain], key=lambda r: r["coherence"])
         if not rr:
@@ -230,7 +230,9 @@ def figure(rows, path):
             tx = np.array([1, 3.5, 7.5, 13, 15.5, 19.5]) + (k - 1.5) * 0.15
             yv = np.array([b["value"] for b in bins])
             ye = np.array([[b["value"] - b["ci_low"], b["ci_high"] - b["value"]] for b in bins]).T
-            axs[2].errorbar(tx, yv, yerr=ye, marker="o", capsize=3, color=colors[brain], label=brain)
+            for part in (slice(0, 3), slice(3, 6)):  # in motion | after it: not joined across the offset
+                axs[2].errorbar(tx[part], yv[part], yerr=ye[:, part], marker="o", capsize=3, color=colors[brain],
+                                label=brain if part.start == 0 else None)
     rc = np.array(REFERENCE["coherence"]) * 100
     axs[0].plot(rc, REFERENCE["correct"], "k--", marker="s", mfc="w",
                 label="Bahl & Engert 2020: PROVISIONAL (from memory) except 0.5 at 0 %")
@@ -244,12 +246,12 @@ def figure(rows, path):
     axs[2].axvline(11, color="0.5", ls=":", lw=1)
     axs[2].set_xticks([1, 3.5, 7.5, 13, 15.5, 19.5])
     axs[2].set_xticklabels(["0-2", "2-5", "5-10", "0-2", "2-5", "5-10"])
-    axs[2].set(xlabel="s since motion onset (left: with the motion) | s since motion offset (right: toward the preceding motion)",
+    axs[2].set(xlabel="s since onset (with motion) | s since offset (toward it)",
                ylabel="P(turn toward the motion side)",
-               ylim=(0.0, 1.02), title="50 % coherence: build-up and after-motion decay")
-    axs[2].xaxis.label.set_size(7)
+               ylim=(0.0, 1.02), title="50 %: build-up and after-motion decay")
+    axs[2].xaxis.label.set_size(8)
     axs[2].legend(fontsize=7)
-    axs[0].legend(fontsize=6, loc="upper left", ncol=2)
+    axs[0].legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     axs[1].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
