@@ -249,3 +249,27 @@ def release(renderer, owner_thread: int | None) -> None:
     if gl is not None:
         gl.make_current()
     renderer.close()
+
+
+class OwnsRenderer:
+    """Mixin for a body that renders: it owns at most one offscreen renderer, sized on demand,
+    and releases it safely on :meth:`close` or garbage collection. The body provides ``model``."""
+
+    _renderer: OffscreenRenderer | None = None
+
+    def offscreen_renderer(self, width: int, height: int) -> OffscreenRenderer:
+        """This body's renderer at ``width`` × ``height`` (made or remade as needed)."""
+        self._renderer = sized(self._renderer, self.model, width, height)
+        return self._renderer
+
+    def close(self) -> None:
+        """Release the offscreen renderer (safely: see :mod:`bodies.offscreen`)."""
+        if self._renderer is not None:
+            self._renderer.close()
+        self._renderer = None
+
+    def __del__(self):  # pragma: no cover - best effort
+        try:
+            self.close()
+        except Exception:
+            pass

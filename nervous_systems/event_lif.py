@@ -145,10 +145,7 @@ class EventLIFNetwork(PoissonInputs):
         self._rec: list[tuple[np.ndarray, np.ndarray]] = []
 
         # --- inputs, perturbations
-        self.input_indices = np.zeros(0, np.int64)
-        self._slot_of = np.full(self.n, -1, np.int64)   # input slot per neuron (-1: none)
-        self._sensory = np.zeros(0)
-        self._activation = np.zeros(0)
+        self._init_slots()
         self._drive_idx = np.zeros(0, np.int32)     # input neurons with a rate > 0 ...
         self._drive_p = np.zeros(0)                 # ... and their spike probability per step
         self.silenced = np.zeros(0, np.int64)
@@ -161,22 +158,9 @@ class EventLIFNetwork(PoissonInputs):
         return int(np.floor((t_s + 1e-3 * self._dt) / self._dt))
 
     def _ensure_slots(self, idx: np.ndarray) -> np.ndarray:
-        slots = self._slot_of[idx]                     # vectorised: called every control step
-        new = np.unique(idx[slots < 0]).tolist() if np.any(slots < 0) else []
-        if new:
-            if self._kernel.k > 0:
-                raise LIFNetworkError(
-                    f"neuron(s) {new[:5]} have no Poisson input yet and the network has already run "
-                    f"(t = {self.t:.4f} s): declare every input neuron (rate 0 is fine) "
-                    "before the first run, or call reset() first")
-            old = len(self.input_indices)
-            indices = np.concatenate([self.input_indices, np.asarray(new, np.int64)])
-            sensory = np.zeros(len(indices)); sensory[:old] = self._sensory
-            activation = np.zeros(len(indices)); activation[:old] = self._activation
-            self.input_indices, self._sensory, self._activation = indices, sensory, activation
-            self._slot_of[indices] = np.arange(len(indices))
+        slots, indices = self._grow_slots(idx, started=self._kernel.k > 0)
+        if indices is not None:
             self._a["rfc"][indices] = 0   # Shiu `poi`: Poisson targets have no refractory period
-            slots = self._slot_of[idx]
         return slots
 
     def _push_rates(self) -> None:

@@ -73,6 +73,33 @@ class PoissonInputs:
     it can), hands the summed rates to its simulator with ``_push_rates()``, and sets ``n`` and
     ``r_poi`` (Hz)."""
 
+    def _init_slots(self) -> None:
+        """No input neurons yet (call from the backend's constructor, after ``n`` is set)."""
+        self.input_indices = np.zeros(0, np.int64)
+        self._slot_of = np.full(self.n, -1, np.int64)   # input slot per neuron (-1: none)
+        self._sensory = np.zeros(0)
+        self._activation = np.zeros(0)
+
+    def _grow_slots(self, idx: np.ndarray, started: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """(slots of ``idx``, the new ``input_indices`` or None). Neurons without a slot get one
+        (rate 0); adding one after the network has run (``started``) is an error naming them."""
+        slots = self._slot_of[idx]                     # vectorised: called every control step
+        if not np.any(slots < 0):
+            return slots, None
+        new = np.unique(idx[slots < 0]).tolist()
+        if started:
+            raise LIFNetworkError(
+                f"neuron(s) {new[:5]} have no Poisson input yet and the network has already run "
+                f"(t = {self.t:.4f} s): declare every input neuron (rate 0 is fine) "
+                "before the first run, or call reset() first")
+        old = len(self.input_indices)
+        indices = np.concatenate([self.input_indices, np.asarray(new, np.int64)])
+        sensory = np.zeros(len(indices)); sensory[:old] = self._sensory
+        activation = np.zeros(len(indices)); activation[:old] = self._activation
+        self.input_indices, self._sensory, self._activation = indices, sensory, activation
+        self._slot_of[indices] = np.arange(len(indices))
+        return self._slot_of[idx], indices
+
     def set_input_rates(self, indices, rates_hz) -> None:
         """Poisson drive of ``indices`` at ``rates_hz`` (scalar or one per index), replacing their
         previous sensory rate. Cheap: use it at every closed-loop step."""

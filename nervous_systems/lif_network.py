@@ -95,10 +95,7 @@ class LIFNetwork(PoissonInputs):
         self.net = b2.Network(self.neurons, self.synapses, self.monitor)
 
         # input slots: neuron index per Poisson source; sensory and activation rates add
-        self.input_indices = np.zeros(0, np.int64)
-        self._slot_of = np.full(self.n, -1, np.int64)   # input slot per neuron (-1: none)
-        self._sensory = np.zeros(0)
-        self._activation = np.zeros(0)
+        self._init_slots()
         self._poisson = None
         self._poisson_syn = None
         self.silenced = np.zeros(0, np.int64)
@@ -110,27 +107,17 @@ class LIFNetwork(PoissonInputs):
     # ------------------------------------------------------------------ input slots
     def _ensure_slots(self, idx: np.ndarray) -> np.ndarray:
         """Slot numbers of ``idx``; adds missing slots (rebuilds the Poisson group at t = 0)."""
-        slots = self._slot_of[idx]                     # vectorised: called every control step
-        new = np.unique(idx[slots < 0]).tolist() if np.any(slots < 0) else []
-        if new:
-            if float(self.net.t) > 0:
-                raise LIFNetworkError(
-                    f"neuron(s) {new[:5]} have no Poisson input yet and the network has already run "
-                    f"(t = {float(self.net.t):.4f} s): declare every input neuron (rate 0 is fine) "
-                    "before the first run, or call reset() first")
-            self._rebuild_poisson(np.concatenate([self.input_indices, np.asarray(new, np.int64)]))
-            slots = self._slot_of[idx]
+        slots, indices = self._grow_slots(idx, started=float(self.net.t) > 0)
+        if indices is not None:
+            self._rebuild_poisson(indices)
         return slots
 
     def _rebuild_poisson(self, indices: np.ndarray) -> None:
+        """One Poisson source per input slot (``indices`` = ``input_indices``)."""
         b2 = brian2()
-        old = len(self.input_indices)
-        sensory = np.zeros(len(indices)); sensory[:old] = self._sensory
-        activation = np.zeros(len(indices)); activation[:old] = self._activation
         for obj in (self._poisson_syn, self._poisson):
             if obj is not None:
                 self.net.remove(obj)
-        uid = next(_ids)
         self._poisson = b2.PoissonGroup(len(indices), rates=0 * b2.Hz, dt=self._dt,
                                         name="lif_poisson")
         self._poisson_syn = b2.Synapses(self._poisson, self.neurons, on_pre=self.model.equations["poisson_on_pre"],
@@ -138,9 +125,6 @@ class LIFNetwork(PoissonInputs):
                                         name="lif_poisson_syn")
         self._poisson_syn.connect(i=np.arange(len(indices), dtype=np.int32), j=indices.astype(np.int32))
         self.net.add(self._poisson, self._poisson_syn)
-        self.input_indices = indices
-        self._slot_of[indices] = np.arange(len(indices))
-        self._sensory, self._activation = sensory, activation
         self._rates_var = self._poisson.variables["rates"]
         # Shiu `poi`: Poisson targets have no refractory period (silenced neurons stay silenced)
         self._rfc[indices] = 0.0

@@ -133,7 +133,7 @@ def build_spec(physics_dt: float = DEFAULT_PHYSICS_DT) -> mujoco.MjSpec:
     return spec
 
 
-class FlyBody:
+class FlyBody(offscreen.OwnsRenderer):
     """Adult Drosophila (flybody ``fruitfly_v2``) standing on a floor with claw adhesion.
 
     Parameters
@@ -148,7 +148,6 @@ class FlyBody:
         self.spec = build_spec(self.physics_dt)
         self.model = m = self.spec.compile()
         self.data = mujoco.MjData(m)
-        self._renderer = None
         names = [m.actuator(i).name for i in range(m.nu)]
         missing = [n for n in ACTUATOR_NAMES if n not in names]
         if missing:
@@ -322,20 +321,9 @@ class FlyBody:
     def render(self, width: int = 320, height: int = 240, camera: str | int = "track1",
                scene_callback: Callable[[mujoco.MjvScene], None] | None = None) -> np.ndarray:
         """RGB uint8 (height, width, 3) from one of flybody's cameras (default ``track1``)."""
-        self._renderer = offscreen.sized(self._renderer, self.model, width, height)
-        self._renderer.update_scene(self.data, camera=camera)
+        renderer = self.offscreen_renderer(width, height)
+        renderer.update_scene(self.data, camera=camera)
         if scene_callback is not None:
-            scene_callback(self._renderer.scene)
-        return self._renderer.render()
+            scene_callback(renderer.scene)
+        return renderer.render()
 
-    def close(self) -> None:
-        """Release the offscreen renderer (safely: see :mod:`bodies.offscreen`)."""
-        if self._renderer is not None:
-            self._renderer.close()
-        self._renderer = None
-
-    def __del__(self):  # pragma: no cover - best effort
-        try:
-            self.close()
-        except Exception:
-            pass

@@ -31,6 +31,7 @@ import numpy as np
 
 from .. import BodyDivergedError, offscreen
 from ..divergence import check_state
+from ..scene import planar_scene_mjcf
 
 # --------------------------------------------------------------------------------------------
 # Parameters (mm, mg, s). Sources and reasoning in README.md.
@@ -73,8 +74,7 @@ MUSCLE_NAMES: tuple[str, ...] = tuple(f"L{j:02d}" for j in range(1, N_JOINTS + 1
 )
 
 
-
-class LarvaBody:
+class LarvaBody(offscreen.OwnsRenderer):
     """Larval zebrafish body: rigid head + N_J-segment tail, 2·N_J muscles, water forces.
 
     Parameters
@@ -170,7 +170,6 @@ class LarvaBody:
         )
         act_ids = [mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_ACTUATOR, n) for n in MUSCLE_NAMES]
         assert act_ids == list(range(2 * NJ)), "actuator order"
-        self._renderer = None
         self._check_views = None
         self._v_prev = np.zeros((NJ + 1, 2))
         self._perp = np.array([-1.0, 1.0])
@@ -231,30 +230,9 @@ class LarvaBody:
                     f'dynprm="{MUSCLE_TAU_S}" gaintype="fixed" gainprm="{self.muscle_torque[j - 1]:.9g}" '
                     'biastype="none" ctrllimited="true" ctrlrange="0 1"/>'
                 )
-        extent = 200.0
-        return f"""
-<mujoco model="zebrafish_larva">
-  <compiler angle="radian" autolimits="true"/>
-  <option timestep="{self.physics_dt:.9g}" integrator="Euler" gravity="0 0 0" density="0" viscosity="0">
-    <flag contact="disable"/>
-  </option>
-  <visual>
-    <global offwidth="1280" offheight="960"/>
-    <quality shadowsize="0"/>
-    <map znear="0.01" zfar="1000"/>
-  </visual>
-  <asset>
-    <texture name="grid" type="2d" builtin="checker" width="256" height="256"
-             rgb1="0.45 0.45 0.45" rgb2="0.5 0.5 0.5"/>
-    <material name="floor" texture="grid" texrepeat="{extent / 5:.6g} {extent / 5:.6g}"/>
-  </asset>
-  <worldbody>
-    <light directional="true" pos="0 0 50" dir="0 0 -1"/>
-    <geom name="floor" type="plane" size="{extent} {extent} 0.1" material="floor" contype="0" conaffinity="0"/>
-    {chain}
-  </worldbody>
-  <actuator>{''.join(acts)}</actuator>
-</mujoco>"""
+        return planar_scene_mjcf("zebrafish_larva", self.physics_dt, chain, "".join(acts),
+                                 extent=200.0, texrepeat=40.0, rgb=("0.45 0.45 0.45", "0.5 0.5 0.5"),
+                                 material="floor", znear=0.01, zfar=1000)
 
     # ----------------------------------------------------------------------------------------
     # state
@@ -568,20 +546,8 @@ class LarvaBody:
     ) -> np.ndarray:
         """RGB uint8 (height, width, 3) top-down view following the fish (``view_mm`` across).
         ``scene_callback(scene)`` may add decoration geoms (a task's stimulus)."""
-        self._renderer = offscreen.sized(self._renderer, self.model, width, height)
-        return self._renderer.top_down(self.data, self.head_position(), view_mm, scene_callback)
-
-    def close(self) -> None:
-        """Release the offscreen renderer (safely: see :mod:`bodies.offscreen`)."""
-        if self._renderer is not None:
-            self._renderer.close()
-        self._renderer = None
-
-    def __del__(self):  # pragma: no cover - best effort
-        try:
-            self.close()
-        except Exception:
-            pass
+        renderer = self.offscreen_renderer(width, height)
+        return renderer.top_down(self.data, self.head_position(), view_mm, scene_callback)
 
 
 _NUMPY_WATER = LarvaBody._apply_water  # step() uses the C loop only while this is the water model

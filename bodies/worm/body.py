@@ -27,6 +27,7 @@ import numpy as np
 
 from .. import BodyDivergedError, offscreen
 from ..divergence import check_state
+from ..scene import planar_scene_mjcf
 
 # --------------------------------------------------------------------------------------------
 # Muscles
@@ -83,7 +84,7 @@ def _hat(x: np.ndarray, h: float) -> np.ndarray:
     return np.clip(1.0 - np.abs(x) / h, 0.0, None)
 
 
-class WormBody:
+class WormBody(offscreen.OwnsRenderer):
     """C. elegans body: N capsules in a planar chain, 95 muscles, resistive-force medium.
 
     Parameters
@@ -161,7 +162,6 @@ class WormBody:
         self._dcoef = (self.c_n - self.c_t) * l
         assert np.array_equal(self._seg_ids, np.arange(self._root_id, self._root_id + N))
         self._segs = slice(self._root_id, self._root_id + N)
-        self._renderer = None
         self._warn0 = self.data.warning.number.copy()
         self.reset()
 
@@ -228,32 +228,10 @@ class WormBody:
                 f'gaintype="fixed" gainprm="{MUSCLE_FORCE:.9g}" biastype="none" '
                 f'ctrllimited="true" ctrlrange="0 1"/>'
             )
-        extent = 40.0
-        return f"""
-<mujoco model="c_elegans_worm">
-  <compiler angle="radian" autolimits="true"/>
-  <option timestep="{self.physics_dt:.9g}" integrator="Euler" gravity="0 0 0" density="0" viscosity="0">
-    <flag contact="disable"/>
-  </option>
-  <visual>
-    <global offwidth="1280" offheight="960"/>
-    <quality shadowsize="0"/>
-    <map znear="0.001" zfar="500"/>
-  </visual>
-  <asset>
-    <texture name="grid" type="2d" builtin="checker" width="256" height="256"
-             rgb1="0.20 0.22 0.25" rgb2="0.24 0.26 0.29"/>
-    <material name="agar" texture="grid" texrepeat="{2 * extent:.6g} {2 * extent:.6g}"/>
-  </asset>
-  <worldbody>
-    <light directional="true" pos="0 0 50" dir="0 0 -1"/>
-    <geom name="floor" type="plane" size="{extent} {extent} 0.1" material="agar"
-          contype="0" conaffinity="0"/>
-    {chain}
-  </worldbody>
-  <tendon>{''.join(tendons)}</tendon>
-  <actuator>{''.join(actuators)}</actuator>
-</mujoco>"""
+        return planar_scene_mjcf("c_elegans_worm", self.physics_dt, chain, "".join(actuators),
+                                 tendons="".join(tendons), extent=40.0, texrepeat=80.0,
+                                 rgb=("0.20 0.22 0.25", "0.24 0.26 0.29"), material="agar",
+                                 znear=0.001, zfar=500)
 
     # ----------------------------------------------------------------------------------------
     # state
@@ -393,17 +371,6 @@ class WormBody:
         ``scene_callback(scene)`` may add decoration geoms (e.g. a task's stimulus). Needs an
         offscreen GL (``MUJOCO_GL=egl`` or ``osmesa``).
         """
-        self._renderer = offscreen.sized(self._renderer, self.model, width, height)
-        return self._renderer.top_down(self.data, self.centroid(), view_mm, scene_callback)
+        renderer = self.offscreen_renderer(width, height)
+        return renderer.top_down(self.data, self.centroid(), view_mm, scene_callback)
 
-    def close(self) -> None:
-        """Release the offscreen renderer (safely: see :mod:`bodies.offscreen`)."""
-        if self._renderer is not None:
-            self._renderer.close()
-        self._renderer = None
-
-    def __del__(self):  # pragma: no cover - best effort
-        try:
-            self.close()
-        except Exception:
-            pass

@@ -110,10 +110,7 @@ class TorchLIFNetwork(PoissonInputs):
         self._k = 0
 
         # --- inputs, perturbations
-        self.input_indices = np.zeros(0, np.int64)
-        self._slot_of = np.full(self.n, -1, np.int64)   # input slot per neuron (-1: none)
-        self._sensory = np.zeros(0)
-        self._activation = np.zeros(0)
+        self._init_slots()
         self._in_idx = torch.zeros(0, dtype=torch.int64, device=self.device)
         self._in_p = torch.zeros(0, **kw)
         self._w_poi_t = torch.tensor(self._w_poi, **kw)
@@ -134,24 +131,11 @@ class TorchLIFNetwork(PoissonInputs):
             self._gen.manual_seed(int(seed))
 
     def _ensure_slots(self, idx: np.ndarray) -> np.ndarray:
-        slots = self._slot_of[idx]                     # vectorised: called every control step
-        new = np.unique(idx[slots < 0]).tolist() if np.any(slots < 0) else []
-        if new:
-            if self._k > 0:
-                raise LIFNetworkError(
-                    f"neuron(s) {new[:5]} have no Poisson input yet and the network has already run "
-                    f"(t = {self.t:.4f} s): declare every input neuron (rate 0 is fine) "
-                    "before the first run, or call reset() first")
-            old = len(self.input_indices)
-            indices = np.concatenate([self.input_indices, np.asarray(new, np.int64)])
-            sensory = np.zeros(len(indices)); sensory[:old] = self._sensory
-            activation = np.zeros(len(indices)); activation[:old] = self._activation
-            self.input_indices, self._sensory, self._activation = indices, sensory, activation
-            self._slot_of[indices] = np.arange(len(indices))
+        slots, indices = self._grow_slots(idx, started=self._k > 0)
+        if indices is not None:
             self._in_idx = self.torch.as_tensor(indices, device=self.device)
             self._rfc[indices] = 0      # Shiu `poi`: Poisson targets have no refractory period
             self._apply_rfc()
-            slots = self._slot_of[idx]
         return slots
 
     def _push_rates(self) -> None:
