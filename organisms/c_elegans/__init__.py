@@ -13,7 +13,8 @@ Brains registered here for organism ``celegans``:
 Options of the connectome brains: ``connectome`` (dataset name), ``lesion`` / ``activate``
 (neuron or class names), ``activate_mV``, ``params`` (a parameter file, default
 ``params/<brain>.yaml``; see ``params.py``), ``model`` (network model name), ``model_overrides``
-(dict of parameter values), ``record_dt`` (s), ``bridge`` (path to another bridge YAML),
+(dict of parameter values), ``receptor_signs`` (bool: ACh/GABA signs from the Fenyves 2020
+receptor prediction as well as Glu; default ``RECEPTOR_SIGNS_DEFAULT``), ``record_dt`` (s), ``bridge`` (path to another bridge YAML),
 ``backend`` ("brian2" default, or "torch": the same model in PyTorch, CUDA when present) with
 ``torch_options`` (``device``, ``dtype``, ``threads``).
 """
@@ -30,6 +31,10 @@ from .connectomes import available_connectomes, load_connectome  # noqa: F401
 ORGANISM = "celegans"
 BRIDGE_YAML = Path(__file__).resolve().parent / "bridge.yaml"
 TASKS = {"chemotaxis": "cgym/CElegansChemotaxis-v0"}
+# brain option receptor_signs: ACh and GABA signs from the postsynaptic receptor prediction too
+# (Fenyves 2020; organisms/c_elegans/wiring.apply_receptor_signs). Default set from measurements
+# in organisms/c_elegans/README.md ("Receptor signs").
+RECEPTOR_SIGNS_DEFAULT = True
 
 
 def _require_control_dt(control_dt) -> float:
@@ -48,13 +53,19 @@ def _connectome_brain(organism, observation_space, action_space, control_dt=None
     from nervous_systems.yaml_file import load_yaml
 
     from .params import apply_class_params, load_params
-    from .wiring import apply_sign_overrides, nerve_ring_neurons
+    from .wiring import apply_receptor_signs, apply_sign_overrides, nerve_ring_neurons
 
     control_dt = _require_control_dt(control_dt)
     options.setdefault("backend", "kernel")  # w-kernel: compiled graded_kernel (= brian2 to 1e-13 mV); backend=brian2 still works
     params_path = options.pop("params", None)
     params = load_params(params_path if params_path else kind)
-    connectome = apply_sign_overrides(load_connectome(options.pop("connectome", "cook2019_herm")))
+    connectome = load_connectome(options.pop("connectome", "cook2019_herm"))
+    receptor_signs = options.pop("receptor_signs", RECEPTOR_SIGNS_DEFAULT)
+    if not isinstance(receptor_signs, bool):
+        raise ValueError(f"brain option receptor_signs must be true or false, got {receptor_signs!r}")
+    if receptor_signs:
+        connectome = apply_receptor_signs(connectome)
+    connectome = apply_sign_overrides(connectome)
     shuffle_seed = options.pop("shuffle_seed", None)
     if kind == "shuffled":
         connectome = degree_preserving_shuffle(connectome, seed=int(shuffle_seed or 0))
@@ -73,7 +84,8 @@ def _connectome_brain(organism, observation_space, action_space, control_dt=None
     brain = ConnectomeBrain(connectome, bridge_cfg, MUSCLE_NAMES, control_dt, label=kind, lesion=lesion,
                             model_overrides=overrides or None, threshold_shift_mV=thresholds,
                             describe_extra={"params": params.source,
-                                            "sign_overrides": connectome.provenance.get("sign_overrides")},
+                                            "sign_overrides": connectome.provenance.get("sign_overrides"),
+                                            "receptor_signs": connectome.provenance.get("receptor_signs", False)},
                             **options)
     brain.bridge.source = str(bridge_path)
     return brain

@@ -122,6 +122,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--noise", action="store_true", help="keep the model's noise on")
     parser.add_argument("--all", action="store_true", help="print every neuron, not only the pathway")
     parser.add_argument("--out", default=None, help="folder for probe.png and probe.json")
+    parser.add_argument("--brain-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="a brain option (value read as a YAML scalar, e.g. receptor_signs=true); repeatable")
+
+
+def parse_brain_options(items) -> dict:
+    """``KEY=VALUE`` strings -> dict; values are YAML scalars (numbers, true/false, strings)."""
+    import yaml
+    out = {}
+    for item in items or []:
+        key, sep, val = str(item).partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--brain-option {item!r}: expected KEY=VALUE")
+        v = yaml.safe_load(val)
+        if isinstance(v, (dict, list)):
+            raise ValueError(f"--brain-option {item!r}: the value must be a scalar")
+        out[key.strip()] = v
+    return out
 
 
 def run(args) -> int:
@@ -130,12 +147,20 @@ def run(args) -> int:
     except ValueError as exc:
         print(f"error: {exc}")
         return 2
-    opts = {"params": args.params} if getattr(args, "params", None) else {}
+    try:
+        opts = parse_brain_options(getattr(args, "brain_option", None))
+    except ValueError as exc:
+        print(f"error: {exc}")
+        return 2
+    if getattr(args, "params", None):
+        opts["params"] = args.params
     r = step_responses(getattr(args, "brain", "connectome"), low, high, hold=getattr(args, "hold", 8.0),
                        noise=getattr(args, "noise", False), brain_options=opts)
     show = r["names"] if getattr(args, "all", False) else [n for n in PATHWAY if n in r["names"]]
+    extra = {k: v for k, v in opts.items() if k != "params"}
     print(f"# open-loop NaCl step {low:g} -> {high:g} -> {low:g} mM, brain {r['brain']}, "
-          f"params {r['info'].get('params')}; noise {'on' if args.noise else 'off'}")
+          f"params {r['info'].get('params')}; noise {'on' if args.noise else 'off'}"
+          + (f"; options {extra}" if extra else ""))
     print(f"{'neuron':8s} {'rest mV':>8s} {'up-step':>9s} {'down-step':>10s}")
     for n in show:
         print(f"{n:8s} {r['baseline'][n]:8.1f} {r['up'][n]:+9.2f} {r['down'][n]:+10.2f}")

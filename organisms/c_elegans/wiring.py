@@ -1,5 +1,6 @@
 """Cited changes to the wiring data used by the C. elegans brains (no fitted numbers here).
 
+``apply_receptor_signs``  receptor-based signs for ACh and GABA too (Fenyves 2020; option ``receptor_signs``).
 ``apply_sign_overrides``  the first-synapse signs of ``synapse_signs.yaml`` (class pairs, cited).
 ``nerve_ring_neurons``    the neuron set removed by the ``no-nerve-ring`` control brain.
 """
@@ -46,6 +47,27 @@ def apply_sign_overrides(connectome, path: str | Path = SIGNS_YAML):
         applied.append(f"{o['pre']}->{o['post']}:{int(o['sign']):+d} ({int(m.sum())} edges)")
     e["sign"] = sign.astype(e["sign"].dtype)
     return connectome.with_edges(e, name=connectome.name, sign_overrides=applied)
+
+
+def apply_receptor_signs(connectome):
+    """Signs of every fast transmitter (ACh, GABA as well as Glu) from the postsynaptic receptor
+    prediction of Fenyves et al. 2020 (PLoS Comput Biol 16:e1007974, doi:10.1371/journal.pcbi.1007974):
+    the data's ``sign_receptor`` column (``data/README.md``; e.g. ACh onto AIB, AIZ, RIA, RIV, RMD,
+    which express only ACC/LGC-47..49 acetylcholine-gated chloride channels, becomes inhibitory).
+    Where the prediction is ``complex`` or ``nopred`` the transmitter default stays. Applied before
+    the cited class-pair overrides (which win) and before any shuffle (a rewired edge keeps its sign)."""
+    e = connectome.edges
+    if "sign_receptor" not in e.columns:
+        raise SignsFileError(f"connectome {connectome.name!r} has no sign_receptor column; regenerate "
+                             f"the data with `python -m organisms.c_elegans.tools.extract_cect`")
+    e = e.copy()
+    chem = (e["kind"] == "chem").to_numpy()
+    old = e["sign"].to_numpy()
+    new = np.where(chem, e["sign_receptor"].to_numpy(), old)
+    e["sign"] = new.astype(e["sign"].dtype)
+    n = int((new != old).sum())
+    return connectome.with_edges(e, name=connectome.name,
+                                 receptor_signs=f"Fenyves 2020 receptor rule for ACh/GABA/Glu ({n} chem edges changed)")
 
 
 def nerve_ring_neurons(connectome) -> list[str]:

@@ -33,8 +33,8 @@ def test_signs(cook):
     e = cook.edges
     assert (e.loc[e.kind == "gap", "sign"] == 0).all()
     chem = e[e.kind == "chem"]
-    assert int((chem.sign == 1).sum()) == 2773
-    assert int((chem.sign == -1).sum()) == 456
+    assert int((chem.sign == 1).sum()) == 2983
+    assert int((chem.sign == -1).sum()) == 246
     assert int((chem.sign == 0).sum()) == 480
     gaba = cook.resolve(["DD", "VD"])
     assert set(cook.neurons.loc[gaba, "neurotransmitter"]) == {"GABA"}
@@ -43,6 +43,57 @@ def test_signs(cook):
     ach = e[(e.kind == "chem") & (e.transmitter == "ACh")]
     assert (ach.sign == 1).all()
     assert e.sign_source.notna().all()
+
+
+def test_receptor_predictions_read_the_right_columns(cook):
+    """Fenyves 2020 S3 sheet 4 columns are Glu+ Glu- ACh+ ACh- GABA+ GABA-. AIB expresses glr-1/2/5
+    (and no glc/avr) and the ACh-gated chloride channels acc-1/lgc-47 only; AIY expresses glc-3 as its
+    only glutamate receptor. A swapped column order (the bug fixed 2026-11) inverts all of these."""
+    e = cook.edges
+    chem = e[e.kind == "chem"]
+
+    def pred(pre, post):
+        return chem[(chem.pre == pre) & (chem.post == post)].receptor_prediction.iloc[0]
+
+    assert pred("ADLL", "AIBL") == "+"    # Glu -> AIB: glr only
+    assert pred("AIAL", "AIBL") == "-"    # ACh -> AIB: acc-1, lgc-47 only
+    assert pred("ASER", "AIYL") == "-"    # Glu -> AIY: glc-3 only
+    table = cook_receptor_table()
+    assert table.loc["AIBL", "Glu_polarity"] == "+" and table.loc["AIBL", "ACh_polarity"] == "-"
+    assert table.loc["AVBL", "ACh_polarity"] == "+" and table.loc["AVAL", "ACh_polarity"] == "complex"
+    for cls in ("AIZL", "RIAL", "RIVL", "RMDL"):
+        assert table.loc[cls, "ACh_polarity"] == "-", cls
+
+
+def cook_receptor_table():
+    import pandas as pd
+    from organisms.c_elegans.connectomes import DATA_DIR
+    return pd.read_csv(DATA_DIR / "fenyves2020_receptor_polarity.csv", index_col="neuron")
+
+
+def test_sign_receptor_column(cook):
+    e = cook.edges
+    chem = e[e.kind == "chem"]
+    assert int((chem.sign_receptor == 1).sum()) == 2711
+    assert int((chem.sign_receptor == -1).sum()) == 518
+    fast = chem.transmitter.isin(["ACh", "GABA", "Glu"])
+    resolved = chem.receptor_prediction.isin(["+", "-"])
+    want = chem.receptor_prediction.map({"+": 1, "-": -1})
+    assert (chem.sign_receptor[fast & resolved] == want[fast & resolved]).all()
+    assert (chem.sign_receptor[~(fast & resolved)] == chem.sign[~(fast & resolved)]).all()
+    assert (chem.sign_receptor[chem.transmitter == "Glu"] == chem.sign[chem.transmitter == "Glu"]).all()
+
+
+def test_apply_receptor_signs_then_overrides_win(cook):
+    from organisms.c_elegans.wiring import apply_receptor_signs, apply_sign_overrides
+    c = apply_receptor_signs(cook)
+    e = c.edges
+    ach_aib = e[(e.kind == "chem") & (e.pre == "AIAL") & (e.post == "AIBL")]
+    assert (ach_aib.sign == -1).all()
+    assert (cook.edges.loc[ach_aib.index, "sign"] == 1).all()   # the cached connectome is untouched
+    o = apply_sign_overrides(c).edges
+    m = (o.kind == "chem") & o.pre.isin(["ASER"]) & o.post.isin(["AIBL", "AIBR"])
+    assert m.any() and (o.sign[m] == 1).all()
 
 
 def test_known_facts(cook):

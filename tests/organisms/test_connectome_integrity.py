@@ -36,7 +36,7 @@ def test_truncated_edges_csv_fails_naming_file_expected_got_and_restore(data_cop
         connectomes.load_connectome("cook2019_herm")
     msg = str(info.value)
     assert str(edges) in msg and "\n" not in msg
-    assert "sha256" in msg and "pinned 7acd1e52250a1989" in msg and "2422 lines" in msg
+    assert "sha256" in msg and "pinned deba3b55c74d00a2" in msg and "2422 lines" in msg
     assert "git checkout -- organisms/c_elegans/data/" in msg and "extract_cect" in msg
 
 

@@ -2,7 +2,7 @@
 
 Run by a developer, not at runtime (``cect`` is not a runtime dependency)::
 
-    pip install cect==0.3.5          # pulls wormneuroatlas (Fenyves 2020 receptor table)
+    pip install cect==0.3.5 xlrd     # cect pulls wormneuroatlas (Fenyves 2020 receptor table); xlrd: Varshney .xls
     python -m organisms.c_elegans.tools.extract_cect            # writes organisms/c_elegans/data/
 
 For each dataset it writes ``<dataset>_neurons.csv`` and ``<dataset>_edges.csv`` in the format of
@@ -66,6 +66,8 @@ NT_SHORT = {"Acetylcholine": "ACh", "Glutamate": "Glu", "GABA": "GABA", "Dopamin
             "Unknown_Monoaminergic_Neurotransmitter": "unknown-monoamine",
             "5-HTP": "5HTP", "Possible_PEOH": "PEOH?", "5-HTP_synthesis_5-HT_uptake": "5HTP/5HT-uptake"}
 FAST = ("ACh", "Glu", "GABA")
+# column order of the receptor-class counts in Fenyves 2020 S3, sheet "4. Receptor type expression"
+RECEPTOR_COLUMNS = ("Glu", "ACh", "GABA")
 MONOAMINES = ("5HT", "DA", "OA", "TA")
 
 DATASETS = {
@@ -232,22 +234,80 @@ def load_positions() -> dict[str, float]:
     return out
 
 
-def load_receptor_polarity() -> dict[str, dict[str, str]]:
-    """Fenyves 2020 receptor expression -> {neuron: {NT: '+', '-', 'complex', 'nopred'}}."""
-    x = pd.read_excel(_wna_data() / "journal.pcbi.1007974.s003.xlsx",
-                      sheet_name="4. Receptor type expression ", header=None)
+S3_FILE = "journal.pcbi.1007974.s003.xlsx"
+RECEPTOR_TABLE = "fenyves2020_receptor_polarity.csv"
+
+
+def polarity(pos_: int, neg: int) -> str:
+    """Fenyves 2020 rule for one transmitter: only excitatory receptors '+', only inhibitory '-',
+    both 'complex', none 'nopred'."""
+    return "+" if pos_ and not neg else "-" if neg and not pos_ else "complex" if pos_ else "nopred"
+
+
+def load_receptor_counts() -> dict[str, dict[str, tuple[int, int]]]:
+    """Fenyves 2020 S3 sheet 4 -> {neuron: {NT: (n excitatory genes, n inhibitory genes)}}.
+
+    The sheet's count columns are Glu+ Glu- ACh+ ACh- GABA+ GABA- (checked against its header row).
+    Until 2026-11 the loop here ran over FAST = (ACh, Glu, GABA), which gave every glutamatergic
+    synapse the *ACh*-receptor prediction of its target and vice versa; the header check and the
+    per-synapse cross-check against sheet 5 (``check_against_sign_sheet``) now catch that."""
+    x = pd.read_excel(_wna_data() / S3_FILE, sheet_name="4. Receptor type expression ", header=None)
+    header = [str(x.iloc[1, i]).strip() for i in range(1, 7)]
+    expect = [f"{nt} {p}" for nt in RECEPTOR_COLUMNS for p in ("Pos", "Neg")]
+    if header != expect:
+        raise SystemExit(f"Fenyves 2020 S3 sheet 4: expected columns {expect}, found {header}")
     out = {}
     for _, r in x.iloc[2:].iterrows():
         n = r[0]
         if not isinstance(n, str) or not n.strip():
             continue
-        counts = [int(r[i]) for i in range(1, 7)]
-        d = {}
-        for k, nt in enumerate(FAST):  # column order: Glu+ Glu- ACh+ ACh- GABA+ GABA-
-            pos_, neg = counts[2 * k], counts[2 * k + 1]
-            d[nt] = "+" if pos_ and not neg else "-" if neg and not pos_ else "complex" if pos_ else "nopred"
-        out[project_name(n.strip())] = d
+        c = [int(r[i]) for i in range(1, 7)]
+        out[project_name(n.strip())] = {nt: (c[2 * k], c[2 * k + 1]) for k, nt in enumerate(RECEPTOR_COLUMNS)}
     return out
+
+
+def load_receptor_polarity(counts: dict | None = None) -> dict[str, dict[str, str]]:
+    """Fenyves 2020 receptor expression -> {neuron: {NT: '+', '-', 'complex', 'nopred'}}."""
+    counts = load_receptor_counts() if counts is None else counts
+    return {n: {nt: polarity(*pc) for nt, pc in d.items()} for n, d in counts.items()}
+
+
+def check_against_sign_sheet(counts: dict) -> str:
+    """Cross-check sheet 4 (per neuron) with sheet 5 (per synapse: which receptor classes of the
+    presynaptic primary transmitter the target expresses). Raises on any disagreement."""
+    x = pd.read_excel(_wna_data() / S3_FILE, sheet_name="5. Sign prediction", header=None)
+    cols = {"Glu": (6, 7), "ACh": (8, 9), "GABA": (10, 11)}
+    n = bad = 0
+    examples = []
+    for _, r in x.iloc[2:].iterrows():
+        nt, tgt = r[1], r[3]
+        if nt not in cols or not isinstance(tgt, str):
+            continue
+        tgt = project_name(tgt.strip())
+        if tgt not in counts:
+            continue
+        pc = counts[tgt][nt]
+        want = (bool(r[cols[nt][0]]), bool(r[cols[nt][1]]))
+        n += 1
+        if (pc[0] > 0, pc[1] > 0) != want:
+            bad += 1
+            if len(examples) < 5:
+                examples.append(f"{r[0]}({nt})->{tgt}: sheet5 {want}, sheet4 {pc}")
+    if bad:
+        raise SystemExit(f"Fenyves 2020 S3: sheet 4 and sheet 5 disagree on {bad} of {n} synapses: {examples}")
+    return f"sheet 4 receptor classes agree with sheet 5 on all {n} synapses with a fast primary transmitter"
+
+
+def write_receptor_table(counts: dict, path: Path) -> None:
+    rows = []
+    for n in sorted(counts):
+        d = counts[n]
+        row = {"neuron": n}
+        for nt in RECEPTOR_COLUMNS:
+            row[f"{nt}_pos_genes"], row[f"{nt}_neg_genes"] = d[nt]
+            row[f"{nt}_polarity"] = polarity(*d[nt])
+        rows.append(row)
+    pd.DataFrame(rows).to_csv(path, index=False, lineterminator="\n")
 
 
 # ----------------------------------------------------------------------------- edges
@@ -316,15 +376,18 @@ def extract_edges(dataset: str, neurons: pd.DataFrame, receptors: dict):
                 s, src = 1, f"Glu:default+({pol})"
         else:
             s, src = 0, f"no-fast-transmitter({nt})"
-        rows.append((p, q, "chem", w, s, src, nt, pol))
+        # sign_receptor: the same receptor rule for every fast transmitter (ACh, GABA too);
+        # unresolved (complex / nopred) keeps the transmitter default of `sign`
+        sr = (1 if pol == "+" else -1) if nt in FAST and pol in ("+", "-") else s
+        rows.append((p, q, "chem", w, s, src, nt, pol, sr))
     for (a, b), w in sorted(gap.items()):
-        rows.append((a, b, "gap", w, 0, "gap", "", ""))
+        rows.append((a, b, "gap", w, 0, "gap", "", "", 0))
     for (p, m), w in sorted(nmj.items()):
         nt = primary[p]
         s = 1 if nt == "ACh" else -1 if nt == "GABA" else 0
-        rows.append((p, m, "nmj", w, s, f"nmj:{nt}" if s else f"nmj:no-ACh/GABA({nt})", nt, ""))
+        rows.append((p, m, "nmj", w, s, f"nmj:{nt}" if s else f"nmj:no-ACh/GABA({nt})", nt, "", s))
     edges = pd.DataFrame(rows, columns=["pre", "post", "kind", "weight", "sign", "sign_source",
-                                        "transmitter", "receptor_prediction"])
+                                        "transmitter", "receptor_prediction", "sign_receptor"])
     if (edges["weight"] == edges["weight"].round()).all():
         edges["weight"] = edges["weight"].astype(int)
     return edges, dict(dropped), dict(dropped_targets), reader
@@ -352,6 +415,10 @@ def counts_of(neurons: pd.DataFrame, edges: pd.DataFrame, dropped: dict) -> dict
         "chem_signs": sc(chem),
         "nmj_signs": sc(nm),
         "chem_sign_sources": {k: int(v) for k, v in chem.sign_source.value_counts().sort_index().items()},
+        "chem_signs_receptor": {"+1": int((chem.sign_receptor == 1).sum()), "-1": int((chem.sign_receptor == -1).sum()),
+                                "0": int((chem.sign_receptor == 0).sum())},
+        "chem_receptor_predictions": {f"{nt}:{p}": int(v) for (nt, p), v in
+                                      chem[chem.transmitter.isin(FAST)].groupby(["transmitter", "receptor_prediction"]).size().items()},
         "dropped": {k: int(v) for k, v in sorted(dropped.items())},
     }
 
@@ -365,7 +432,11 @@ def main(argv=None) -> int:
 
     base, cect_version = load_neuron_base()
     wna_version = _dist_version("wormneuroatlas")
-    receptors = load_receptor_polarity()
+    receptor_counts = load_receptor_counts()
+    print(check_against_sign_sheet(receptor_counts))
+    receptors = load_receptor_polarity(receptor_counts)
+    rtable = args.out / RECEPTOR_TABLE
+    write_receptor_table(receptor_counts, rtable)
     missing_pos = base.loc[base.position.isna(), "name"].tolist()
     print(f"cect {cect_version}, wormneuroatlas {wna_version}; {len(base)} neurons, "
           f"{base.cell_class.nunique()} classes; positions missing for {missing_pos}")
@@ -375,6 +446,8 @@ def main(argv=None) -> int:
     prov = {"generated_by": "python -m organisms.c_elegans.tools.extract_cect",
             "cect_version": cect_version, "wormneuroatlas_version": wna_version,
             "neurotransmitters": NT_SOURCE, "glutamate_sign": SIGN_SOURCE, "position": POSITION_SOURCE,
+            "receptor_table": {"file": RECEPTOR_TABLE, "sha256": sha256(rtable), **SIGN_SOURCE,
+                               "sheet": "4. Receptor type expression (cross-checked with 5. Sign prediction)"},
             "body_wall_muscles": "MDL01-24, MDR01-24, MVL01-23, MVR01-24 (95)",
             "datasets": {}}
     for ds in args.datasets:
@@ -417,7 +490,8 @@ Generated by `organisms/c_elegans/tools/extract_cect.py` (do not edit by hand; e
 re-run it). Loaded at runtime by `organisms/c_elegans/connectomes.py`
 (`load_connectome("cook2019_herm")`); `cect` is needed only to regenerate these files.
 
-Extraction command (venv with `pip install cect=={cect}`, which brings `wormneuroatlas` {wna}):
+Extraction command (venv with `pip install cect=={cect} xlrd`; cect brings `wormneuroatlas` {wna}, xlrd
+reads the Varshney 2011 .xls):
 
 ```
 python -m organisms.c_elegans.tools.extract_cect
@@ -439,7 +513,18 @@ soma, see below), `neurotransmitter` (primary), `transmitters` (all entries of W
 `*_edges.csv`: `pre`, `post`, `kind` (chem / gap / nmj), `weight` (> 0, as the dataset gives it; see
 per dataset), `sign` (+1 / -1 / 0), `sign_source` (which rule set the sign), `transmitter` (primary
 transmitter of `pre`), `receptor_prediction` (Fenyves 2020 receptor-based polarity of `post` for
-that transmitter: `+`, `-`, `complex` = both, `nopred` = no receptor known; chem edges only).
+that transmitter: `+`, `-`, `complex` = both, `nopred` = no receptor known; chem edges only),
+`sign_receptor` (the sign when the receptor rule is applied to every fast transmitter, see below;
+used by the worm brains' `receptor_signs` option).
+
+`fenyves2020_receptor_polarity.csv`: per neuron, the number of excitatory (`_pos_genes`) and
+inhibitory (`_neg_genes`) ionotropic receptor genes it expresses for Glu, ACh and GABA and the
+resulting polarity (`+`, `-`, `complex`, `nopred`): the compact form of Fenyves et al. 2020 S3,
+sheet "4. Receptor type expression" (gene classes of sheet "2. Receptor gene table": Glu Pos
+glr-1..8, nmr-1/2; Glu Neg glc-1..4, avr-14/15; ACh Pos acr-*, deg-3, des-2, lev-8, unc-29/38/63,
+eat-2; ACh Neg acc-1..4, lgc-47/48/49; GABA Pos exp-1, lgc-35; GABA Neg gab-1, ggr-1..3,
+lgc-36/37/38, unc-49). The extractor checks it against the per-synapse sheet "5. Sign prediction"
+(all 3,173 synapses with a fast primary transmitter agree) and refuses to write on any mismatch.
 
 ## Rules
 
@@ -461,9 +546,16 @@ that transmitter: `+`, `-`, `complex` = both, `nopred` = no receptor known; chem
   "4. Receptor type expression" of S3, shipped in `wormneuroatlas`): the postsynaptic neuron
   expresses only excitatory (`glr`) glutamate receptors -> +1, only inhibitory (`glc`, `avr`) -> -1;
   where that does not resolve (`complex` or `nopred`) the default is **+1**
-  (`sign_source = Glu:default+(...)`). Neurons without a fast transmitter (dopamine, serotonin-only,
+  (`sign_source = Glu:default+(...)`). **Fixed 2026-11**: before, the sheet's columns were read
+  in the order ACh, Glu, GABA instead of Glu, ACh, GABA, so every glutamatergic synapse got its
+  target's *acetylcholine*-receptor prediction (e.g. AIB, which expresses glr-1/2/5 and no glc,
+  was a Glu-inhibited target). Neurons without a fast transmitter (dopamine, serotonin-only,
   orphan, betaine, unknown) give sign **0** (`no-fast-transmitter(...)`): their output is
   modulatory and left for the brain builder to decide. cect itself ships no per-synapse polarity.
+* **receptor sign for every fast transmitter** (`sign_receptor`): the same Fenyves 2020 rule
+  applied to ACh and GABA as well (ACh onto a neuron with only acc/lgc-47..49 receptors -> -1;
+  GABA onto a neuron with only exp-1/lgc-35 -> +1); `complex` / `nopred` keep the transmitter
+  default of `sign`. Glu and non-fast edges are identical to `sign`.
 * **gap junctions**: each unordered neuron pair once (`pre` < `post` alphabetically), weight as
   given (symmetric matrices), sign 0; self-junctions dropped.
 * **nmj**: chemical synapses from a neuron to one of the 95 body-wall muscles MDL01-24, MDR01-24,
@@ -511,12 +603,24 @@ def render_readme(prov: dict) -> str:
   data licence stated by cect or here). Varshney et al. 2011: *PLoS Comput Biol* (CC BY 4.0),
   data as distributed by WormAtlas (NeuronConnect.xls).
 * Neurotransmitters: Wang et al. 2024, *eLife* (CC BY 4.0).
-* Glutamate receptor polarity: Fenyves et al. 2020, *PLoS Comput Biol* S3 table (CC BY 4.0); read
+* Receptor polarity (Glu, ACh, GABA): Fenyves et al. 2020, *PLoS Comput Biol* S3 table (CC BY 4.0); read
   from the file bundled in `wormneuroatlas` (code GPL-3.0-or-later; none of its code is used or
   copied here, only the published table's values).
 * Soma positions: `wormneuroatlas` data file (see above; origin undocumented there; treat as
   approximate).
 * `provenance.yaml` holds the same information in machine-readable form.
+
+## Signal propagation atlas (not bundled)
+
+`cgym atlas celegans` scores brains against the signal propagation atlas of Randi, Sharma, Dvali &
+Leifer 2023, *Nature* 623:406–414, doi:10.1038/s41586-023-06683-4: optogenetic stimulation of
+single neurons with whole-brain calcium imaging, wild type and unc-31. The compiled atlas
+(`funatlas.h5`, compiled 2023-06-28) is **read from the installed `wormneuroatlas` package**
+(F. Randi, PyPI, GPL-3) and is not copied into this repository; install it with the `neural`
+extra (`pip install -e ".[neural]"`). The loader (`organisms/c_elegans/atlas_data.py`) records the
+file's sha256 and the package version in every atlas scorecard. Names: atlas `VB2` → Cook `VB02`
+(zero padding of numbered motor neurons), `AWCOFF` → `AWCL`, `AWCON` → `AWCR` (the atlas authors'
+own convention in `pumpprobe.Funatlas`); CANL/CANR are not in the atlas.
 """)
     return "\n".join(out)
 

@@ -22,6 +22,7 @@ is not fitted here.
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 
@@ -102,10 +103,20 @@ def main(argv=None) -> int:
     p.add_argument("--target-mV", type=float, default=3.0)
     p.add_argument("--reference", default=None,
                    help="params file of the unfitted brain whose motor-circuit rest state must be kept")
+    p.add_argument("--brain-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a brain option for every probe (e.g. receptor_signs=true); repeatable")
+    p.add_argument("--freeze", action="append", default=[], metavar="PREFIX",
+                   help="keep the fit: true entries whose name starts with PREFIX at their start value "
+                        "(e.g. bridge.A_stretch: proprioception has no input in the open-loop probe); repeatable")
     a = p.parse_args(argv)
+    from organisms.c_elegans.probe import parse_brain_options
+    extra = parse_brain_options(a.brain_option)
     start = ParamSet.load(a.start)
+    frozen = [n for n in start.fit_names() if any(n.startswith(f) for f in a.freeze)]
+    for name in frozen:
+        start.parameters[name].fit = False
     names = start.fit_names()
-    ref = step_responses(a.brain, brain_options={"params": a.reference}) if a.reference else None
+    ref = step_responses(a.brain, brain_options={**extra, "params": a.reference}) if a.reference else None
     motor_rest = {g: _group_rest(ref["baseline"], g) for g in MOTOR_GROUPS} if ref else None
     es = cma.CMAEvolutionStrategy(_to_unit(start, start.vector()).tolist(), a.sigma0,
                                   {"popsize": a.popsize, "bounds": [0, 1], "seed": a.seed, "verbose": -9})
@@ -120,7 +131,7 @@ def main(argv=None) -> int:
             cand = start.with_vector(_from_unit(start, np.asarray(u)))
             cand.dump(tmp)
             try:
-                r = step_responses(a.brain, brain_options={"params": tmp})
+                r = step_responses(a.brain, brain_options={**extra, "params": tmp})
                 loss, terms = probe_loss(r, a.target_mV, motor_rest)
             except Exception as exc:  # a diverging candidate is just a bad one
                 loss, terms = 10.0, {"error": str(exc)[:80]}
@@ -133,8 +144,8 @@ def main(argv=None) -> int:
         es.tell(us, losses)
         loss, cand, terms = best
         cand.fit_info = {
-            "target": "open-loop NaCl step sign pattern of issue 11 (not behaviour); motor-circuit rest "
-                      "state of --reference kept (penalty)",
+            "target": "open-loop NaCl step sign pattern of issue 11 (not behaviour)"
+                      + ("; motor-circuit rest state of --reference kept (penalty)" if a.reference else ""),
             "command": "python -m organisms.c_elegans.tools.fit_probe " + " ".join(argv or sys.argv[1:]),
             "optimiser": {"name": "cma.CMAEvolutionStrategy", "version": cma.__version__,
                           "popsize": a.popsize, "sigma0": a.sigma0, "seed": a.seed,
@@ -142,8 +153,13 @@ def main(argv=None) -> int:
             "budget_evals": a.evals, "evals_done": n_eval, "best_loss": float(loss),
             "best_terms_mV": {k: round(float(v), 2) for k, v in terms.items() if isinstance(v, float)},
             "fitted": names,
+            "brain_options": extra,
+            "frozen_at_start_value": frozen,
         }
-        cand.dump(a.out)
+        out = copy.deepcopy(cand)
+        for name in frozen:   # frozen here, still free for other fits (e.g. the behavioural spec)
+            out.parameters[name].fit = True
+        out.dump(a.out)
     print(f"best loss {best[0]:.3f} -> {a.out}")
     return 0
 
