@@ -15,7 +15,8 @@ Brains registered here for organism ``zebrafish`` (``null`` and ``random`` exist
 
 Options: ``seed`` (int: the SBM draw / shuffle; ``wiring_seed`` and ``shuffle_seed`` are accepted
 as older names), ``fitted`` (default true: the per-class integrator parameters fitted for this
-brain and draw, ``models/integrator_fits.yaml``), ``model_overrides`` ({"section.name": value}), ``record_dt`` (s), ``eye_points``
+brain and draw, ``models/integrator_fits.yaml``), ``fit`` (a key ``"<brain>/<seed>"`` of that file
+to use instead of the default rule, or ``"own"``: the draw's own fit), ``model_overrides`` ({"section.name": value}), ``record_dt`` (s), ``eye_points``
 (array (2, N_P, 2) mm).
 """
 
@@ -65,7 +66,8 @@ def _circuit_brain(organism, observation_space, action_space, control_dt=None, k
     fitted = options.pop("fitted", True)
     if isinstance(fitted, str):
         fitted = fitted.strip().lower() not in ("0", "false", "no", "off")
-    fit_ov, fit_src = fitted_overrides(kind, seed) if fitted else ({}, "off")
+    fit_key = options.pop("fit", None)
+    fit_ov, fit_src = fitted_overrides(kind, seed, fit=fit_key) if fitted else ({}, "off")
     params = load_params(overrides={**fit_ov, **(options.pop("model_overrides", None) or {})})
     ip = params["integrator"]
     wiring = make_wiring(kind, seed, scale=si(ip["scale"]), completeness=si(ip["completeness"]), g_syn=si(ip["g_syn"]))

@@ -222,20 +222,36 @@ def make_wiring(kind: str, seed: int | None = None, scale: float = 5, completene
 
 
 FITS_YAML = Path(__file__).resolve().parent / "models" / "integrator_fits.yaml"
+#: which fit a brain uses by default when it is not its own draw's (README, "Which fit a control uses"):
+#: brain -> key of the fits file; brains not listed use their own draw's fit (else their default draw's)
+FIT_RULE: dict[str, str] = {}
 
 
-def fitted_overrides(kind: str, seed: int | None = None, path: Path = FITS_YAML) -> tuple[dict, str]:
+def fitted_overrides(kind: str, seed: int | None = None, path: Path = FITS_YAML, fit: str | None = None) -> tuple[dict, str]:
     """The per-class parameters fitted for brain ``kind`` at wiring ``seed``
     (``models/integrator_fits.yaml``, made by ``tools/fit_integrator.py``) and where they come
-    from: ``"<kind>/<seed>"`` (its own fit), ``"<kind>/<s> (transferred)"`` (another draw of the
-    same brain was fitted, not this one) or ``"none"`` (no fit: the model YAML's values)."""
+    from: ``"<kind>/<seed>"`` (its own fit), ``"<brain>/<s> (transferred)"`` (a fit made on another
+    draw or brain) or ``"none"`` (no fit: the model YAML's values).
+
+    ``fit``: a key of the fits file (``"<brain>/<seed>"``) to use instead of the rule; ``"own"``:
+    this draw's own fit if there is one, else the brain's default-draw fit. Without it the rule
+    :data:`FIT_RULE` applies (the null-model rule of the README, "Which fit a control uses")."""
     from nervous_systems.yaml_file import load_yaml
 
     seed = DEFAULT_SEED.get(kind, 0) if seed is None else int(seed)
     if not path.exists():
+        if fit not in (None, "own"):
+            raise ValueError(f"brain option fit={fit!r}: {path} does not exist")
         return {}, "none"
     fits = (load_yaml(path) or {}).get("fits", {}) or {}
     key = f"{kind}/{seed}"
+    if fit is None and kind in FIT_RULE:
+        fit = FIT_RULE[kind]
+    if fit not in (None, "own"):
+        fit = str(fit).strip()
+        if fit not in fits:
+            raise ValueError(f"brain option fit={fit!r}: no such fit in {path} (known: {', '.join(sorted(fits))})")
+        return dict(fits[fit]["overrides"]), fit if fit == key else f"{fit} (transferred)"
     if key in fits:
         return dict(fits[key]["overrides"]), key
     same = sorted(k for k in fits if k.split("/")[0] == kind)
@@ -244,4 +260,3 @@ def fitted_overrides(kind: str, seed: int | None = None, path: Path = FITS_YAML)
     if src is None:
         return {}, "none"
     return dict(fits[src]["overrides"]), f"{src} (transferred)"
-

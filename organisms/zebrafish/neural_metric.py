@@ -163,18 +163,18 @@ def score_model_run(run: dict) -> dict:
 BRAINS = ("connectome", "sbm-redraw", "block-shuffled", "no-integrator-edges")
 
 
-def brain_params(brain: str, wiring_seed: int | None = None, fitted: bool = True) -> tuple[dict, str]:
+def brain_params(brain: str, wiring_seed: int | None = None, fitted: bool = True, fit: str | None = None) -> tuple[dict, str]:
     """The model parameters of ``brain`` as the brain factory builds it: the model YAML plus the
     per-class integrator parameters fitted for this brain and draw (``models/integrator_fits.yaml``)."""
     from .circuit import load_params
     from .integrator_sbm import fitted_overrides
 
-    ov, src = fitted_overrides(brain, wiring_seed) if fitted else ({}, "off")
+    ov, src = fitted_overrides(brain, wiring_seed, fit=fit) if fitted else ({}, "off")
     return load_params(overrides=ov), src
 
 
 def evaluate(brain: str = "connectome", seed: int = 0, wiring_seed: int | None = None, cache: bool = True,
-             fitted: bool = True) -> dict:
+             fitted: bool = True, fit: str | None = None) -> dict:
     """Run the open-loop protocol for ``brain`` (a wiring of :data:`.integrator_sbm.WIRINGS`) and
     score it (cached on disk by model, data and code hash)."""
     from nervous_systems.brian2_setup import cache_dir
@@ -187,11 +187,11 @@ def evaluate(brain: str = "connectome", seed: int = 0, wiring_seed: int | None =
               here / "integrator_sbm.py", Path(__file__), DATA / "clem_connectivity.csv",
               here / "models" / "integrator_fits.yaml"]:
         h.update(f.read_bytes() if f.exists() else b"")
-    h.update(f"{brain}-{seed}-{wiring_seed}-{fitted}".encode())
+    h.update(f"{brain}-{seed}-{wiring_seed}-{fitted}-{fit}".encode())
     path = cache_dir() / "zebrafish_neural_metric" / f"{h.hexdigest()[:16]}.json"
     if cache and path.exists():
         return json.loads(path.read_text())
-    params, fit_src = brain_params(brain, wiring_seed, fitted)
+    params, fit_src = brain_params(brain, wiring_seed, fitted, fit)
     run = run_protocol(wiring_for(brain, wiring_seed, params=params), seed=seed, params=params)
     scores = score_model_run(run)
     res = {"brain": brain, "seed": seed, "wiring_seed": wiring_seed, "scores": scores, "integrator_fit": fit_src,

@@ -60,7 +60,9 @@ def load(folders):
             wseed = c.get("brain_info", {}).get("wiring_seed")
             fit = c.get("brain_info", {}).get("integrator_fit")
             groups[(c["brain"], coh)].append({"seed": d["seed"], "wiring_seed": wseed, "fit": fit,
-                                             "features": d["features"], "wall_s": d.get("wall_time_s")})
+                                             "features": d["features"], "wall_s": d.get("wall_time_s"),
+                                             "schedule": str(c["task_options"].get("schedule", "random_dots")),
+                                             "duration": c.get("duration")})
     return groups
 
 
@@ -88,6 +90,22 @@ def summarise(groups):
                      "p_with_since_onset": since, "after_motion_toward": after, "integrator_fit": fits,
                      "mean_wall_s": float(np.mean([e["wall_s"] for e in eps if e["wall_s"]]))})
     return rows
+
+
+def per_draw(groups):
+    """P(with) per (brain, wiring draw, coherence): the draw-to-draw spread behind a pooled row."""
+    out = []
+    for (brain, coh), eps in sorted(groups.items(), key=lambda kv: (BRAINS.index(kv[0][0]) if kv[0][0] in BRAINS else 99, kv[0][1])):
+        by = defaultdict(list)
+        for e in eps:
+            by[e["wiring_seed"]].append(e)
+        for w, ee in sorted(by.items(), key=lambda kv: (kv[0] is None, kv[0])):
+            fl = [e["features"] for e in ee]
+            out.append({"brain": brain, "coherence": coh, "wiring_seed": w, "n_episodes": len(ee),
+                        "seeds": sorted(e["seed"] for e in ee), "integrator_fit": sorted({str(e.get("fit")) for e in ee}),
+                        "p_with": omr_correct_fraction(fl),
+                        "p_with_all_bouts": pooled_fraction(fl, "omr_bouts_with", "omr_bouts_against")})
+    return out
 
 
 def verdicts(rows):
@@ -120,18 +138,22 @@ def _t(t):
     return f"{t[0]:.2f} [{t[1]:.2f}, {t[2]:.2f}]"
 
 
-def table(rows, vs, folders, out=None):
+def table(rows, vs, folders, out=None, draws=None, schedules=None):
+    sched = ", ".join(f"`{k}` ({v})" for k, v in sorted((schedules or {}).items())) or "see the episodes"
     lines = ["# Closed-loop random-dot OMR (issue 12, must-show 1)", "",
              "Made by `python -m runners.scoring.omr_closed_loop " + " ".join(map(str, folders))
              + (f" --out {out}" if out is not None else "") + "`",
-             "from the sweeps in `organisms/zebrafish/sweeps/omr_closed_loop*.yaml` (closed loop, task",
-             "`zebrafish/optomotor` with `coherence=c`: random_dots schedule, 45 s per episode, two 10 s",
-             "motion epochs; held-out seeds ≥ 100). P(with) = turns (|Δheading| > 10°) toward the side the",
-             "coherent dots move / all turns starting in motion epochs, pooled over episodes; 95 % bootstrap",
-             "CI over episodes. Control brains are pooled over their wiring draws (column `wiring`). Rest =",
-             "the same fraction in rest epochs, toward the schedule's direction (the preceding motion for",
-             "35 of the 40 rest seconds; 0.5 = no side bias). Bout rate: whole episode, mean over episodes;",
-             "latency: motion onset to first bout, mean over episodes; both with bootstrap 95 % CIs.", "",
+             f"from `cgym sweep` folders (closed loop, task `zebrafish/optomotor` with `coherence=c`; schedule(s) {sched}).",
+             "P(with) = turns (|Δheading| > 10°) toward the side the coherent dots move / all such turns",
+             "starting in motion epochs, pooled over episodes; 'all bouts' = the same over every bout with",
+             "|Δheading| > 1°. **95 % CIs: bootstrap over episodes** (2,000 resamples of the episodes of a",
+             "row; turns are pooled within a resample). **Control brains with wirings are pooled over their",
+             "wiring draws** (column `wiring`; each draw with its own fit, column `fit` below): their CI",
+             "resamples episodes of all draws together, it does not resample draws (per-draw values: last",
+             "table). Rest = the same fraction in rest epochs, toward the side of the schedule row (the",
+             "preceding motion in after-motion rests; 0.5 = no side bias). Bout rate: whole episode, mean",
+             "over episodes; latency: motion onset to first bout, mean over episodes; both with bootstrap",
+             "95 % CIs over episodes.", "",
              "| brain | coherence | episodes | wiring | turns | P(with) [95 % CI] | bouts | P(bout with), all bouts | rest toward side | bout rate Hz | latency s |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -161,6 +183,14 @@ def table(rows, vs, folders, out=None):
                      f"{v['control_p']:.2f} | {'yes' if v['non_overlapping_above'] else 'NO'} | "
                      f"{v.get('clem_p_all_bouts', float('nan')):.2f} | {v.get('control_p_all_bouts', float('nan')):.2f} | "
                      f"{'yes' if v.get('non_overlapping_above_all_bouts') else 'NO'} |")
+    if draws:
+        lines += ["", "## Per wiring draw (the spread behind the pooled control rows; 95 % CI over that draw's episodes)", "",
+                  "| brain | coherence | wiring draw | fit | episodes (seeds) | P(with), turns | P(with), all bouts |",
+                  "|---|---|---|---|---|---|---|"]
+        for d in draws:
+            lines.append(f"| {d['brain']} | {d['coherence']:g} | {d['wiring_seed']} | {','.join(d['integrator_fit'])} | "
+                         f"{d['n_episodes']} ({','.join(map(str, d['seeds']))}) | {_f(d['p_with'])} (n={d['p_with']['n_turns']}) | "
+                         f"{_f(d['p_with_all_bouts'])} (n={d['p_with_all_bouts']['n_turns']}) |")
     lines += ["", f"Reference ({REFERENCE['source']}): P(with) at coherence "
               + ", ".join(f"{c:g} → {p:g}" for c, p in zip(REFERENCE["coherence"], REFERENCE["correct"]))
               + " (provisional except 0)."]
@@ -173,7 +203,7 @@ def figure(rows, path):
     import matplotlib.pyplot as plt
 
     colors = {"connectome": "C0", "sbm-redraw": "C2", "block-shuffled": "C1", "no-integrator-edges": "C3"}
-    fig, axs = plt.subplots(1, 3, figsize=(15, 4))
+    fig, axs = plt.subplots(1, 3, figsize=(16, 6))
     for k, brain in enumerate(BRAINS):
         rr = sorted([r for r in rows if r["brain"] == brain], key=lambda r: r["coherence"])
         if not rr:
@@ -197,12 +227,15 @@ def figure(rows, path):
             r = mid[0]
             bins = [r["p_with_since_onset"][k] for k in ("0_2", "2_5", "5_10")] + \
                 [r["after_motion_toward"][k] for k in ("0_2", "2_5", "5_10")]
-            tx = np.array([1, 3.5, 7.5, 11, 13.5, 17.5]) + (k - 1.5) * 0.15
+            tx = np.array([1, 3.5, 7.5, 13, 15.5, 19.5]) + (k - 1.5) * 0.15
             yv = np.array([b["value"] for b in bins])
             ye = np.array([[b["value"] - b["ci_low"], b["ci_high"] - b["value"]] for b in bins]).T
-            axs[2].errorbar(tx, yv, yerr=ye, marker="o", capsize=3, color=colors[brain], label=brain)
+            for part in (slice(0, 3), slice(3, 6)):  # in motion | after it: not joined across the offset
+                axs[2].errorbar(tx[part], yv[part], yerr=ye[:, part], marker="o", capsize=3, color=colors[brain],
+                                label=brain if part.start == 0 else None)
     rc = np.array(REFERENCE["coherence"]) * 100
-    axs[0].plot(rc, REFERENCE["correct"], "k--", marker="s", mfc="w", label="Bahl & Engert 2020 (provisional)")
+    axs[0].plot(rc, REFERENCE["correct"], "k--", marker="s", mfc="w",
+                label="Bahl & Engert 2020: PROVISIONAL (from memory) except 0.5 at 0 %")
     axs[1].plot(rc, 1.0 / np.array(REFERENCE["interbout_interval_s"]), "k--", marker="s", mfc="w",
                 label="1 / IBI, Bahl & Engert 2020 (provisional)")
     axs[0].axhline(0.5, color="0.7", lw=0.8)
@@ -210,11 +243,15 @@ def figure(rows, path):
                title="psychometric, closed loop (95 % CI)")
     axs[1].set(xlabel="coherence (%)", ylabel="bout rate (Hz; in motion where recorded)", title="chronometric")
     axs[2].axhline(0.5, color="0.7", lw=0.8)
-    axs[2].axvline(10, color="0.5", ls=":", lw=1)
-    axs[2].set(xlabel="time since motion onset (s); motion stops at 10 s", ylabel="P(turn toward the motion side)",
-               ylim=(0.0, 1.02), title="50 % coherence: build-up and after-motion decay")
+    axs[2].axvline(11, color="0.5", ls=":", lw=1)
+    axs[2].set_xticks([1, 3.5, 7.5, 13, 15.5, 19.5])
+    axs[2].set_xticklabels(["0-2", "2-5", "5-10", "0-2", "2-5", "5-10"])
+    axs[2].set(xlabel="s since onset (with motion) | s since offset (toward it)",
+               ylabel="P(turn toward the motion side)",
+               ylim=(0.0, 1.02), title="50 %: build-up and after-motion decay")
+    axs[2].xaxis.label.set_size(8)
     axs[2].legend(fontsize=7)
-    axs[0].legend(fontsize=6, loc="upper left", ncol=2)
+    axs[0].legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     axs[1].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -244,10 +281,17 @@ def main(argv=None):
         ap.error(str(exc))
     rows = summarise(groups)
     vs = verdicts(rows)
-    md = table(rows, vs, folders, out)
+    draws = per_draw(groups)
+    schedules = defaultdict(set)
+    for eps in groups.values():
+        for e in eps:
+            schedules[e["schedule"]].add(e["duration"])
+    sched = {k: ", ".join(f"{float(d):g} s" for d in sorted(v, key=float) if d is not None) for k, v in schedules.items()}
+    md = table(rows, vs, folders, out, draws, sched)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".md").write_text(md)
-    out.with_suffix(".json").write_text(json.dumps({"rows": rows, "verdicts": vs, "sweeps": folders}, indent=1))
+    out.with_suffix(".json").write_text(json.dumps({"rows": rows, "verdicts": vs, "per_draw": draws, "sweeps": folders,
+                                                    "ci": "bootstrap over episodes; control draws pooled"}, indent=1))
     figure(rows, out.with_suffix(".png"))
     print(md)
     return 0

@@ -37,6 +37,46 @@ def test_fitted_overrides_lookup(tmp_path):
     assert fitted_overrides("connectome", 0, tmp_path / "absent.yaml") == ({}, "none")
 
 
+def test_fit_option_selects_a_fit_and_names_a_bad_one(tmp_path):
+    path = tmp_path / "fits.yaml"
+    path.write_text("fits:\n  connectome/0:\n    overrides: {integrator.g_E: 1.5}\n"
+                    "  sbm-redraw/1:\n    overrides: {integrator.g_E: 4.0}\n"
+                    "  sbm-redraw/2:\n    overrides: {integrator.g_E: 3.0}\n")
+    # the rule: each draw its own fit (FIT_RULE empty); fit= selects another, labelled transferred
+    assert fitted_overrides("sbm-redraw", 2, path) == ({"integrator.g_E": 3.0}, "sbm-redraw/2")
+    assert fitted_overrides("sbm-redraw", 2, path, fit="connectome/0") == ({"integrator.g_E": 1.5},
+                                                                          "connectome/0 (transferred)")
+    assert fitted_overrides("sbm-redraw", 2, path, fit="own") == ({"integrator.g_E": 3.0}, "sbm-redraw/2")
+    assert fitted_overrides("sbm-redraw", 3, path, fit="own")[1] == "sbm-redraw/1 (transferred)"
+    with pytest.raises(ValueError, match=r"fit='nope/0'.*fits.yaml.*connectome/0"):
+        fitted_overrides("sbm-redraw", 1, path, fit="nope/0")
+
+
+def test_every_draw_used_in_the_must_show_sweeps_has_its_own_fit():
+    """The null-model rule (README "Which fit a control uses"): every wiring draw in the
+    omr60 sweeps is judged with the fit made on that draw, never a transferred one."""
+    for kind, seeds in (("connectome", [0]), ("sbm-redraw", [1, 2, 3, 4]), ("block-shuffled", [0, 1, 2, 3]),
+                        ("no-integrator-edges", [0])):
+        for s in seeds:
+            ov, src = fitted_overrides(kind, s)
+            assert src == f"{kind}/{s}" and "integrator.readout_gain" in ov, (kind, s, src)
+
+
+def test_write_fits_adds_without_dropping_other_entries(tmp_path):
+    from nervous_systems.yaml_file import load_yaml
+
+    path = tmp_path / "fits.yaml"
+    path.write_text("fits:\n  connectome/0:\n    overrides: {integrator.g_E: 1.5}\n    loss: 0.5\n")
+    res = {"brain": "sbm-redraw", "wiring_seed": 3, "overrides": {"integrator.g_E": 2.0}, "loss": 0.7,
+           "initial_loss": 1.9, "loss_per_class": {"iMI": 0.1}, "optimiser": {"evaluations": 300},
+           "git_commit": "x", "command": "c"}
+    F.write_fits([res], path)
+    fits = load_yaml(path)["fits"]
+    assert set(fits) == {"connectome/0", "sbm-redraw/3"}
+    assert fits["connectome/0"]["overrides"] == {"integrator.g_E": 1.5}
+    assert fits["sbm-redraw/3"]["overrides"] == {"integrator.g_E": 2.0} and fits["sbm-redraw/3"]["evaluations"] == 300
+
+
 def test_unit_coordinates_round_trip():
     p = load_params()
     vals = F.from_unit(F.to_unit(p))

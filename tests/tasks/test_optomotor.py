@@ -61,6 +61,23 @@ def run_bout_policy(env, follow: float = 1.0, seed: int = 0, every: float = 0.8)
 
 
 # ------------------------------------------------------------------------------- schedules
+def test_random_dots_60_schedule_balances_directions():
+    """The must-show protocol's 60 s episode: equal motion time per direction, >= 10 s of rest
+    after each motion epoch (the after-motion bins), >= 10 s of motion (the build-up bins)."""
+    s = Schedule.load("random_dots_60")
+    assert s.duration == 60.0
+    rows = s.to_list()
+    motion = [r for r in rows if r["motion"]]
+    per_dir = {}
+    for r in motion:
+        per_dir[r["direction_deg"]] = per_dir.get(r["direction_deg"], 0.0) + r["end_s"] - r["start_s"]
+    assert sorted(per_dir) == [-90, 90] and per_dir[90] == per_dir[-90] >= 10.0
+    for i, r in enumerate(rows):
+        if r["motion"]:
+            nxt = rows[i + 1]
+            assert not nxt["motion"] and nxt["end_s"] - nxt["start_s"] >= 10.0
+
+
 def test_schedule_tables_load_and_errors_name_the_row(tmp_path):
     s = Schedule.load("omr_rest_motion_rest")
     assert s.duration == 30 and s.motion_onsets() == [10.0]

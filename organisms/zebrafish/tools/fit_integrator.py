@@ -407,14 +407,18 @@ def readout_gain(brain: str, wiring_seed: int | None, values: dict, reference: f
 
 
 def write_fits(results: list[dict], path: Path = FITS) -> None:
-    """models/integrator_fits.yaml: one entry per (brain, wiring seed); plain data."""
+    """models/integrator_fits.yaml: one entry per (brain, wiring seed); plain data. Entries of the
+    existing file that ``results`` does not re-make are kept (a fit of a new draw is added, not
+    swapped for the whole file)."""
     import yaml
+
+    from nervous_systems.yaml_file import load_yaml
 
     doc = {"about": "Per-brain fitted integrator parameters (organisms/zebrafish/tools/fit_integrator.py): "
                     "CMA-ES, the same settings and budget for every brain, fitted to the Boulanger-Weill 2025 "
                     "proofread class means (preferred + null, 80 s protocol). Applied by the brain factory "
                     "(brain option fitted=true, the default). Key: '<brain>/<wiring seed>'.",
-           "fits": {}}
+           "fits": dict(((load_yaml(path) or {}).get("fits") or {}) if path.exists() else {})}
     for r in sorted(results, key=lambda r: (r["brain"], r["wiring_seed"] if r["wiring_seed"] is not None else -1)):
         from ..integrator_sbm import DEFAULT_SEED
         seed = r["wiring_seed"] if r["wiring_seed"] is not None else DEFAULT_SEED[r["brain"]]
@@ -423,6 +427,7 @@ def write_fits(results: list[dict], path: Path = FITS) -> None:
             "loss": round(r["loss"], 4), "initial_loss": round(r["initial_loss"], 4),
             "loss_per_class": {k: round(v, 4) for k, v in r["loss_per_class"].items()},
             "evaluations": r["optimiser"]["evaluations"], "git_commit": r["git_commit"], "command": r["command"]}
+    doc["fits"] = dict(sorted(doc["fits"].items()))
     path.write_text(yaml.safe_dump(doc, sort_keys=False, width=120))
 
 

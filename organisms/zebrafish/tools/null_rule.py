@@ -1,0 +1,109 @@
+"""Which fit should a null-model draw use? The neural evidence, per draw and fit source.
+
+    python -m organisms.zebrafish.tools.null_rule --out organisms/zebrafish/figures/null_rule.md
+
+For each (brain, wiring draw, fit) in :data:`CASES` it reports, with nothing behavioural in it:
+
+* the fit's loss (``tools/fit_integrator.py``: same three 80 s trials, numpy replica at 2 ms)
+  and its parts (iMI / cMI error, time-constant penalty, baseline asymmetry);
+* the Brian2 neural metric of :mod:`..neural_metric` (open loop, noise seed 0): iMI and cMI
+  correlation of [preferred, null] with the proofread means, calcium rise / decay (s);
+* the integrator's state at rest and its direction signal: mean iMI+ rate 10-20 s (before
+  motion) and the iMI+ preferred - null rate at the end of motion (the readout's input).
+
+The fits themselves are read from ``models/integrator_fits.yaml``; a fit is "own" when it was
+made on that draw, "transferred" when it was made on another draw of the same block model.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+#: (brain, wiring draw, fit key or "own")
+CASES = [("connectome", 0, "own")] \
+    + [("sbm-redraw", d, "connectome/0") for d in (1, 2, 3, 4)] \
+    + [("sbm-redraw", d, "own") for d in (1, 2, 3, 4)] \
+    + [("block-shuffled", d, "block-shuffled/0") for d in (1, 2, 3)] \
+    + [("block-shuffled", d, "own") for d in (0, 1, 2, 3)] \
+    + [("no-integrator-edges", 0, "own")]
+
+
+def replica(brain: str, draw: int, values: dict) -> dict:
+    from .fit_integrator import CONDITIONS, PARAMS, FastBrain, losses
+
+    fb = FastBrain(brain, draw)
+    v = {k: values[k] for k, *_ in PARAMS if k in values}
+    drives = {lw: fb.visual_drive(leftward=lw) for lw in (True, False)}
+    conds = CONDITIONS
+    kicks = [fb.kick_vector("R" if lw else "L") if k else None for lw, _, k in conds]
+    sim = fb.simulate([v], [drives[lw] for lw, _, _ in conds], [sd for _, sd, _ in conds], kicks=kicks)
+    total, per = losses(sim, [lw for lw, _, _ in conds])
+    t = sim["t"]
+    rest = (t >= 10.0) & (t < 20.0)
+    end = (t >= 55.0) & (t < 60.0)
+    # condition 0: leftward (left hemisphere preferred), no kick
+    rest_rate = float(0.5 * (sim["iMI+_L"][rest, 0] + sim["iMI+_R"][rest, 0]).mean())
+    signal = float((sim["iMI+_L"][end, 0] - sim["iMI+_R"][end, 0]).mean())
+    return {"loss": float(total[0]), **{k: float(x[0]) for k, x in per.items()},
+            "rest_iMI+": rest_rate, "signal_iMI+": signal}
+
+
+def evaluate_case(brain: str, draw: int, fit: str) -> dict:
+    from ..integrator_sbm import fitted_overrides
+    from ..neural_metric import evaluate
+
+    ov, src = fitted_overrides(brain, draw, fit=fit)
+    rep = replica(brain, draw, ov)
+    nm = evaluate(brain, seed=0, wiring_seed=draw, fit=fit)["scores"]
+    return {"brain": brain, "draw": draw, "fit": src, "replica": rep, "neural": nm,
+            "readout_gain": ov.get("integrator.readout_gain")}
+
+
+def _f(x, nd=2):
+    return "—" if x is None or not np.isfinite(x) else f"{x:.{nd}f}"
+
+
+def table(rows: list[dict]) -> str:
+    out = ["| brain / draw | fit used | loss | iMI err | cMI err | tau penalty (iMI, cMI, SMI) | asym | "
+           "corr [pref, null] iMI / cMI | calcium rise, decay iMI (s) | calcium rise, decay cMI (s) | "
+           "iMI+ at rest | iMI+ pref − null, end of motion |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        p, n = r["replica"], r["neural"]
+        out.append(
+            f"| {r['brain']}/{r['draw']} | {r['fit']} | {_f(p['loss'])} | {_f(p['iMI'])} | {_f(p['cMI'])} | "
+            f"{_f(p['iMI_tau'])}, {_f(p['cMI_tau'])}, {_f(p['SMI_tau'])} | {_f(p['asym'], 3)} | "
+            f"{_f(n['iMI']['corr_pref_null'])} / {_f(n['cMI']['corr_pref_null'])} | "
+            f"{_f(n['iMI']['tau_model_s'], 1)}, {_f(n['iMI']['tau_decay_model_s'], 1)} | "
+            f"{_f(n['cMI']['tau_model_s'], 1)}, {_f(n['cMI']['tau_decay_model_s'], 1)} | "
+            f"{_f(p['rest_iMI+'], 3)} | {_f(p['signal_iMI+'], 3)} |")
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="neural evidence for the null-model fit rule (no behaviour)")
+    ap.add_argument("--out", type=Path, default=None, help="markdown file for the table")
+    ap.add_argument("--only", default=None, help="comma-separated brain names to restrict CASES")
+    a = ap.parse_args(argv)
+    only = set(a.only.split(",")) if a.only else None
+    rows = []
+    for brain, draw, fit in CASES:
+        if only and brain not in only:
+            continue
+        rows.append(evaluate_case(brain, draw, fit))
+        print(table(rows[-1:]).splitlines()[-1], flush=True)
+    text = ("# Which fit should a null-model draw use? Neural evidence (no behaviour)\n\n"
+            "Loss and its parts: `tools/fit_integrator.py` loss (3 trials, numpy replica, 2 ms); recorded "
+            "calcium rise / decay: iMI and cMI all-cell means 7.5 / 11.5 s. Neural columns: Brian2 open loop, "
+            "noise seed 0 (`neural_metric.evaluate`). Rates: replica, leftward trial, no kick.\n\n" + table(rows) + "\n")
+    print(text)
+    if a.out:
+        a.out.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
