@@ -33,7 +33,7 @@ BRIDGE_YAML = Path(__file__).resolve().parent / "bridge.yaml"
 TASKS = {"chemotaxis": "cgym/CElegansChemotaxis-v0"}
 # brain option receptor_signs: ACh and GABA signs from the postsynaptic receptor prediction too
 # (Fenyves 2020; organisms/c_elegans/wiring.apply_receptor_signs). Default set from measurements
-# in organisms/c_elegans/README.md ("Receptor signs").
+# in organisms/c_elegans/README.md (section 1, "Sign rule").
 RECEPTOR_SIGNS_DEFAULT = True
 
 

@@ -5,7 +5,7 @@ sign pattern of the ON/OFF pathway (up-step: AIY up, AIB down; down-step: AIB up
 response amplitudes downstream. The class parameters in params/connectome_probe_fit.yaml were fitted
 to this pattern with receptor-based signs (organisms/c_elegans/tools/fit_probe.py), so those tests are
 regression tests of that fit; it crawls and its values are the start values of the behavioural fits
-(README, section R). The sign test with neutral class parameters (params/unfitted_reference.yaml)
+(README, section 4.1). The sign test with neutral class parameters (params/unfitted_reference.yaml)
 is not fitted: it tests the cited first-synapse signs.
 """
 
@@ -54,7 +54,7 @@ def test_on_off_signs_at_the_first_synapses_without_fitting(neutral):
 @pytest.mark.xfail(strict=True, reason="with the corrected Glu signs (Fenyves 2020 columns fixed) the "
                    "neutral class values give AIY up-step +0.9 mV and AIB +0.2 (up) / +0.8 (down) mV: the other "
                    "glutamatergic sensory inputs to AIB (GLR-1/2/5 only) are now excitatory and swamp the "
-                   "ASEL/ASER difference; the pattern needs the fitted class values (README, section R)")
+                   "ASEL/ASER difference; the pattern needs the fitted class values (README, section 4.1)")
 def test_on_off_pattern_at_aiy_and_aib_without_fitting(neutral):
     up, dn = neutral["up"], neutral["down"]
     assert mean(up, "AIYL", "AIYR") > 1.0                      # ASEL -> AIY (+)
@@ -78,8 +78,8 @@ def test_fitted_amplitudes_downstream(fitted):
 
 
 def test_ava_moves_several_mV(fitted):
-    """Issue 11: down-step -> AVA up by several mV. Reached by the receptor-sign probe fit (README,
-    "Receptor signs"); was a strict xfail at +0.3-0.4 mV before the Glu/ACh column fix."""
+    """Issue 11: down-step -> AVA up by several mV. Reached by the receptor-sign probe fit (README
+    section 4.1); was a strict xfail at +0.3-0.4 mV before the Glu/ACh column fix."""
     assert mean(fitted["down"], "AVAL", "AVAR") > 3.0
 
 

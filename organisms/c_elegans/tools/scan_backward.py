@@ -1,0 +1,138 @@
+"""Scan the A-type (VA/DA) stretch receptive field for backward crawling under AVA drive.
+
+Question (issue 11 item 2): can the A-type chain + body make a tail-to-head wave when AVA is held
+depolarised, for some A-type receptive-field offset / gain, and does the same setting still crawl
+forward when AVA is not driven? For each parameter file, offset and gain it writes a copy of the
+file with ``bridge.A_stretch.offset`` / ``bridge.A_stretch.gain_mV`` set (nothing else changed),
+runs one closed-loop episode with and one without ``--activate AVAL AVAR`` through the ordinary CLI
+(``python -m runners run celegans/chemotaxis``), and prints the episode features::
+
+    python -m organisms.c_elegans.tools.scan_backward --out /tmp/wb/scan
+    python -m organisms.c_elegans.tools.scan_backward --params organisms/c_elegans/params/connectome.yaml \
+        --offsets -0.15 0 0.08 0.15 --gains 30 60 --seed 1000 --duration 20 --out /tmp/wb/scan
+
+Offsets in body lengths (negative = anterior of the neuron, as B-type; bridge.yaml's A default is
++0.15, posterior). ``v_axial`` is the mean velocity of the centroid along the body axis (mm/s,
++ = towards the head), ``fwd`` the forward fraction of the moving time (features), ``dir`` the
+curvature wave's direction (+1 head-to-tail, -1 tail-to-head). One process at a time; each episode
+is a fresh ``python -m runners run`` (the network is rebuilt), so a cell costs ~10 s of start-up.
+This is a diagnostic of the bridge, not a fit: it changes no default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_PARAMS = [
+    "organisms/c_elegans/params/connectome.yaml",
+    "organisms/c_elegans/params/connectome_probe_fit.yaml",
+]
+
+
+def write_variant(src: Path, dst: Path, offset: float, gain: float, extra: dict | None = None) -> None:
+    doc = yaml.safe_load(src.read_text())
+    p = doc["parameters"]
+    for name, value in (extra or {}).items():
+        if name not in p:
+            if not name.startswith("bridge."):
+                raise SystemExit(f"--set {name}: no such entry in {src} (only bridge.* entries can be added)")
+            p[name] = {"value": float(value), "bounds": [float(value), float(value)], "unit": "1",
+                       "fit": False, "source": "scan_backward diagnostic (hand-set)"}
+        lo, hi = p[name].get("bounds", [value, value])
+        p[name].update(value=float(value), bounds=[min(lo, value), max(hi, value)], fit=False)
+    p["bridge.A_stretch.offset"] = {
+        "value": float(offset), "bounds": [-0.5, 0.5], "unit": "body lengths", "fit": False,
+        "source": "scan_backward diagnostic (hand-set)"}
+    g = dict(p.get("bridge.A_stretch.gain_mV", {}))
+    g.update({"value": float(gain), "bounds": [0.0, max(100.0, float(gain))], "fit": False,
+              "unit": "mV", "source": "scan_backward diagnostic (hand-set)"})
+    p["bridge.A_stretch.gain_mV"] = g
+    doc["description"] = f"scan_backward variant of {src}: A offset {offset}, A gain {gain}"
+    dst.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+def axial_velocity(npz: Path) -> float:
+    """Mean centroid velocity projected on the body axis (tail->head = +), mm/s."""
+    d = np.load(npz)
+    t, cl = d["t"], d["centerline"]
+    cen = cl.mean(axis=1)
+    k3 = max(1, cl.shape[1] // 3)
+    ax = cl[:, :k3].mean(axis=1) - cl[:, -k3:].mean(axis=1)
+    ax /= np.maximum(np.linalg.norm(ax, axis=1, keepdims=True), 1e-12)
+    v = np.gradient(cen, t, axis=0)
+    return float(np.mean(np.einsum("ij,ij->i", v, ax)))
+
+
+def run_cell(params: Path, out: Path, seed: int, duration: float, ava_mV: float | None) -> dict:
+    cmd = [sys.executable, "-m", "runners", "run", "celegans/chemotaxis", "--brain", "connectome",
+           "--brain-option", f"params={params}", "--episodes", "1", "--duration", str(duration),
+           "--seed", str(seed), "--out", str(out)]
+    if ava_mV is not None:
+        cmd += ["--activate", "AVAL", "AVAR", "--brain-option", f"activate_mV={ava_mV}"]
+    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ep = json.loads((out / "episodes" / f"ep_{seed:04d}.json").read_text())
+    f = ep.get("features") or {}
+    return {
+        "speed": f.get("centroid_speed"), "fwd": f.get("forward_fraction"),
+        "freq": f.get("undulation_frequency"), "wavelength": f.get("wavelength"),
+        "dir": f.get("wave_direction"), "reversals": f.get("reversal_count"),
+        "v_axial": axial_velocity(out / "episodes" / f"ep_{seed:04d}.npz"),
+    }
+
+
+def fmt(x, nd=3):
+    return "—" if x is None or (isinstance(x, float) and not np.isfinite(x)) else f"{x:.{nd}f}"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--params", nargs="+", default=DEFAULT_PARAMS)
+    ap.add_argument("--offsets", nargs="+", type=float, default=[-0.15, 0.0, 0.08, 0.15])
+    ap.add_argument("--gains", nargs="+", type=float, default=[30.0, 60.0])
+    ap.add_argument("--ava-mV", type=float, default=20.0)
+    ap.add_argument("--seed", type=int, default=1000)
+    ap.add_argument("--duration", type=float, default=20.0)
+    ap.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
+                    help="extra entries of the parameter file to set, e.g. bridge.tonic.AVBL.mV=0")
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args(argv)
+    extra = {}
+    for kv in a.set:
+        if "=" not in kv:
+            raise SystemExit(f"--set {kv}: expected NAME=VALUE")
+        k, v = kv.split("=", 1)
+        extra[k] = float(v)
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    print("| params | A offset | A gain | AVA | speed mm/s | v_axial mm/s | fwd | freq Hz | wavelength | dir | reversals |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for pf in a.params:
+        src = (ROOT / pf) if not Path(pf).is_absolute() else Path(pf)
+        for off in a.offsets:
+            for g in a.gains:
+                tag = f"{src.stem}_off{off:+.2f}_g{g:g}"
+                var = out / f"{tag}.yaml"
+                write_variant(src, var, off, g, extra)
+                for ava in (a.ava_mV, None):
+                    r = run_cell(var, out / f"{tag}_{'ava' if ava is not None else 'free'}",
+                                 a.seed, a.duration, ava)
+                    r.update(params=src.stem, offset=off, gain=g, ava_mV=ava)
+                    rows.append(r)
+                    print(f"| {src.stem} | {off:+.2f} | {g:g} | {'+%g mV' % ava if ava is not None else 'free'} "
+                          f"| {fmt(r['speed'])} | {fmt(r['v_axial'])} | {fmt(r['fwd'], 2)} | {fmt(r['freq'], 2)} "
+                          f"| {fmt(r['wavelength'], 2)} | {fmt(r['dir'], 0)} | {fmt(r['reversals'], 0)} |", flush=True)
+    (out / "scan_backward.json").write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
