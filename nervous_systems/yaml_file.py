@@ -9,12 +9,13 @@ reference-library loader (tasks/reference.py) names file and line with PyYAML's 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["YAMLFileError", "load_yaml", "parse_yaml"]
+__all__ = ["YAMLFileError", "load_yaml", "parse_key_values", "parse_yaml"]
 
 
 class YAMLFileError(ValueError):
@@ -40,3 +41,26 @@ def load_yaml(path: str | Path) -> Any:
     except UnicodeDecodeError as exc:
         raise YAMLFileError(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
     return parse_yaml(text, path)
+
+
+def parse_key_values(items: list[str] | None, flag: str) -> dict:
+    """Command-line ``KEY=VALUE`` strings (e.g. repeated ``--brain-option``) -> dict. A value is
+    read as JSON (``1e-3``, ``true``, ``[1, 2]``, ``{"a": 1}``), else as a YAML scalar or flow
+    collection (``True``, ``{a: 1}``), else kept as the string. A malformed item raises
+    ValueError naming ``flag`` and the item."""
+    out: dict = {}
+    for item in items or []:
+        key, sep, text = str(item).partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"{flag} {item!r}: expected KEY=VALUE")
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            try:
+                value = yaml.safe_load(text)
+            except yaml.YAMLError:
+                value = text
+            if value is None and text.strip() not in ("", "~", "null", "Null", "NULL"):
+                value = text
+        out[key.strip()] = value
+    return out

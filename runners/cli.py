@@ -27,7 +27,6 @@ Exit codes: 0 success; 1 the command ran but failed (all episodes failed, a cras
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
@@ -109,16 +108,11 @@ def folder_or_json_path(text: str) -> str:
 
 
 def _parse_kv(items: list[str] | None, what: str) -> dict:
-    out = {}
-    for item in items or []:
-        if "=" not in item:
-            raise CLIError(f"{what} {item!r} must look like key=value")
-        k, v = item.split("=", 1)
-        try:
-            out[k.strip()] = json.loads(v)
-        except json.JSONDecodeError:
-            out[k.strip()] = v
-    return out
+    from nervous_systems.yaml_file import parse_key_values
+    try:
+        return parse_key_values(items, what)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
 
 
 def _version() -> str:
@@ -321,9 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--connectome", help="connectome data set, e.g. cook2019_herm")
     s.add_argument("--medium", help="medium, e.g. agar")
     s.add_argument("--task-option", action="append", metavar="KEY=VALUE",
-                   help="a task option (repeatable; VALUE read as JSON when it parses), e.g. medium=\"agar\"")
+                   help="a task option (repeatable; VALUE read as JSON, else YAML, else text), e.g. medium=\"agar\"")
     s.add_argument("--brain-option", action="append", metavar="KEY=VALUE",
-                   help="a brain option (repeatable; VALUE read as JSON when it parses)")
+                   help="a brain option (repeatable; VALUE read as JSON, else YAML, else text)")
     s.add_argument("--retry-failed", action="store_true", help="redo episodes that failed")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_run)
@@ -365,7 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--brain", default="connectome", help="brain name (`cgym list` shows them)")
     s.add_argument("--seed", type=int_at_least(0), default=0, help="episode seed")
     s.add_argument("--task-option", action="append", metavar="KEY=VALUE",
-                   help="a task option (repeatable; VALUE read as JSON when it parses)")
+                   help="a task option (repeatable; VALUE read as JSON, else YAML, else text)")
     s.add_argument("--backend", choices=["brian2", "torch", "event", "kernel"],
                    help="network backend of the brain (brain option 'backend'; default: the brain's own)")
     s.add_argument("--out", type=folder_or_json_path, help="folder (or .json path) for bench.json")
@@ -384,7 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--ceiling-reps", type=int_at_least(1), default=5, help="random splits for the ceiling")
     s.add_argument("--no-controls", action="store_true", help="skip the shuffled/connectome control run")
     s.add_argument("--brain-option", action="append", metavar="KEY=VALUE",
-                   help="a brain option (repeatable; VALUE read as JSON when it parses)")
+                   help="a brain option (repeatable; VALUE read as JSON, else YAML, else text)")
     s.add_argument("--out", type=folder_path, help="folder (default runs/atlas_<organism>_<brain>)")
     s.add_argument("--no-figures", action="store_true", help="write the scorecard without figures")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")

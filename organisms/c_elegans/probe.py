@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from nervous_systems.yaml_file import parse_key_values
+
 PATHWAY = ["ASEL", "ASER", "AIYL", "AIYR", "AIBL", "AIBR", "AIAL", "AIZL", "RIAL", "RIML", "AVAL",
            "AVAR", "AVDL", "AVEL", "AVBL", "PVCL", "RIBL", "RIVL", "SMDDL", "SMDVL", "RMDDL", "RMDVL",
            "SMBDL", "DA01", "VA01", "DB01", "VB01"]
@@ -123,22 +125,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="print every neuron, not only the pathway")
     parser.add_argument("--out", default=None, help="folder for probe.png and probe.json")
     parser.add_argument("--brain-option", action="append", default=[], metavar="KEY=VALUE",
-                        help="a brain option (value read as a YAML scalar, e.g. receptor_signs=true); repeatable")
+                        help="a brain option (value read as JSON, else YAML, else text, e.g. receptor_signs=true); repeatable")
 
 
 def parse_brain_options(items) -> dict:
-    """``KEY=VALUE`` strings -> dict; values are YAML scalars (numbers, true/false, strings)."""
-    import yaml
-    out = {}
-    for item in items or []:
-        key, sep, val = str(item).partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"--brain-option {item!r}: expected KEY=VALUE")
-        v = yaml.safe_load(val)
-        if isinstance(v, (dict, list)):
-            raise ValueError(f"--brain-option {item!r}: the value must be a scalar")
-        out[key.strip()] = v
-    return out
+    """``--brain-option KEY=VALUE`` strings -> dict (``nervous_systems.yaml_file.parse_key_values``)."""
+    return parse_key_values(items, "--brain-option")
 
 
 def run(args) -> int:

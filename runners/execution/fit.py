@@ -88,7 +88,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from nervous_systems.yaml_file import YAMLFileError, load_yaml
+from nervous_systems.yaml_file import YAMLFileError, load_yaml, parse_key_values
 
 from ..io import recording as rec_io
 from . import sweep as sweep_mod
@@ -1110,17 +1110,11 @@ def controls_commands(task: str = "celegans/chemotaxis", spec: str = "FIT.yaml",
 
 
 def parse_brain_options(items: list[str] | None) -> dict:
-    import yaml
-    opts = {}
-    for it in items or []:
-        if "=" not in it:
-            raise FitError(f"--brain-option {it!r}: expected KEY=VALUE")
-        k, v = it.split("=", 1)
-        try:
-            opts[k.strip()] = yaml.safe_load(v)
-        except yaml.YAMLError:
-            opts[k.strip()] = v
-    return opts
+    """``--brain-option KEY=VALUE`` strings -> dict (``nervous_systems.yaml_file.parse_key_values``)."""
+    try:
+        return parse_key_values(items, "--brain-option")
+    except ValueError as exc:
+        raise FitError(str(exc)) from None
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:

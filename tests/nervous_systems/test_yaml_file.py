@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from nervous_systems.yaml_file import YAMLFileError, load_yaml
+from nervous_systems.yaml_file import YAMLFileError, load_yaml, parse_key_values
 
 BAD = "name: x\nparameters: [1, 2\nequations: {}\n"  # unclosed flow sequence
 
@@ -62,3 +62,16 @@ def test_bridge_yaml_names_file_and_line(tmp_path):
     path.write_text(BAD)
     with pytest.raises(YAMLFileError, match=r"bridge\.yaml, line 3"):
         Bridge(path, connectome=None, muscle_names=[], control_dt=0.01)
+
+
+def test_key_values_read_json_then_yaml_then_string():
+    got = parse_key_values(["tau=1e-3", "on=true", "flag=True", "params=organisms/x.yaml",
+                            "m={a: 1}", "j={\"k\": [1, 2]}", "expr=a=b"], "--brain-option")
+    assert got == {"tau": 0.001, "on": True, "flag": True, "params": "organisms/x.yaml",
+                   "m": {"a": 1}, "j": {"k": [1, 2]}, "expr": "a=b"}
+
+
+@pytest.mark.parametrize("item", ["novalue", "=3"])
+def test_malformed_key_value_names_the_flag_and_item(item):
+    with pytest.raises(ValueError, match=r"^--task-option .*expected KEY=VALUE"):
+        parse_key_values([item], "--task-option")
