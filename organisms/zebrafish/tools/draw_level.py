@@ -1,0 +1,86 @@
+"""The OMR result at the level of wiring draws: is the CLEM *block model* better than its controls?
+
+    python -m organisms.zebrafish.tools.draw_level organisms/zebrafish/figures/omr60.json
+
+There is no cell-to-cell edge list in the CLEM release, so the ``connectome`` brain is itself one
+draw (draw 0) of the CLEM block model, the same kind of object as the ``sbm-redraw`` draws. A
+claim about the CLEM wiring is therefore a claim about draws: this tool groups the per-draw
+P(turn with motion) of an ``omr_closed_loop`` scorecard (its ``per_draw`` rows) into
+
+* **CLEM block model**: ``connectome`` + ``sbm-redraw`` draws,
+* **block-shuffled** draws,
+* **no-integrator-edges** (no wiring, one row),
+
+and gives each group's mean over draws with a 95 % bootstrap CI that resamples **draws** (each
+draw weighted equally, whatever its number of episodes). With 4-5 draws per group these CIs are
+wide; they are the honest uncertainty of a statement about the wiring, not about one draw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+GROUPS = {"connectome": "CLEM block model", "sbm-redraw": "CLEM block model",
+          "block-shuffled": "block-shuffled", "no-integrator-edges": "no-integrator-edges"}
+N_BOOT = 4000
+
+
+def draw_level(per_draw: list[dict], measure: str = "p_with", seed: int = 0) -> list[dict]:
+    """One row per (group, coherence): draws, their values, mean and draw-resampled 95 % CI."""
+    cells: dict[tuple[str, float], list[tuple[str, int, float]]] = {}
+    for row in per_draw:
+        group = GROUPS.get(row["brain"])
+        value = (row.get(measure) or {}).get("value")
+        if group is None or value is None or not np.isfinite(value):
+            continue
+        cells.setdefault((group, float(row["coherence"])), []).append(
+            (row["brain"], int(row.get("wiring_seed") or 0), float(value)))
+    rng = np.random.default_rng(seed)
+    out = []
+    for (group, coh), draws in sorted(cells.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        vals = np.array([v for _, _, v in draws])
+        if len(vals) > 1:
+            boot = rng.choice(vals, size=(N_BOOT, len(vals))).mean(axis=1)
+            lo, hi = (float(x) for x in np.percentile(boot, [2.5, 97.5]))
+        else:
+            lo = hi = None
+        out.append({"group": group, "coherence": coh, "n_draws": len(vals), "mean": float(vals.mean()),
+                    "ci_low": lo, "ci_high": hi,
+                    "draws": [{"brain": b, "draw": d, "value": v} for b, d, v in draws]})
+    return out
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = ["| coherence | group | draws | mean P(with), turns [95 % CI over draws] | per draw |",
+             "|---|---|---|---|---|"]
+    for r in rows:
+        ci = f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]" if r["ci_low"] is not None else "(one draw)"
+        per = ", ".join(f"{d['brain'].replace('sbm-redraw', 'sbm')}/{d['draw']} {d['value']:.2f}" for d in r["draws"])
+        lines.append(f"| {r['coherence'] * 100:.0f} % | {r['group']} | {r['n_draws']} | {r['mean']:.2f} {ci} | {per} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m organisms.zebrafish.tools.draw_level", description=__doc__.split("\n")[0])
+    p.add_argument("scorecard", help="an omr_closed_loop scorecard JSON (e.g. organisms/zebrafish/figures/omr60.json)")
+    p.add_argument("--measure", default="p_with", choices=["p_with", "p_with_all_bouts"],
+                   help="turns > 10 deg (p_with, default) or all bouts")
+    a = p.parse_args(argv)
+    try:
+        data = json.loads(Path(a.scorecard).read_text(encoding="utf-8"))
+        per_draw = data["per_draw"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"error: {a.scorecard}: not an omr_closed_loop scorecard with per-draw rows ({exc.__class__.__name__})",
+              file=sys.stderr)
+        return 2
+    print(markdown(draw_level(per_draw, a.measure)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,31 @@
+"""The draw-level summary groups connectome + sbm-redraw draws as one block model and resamples draws."""
+
+from __future__ import annotations
+
+import json
+
+from organisms.zebrafish.tools.draw_level import draw_level, main
+
+
+def _row(brain, draw, value, coherence=0.5):
+    return {"brain": brain, "wiring_seed": draw, "coherence": coherence, "p_with": {"value": value}}
+
+
+def test_connectome_and_fresh_draws_are_one_group_and_ci_resamples_draws():
+    rows = draw_level([_row("connectome", 0, 0.8), _row("sbm-redraw", 1, 0.5), _row("sbm-redraw", 2, 0.6),
+                       _row("block-shuffled", 0, 0.55), _row("block-shuffled", 1, 0.45),
+                       _row("no-integrator-edges", 0, 0.6)])
+    by = {r["group"]: r for r in rows}
+    clem = by["CLEM block model"]
+    assert clem["n_draws"] == 3 and abs(clem["mean"] - (0.8 + 0.5 + 0.6) / 3) < 1e-12
+    assert 0.5 - 1e-9 <= clem["ci_low"] < clem["mean"] < clem["ci_high"] <= 0.8 + 1e-9
+    assert by["no-integrator-edges"]["ci_low"] is None          # one row: no draw-level CI
+    assert by["block-shuffled"]["n_draws"] == 2
+
+
+def test_a_file_without_per_draw_rows_is_one_line_error(tmp_path, capsys):
+    bad = tmp_path / "x.json"
+    bad.write_text(json.dumps({"rows": []}))
+    assert main([str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and err.count("\n") == 1
