@@ -29,3 +29,14 @@ def test_a_file_without_per_draw_rows_is_one_line_error(tmp_path, capsys):
     assert main([str(bad)]) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and err.count("\n") == 1
+
+
+def test_several_scorecards_pool_their_draws_but_not_the_same_draw_twice(tmp_path, capsys):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps({"per_draw": [_row("connectome", 0, 0.8), _row("block-shuffled", 0, 0.5)]}))
+    b.write_text(json.dumps({"per_draw": [_row("sbm-redraw", 5, 0.7), _row("block-shuffled", 4, 0.6)]}))
+    assert main([str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    assert "| 50 % | CLEM block model | 2 | 0.75" in out and "| 50 % | block-shuffled | 2 | 0.55" in out
+    assert main([str(a), str(a)]) == 2
+    assert "already in an earlier file" in capsys.readouterr().err

@@ -1,6 +1,6 @@
 """The OMR result at the level of wiring draws: is the CLEM *block model* better than its controls?
 
-    python -m organisms.zebrafish.tools.draw_level organisms/zebrafish/figures/omr60.json
+    python -m organisms.zebrafish.tools.draw_level organisms/zebrafish/figures/omr60.json [MORE.json ...]
 
 There is no cell-to-cell edge list in the CLEM release, so the ``connectome`` brain is itself one
 draw (draw 0) of the CLEM block model, the same kind of object as the ``sbm-redraw`` draws. A
@@ -67,17 +67,27 @@ def markdown(rows: list[dict]) -> str:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m organisms.zebrafish.tools.draw_level", description=__doc__.split("\n")[0])
-    p.add_argument("scorecard", help="an omr_closed_loop scorecard JSON (e.g. organisms/zebrafish/figures/omr60.json)")
+    p.add_argument("scorecard", nargs="+",
+                   help="omr_closed_loop scorecard JSONs (e.g. organisms/zebrafish/figures/omr60.json); their "
+                        "per-draw rows are pooled (a (brain, draw, coherence) in two files is an error)")
     p.add_argument("--measure", default="p_with", choices=["p_with", "p_with_all_bouts"],
                    help="turns > 10 deg (p_with, default) or all bouts")
     a = p.parse_args(argv)
-    try:
-        data = json.loads(Path(a.scorecard).read_text(encoding="utf-8"))
-        per_draw = data["per_draw"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        print(f"error: {a.scorecard}: not an omr_closed_loop scorecard with per-draw rows ({exc.__class__.__name__})",
-              file=sys.stderr)
-        return 2
+    per_draw, seen = [], set()
+    for path in a.scorecard:
+        try:
+            rows = json.loads(Path(path).read_text(encoding="utf-8"))["per_draw"]
+            keys = [(r["brain"], int(r.get("wiring_seed") or 0), float(r["coherence"])) for r in rows]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"error: {path}: not an omr_closed_loop scorecard with per-draw rows ({exc.__class__.__name__})",
+                  file=sys.stderr)
+            return 2
+        twice = seen.intersection(keys)
+        if twice:
+            print(f"error: {path}: draw {sorted(twice)[0]} is already in an earlier file", file=sys.stderr)
+            return 2
+        seen.update(keys)
+        per_draw += rows
     print(markdown(draw_level(per_draw, a.measure)))
     return 0
 
