@@ -111,13 +111,9 @@ class KernelGradedNetwork:
                  threshold_shift_mV=None):
         self._kernel = load_kernel()
         setup = graded_setup(connectome, model, perturbation, "kernel")
-        self.model, self.perturbation, self.connectome = setup.model, setup.perturbation, setup.connectome
-        self.lesioned, self.activated = setup.lesioned, setup.activated
+        setup.adopt(self)
         c = self.connectome
-        self.names = c.names
-        n = c.n_neurons
-        self.n = n
-        self.namespace = setup.namespace
+        n = self.n = c.n_neurons
         p = setup.si                                # SI floats
         self.dt = setup.dt
 

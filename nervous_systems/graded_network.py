@@ -71,6 +71,14 @@ class GradedSetup:
     gap: tuple
     chemical: tuple
 
+    def adopt(self, backend) -> None:
+        """Give ``backend`` the attributes every graded network exposes: ``model``,
+        ``perturbation``, ``connectome``, ``lesioned``, ``activated``, ``names``, ``namespace``."""
+        backend.model, backend.perturbation, backend.connectome = self.model, self.perturbation, self.connectome
+        backend.lesioned, backend.activated = self.lesioned, self.activated
+        backend.names = self.connectome.names
+        backend.namespace = self.namespace
+
 
 def graded_setup(connectome: Connectome, model: NetworkModel | str, perturbation: Perturbation | None,
                  backend: str) -> GradedSetup:
@@ -263,12 +271,9 @@ class GradedNetwork:
                  perturbation: Perturbation | None = None, threshold_shift_mV=None):
         b2 = brian2()
         setup = graded_setup(connectome, model, perturbation, "brian2")
-        self.model, self.perturbation, self.connectome = setup.model, setup.perturbation, setup.connectome
-        self.lesioned, self.activated = setup.lesioned, setup.activated
-        c = self.connectome
-        self.names = c.names
+        setup.adopt(self)
+        c, ns = self.connectome, self.namespace
         n = c.n_neurons
-        ns = self.namespace = setup.namespace
         dt = self.model.dt()
         method = self.model.numerics.get("method", "exponential_euler")
         eqs = self.model.equations

@@ -63,10 +63,8 @@ class TorchGradedNetwork:
         torch = require_torch()
         self.torch = torch
         setup = graded_setup(connectome, model, perturbation, "torch")
-        self.model, self.perturbation, self.connectome = setup.model, setup.perturbation, setup.connectome
-        self.lesioned, self.activated = setup.lesioned, setup.activated
+        setup.adopt(self)
         c = self.connectome
-        self.names = c.names
         n = c.n_neurons
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype)
