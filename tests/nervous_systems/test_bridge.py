@@ -220,6 +220,8 @@ def test_gated_target_follows_the_gate_neurons_depolarisation(config, connectome
     a = next(s for s in cfg["sensors"] if s["name"] == "A_stretch")
     for t in a["targets"]:
         t["gain_mV"] = 30.0
+    for t in next(s for s in cfg["sensors"] if s["name"] == "tail_stretch")["targets"]:
+        t["gain_mV"] = 0.0   # this test is about the A chain alone
     b = Bridge(cfg, connectome, list(MUSCLE_NAMES), DT)
     assert b.needs_state
     with pytest.raises(BridgeConfigError, match="network state"):
@@ -251,6 +253,28 @@ def test_default_feedback_is_gated_by_the_command_competition(bridge, connectome
         return bridge.encode(obs(1.0, 1.0), v, rest) - base
 
     fwd, bwd, both = drive(0, 20), drive(20, 0), drive(20, 20)
+    chain = np.setdiff1d(va, idx(connectome, "VA12"))   # VA12 also carries the tail reflex
     assert np.all(fwd[vb] > 0) and np.allclose(fwd[va], 0)
-    assert np.all(bwd[va] > 0) and np.allclose(bwd[vb], 0)
+    assert np.all(bwd[chain] > 0) and np.allclose(bwd[vb], 0)
     assert np.allclose(both[va], 0) and np.allclose(both[vb], 0)
+
+
+def test_tail_and_head_reflexes_are_gated_by_opposite_command_states(bridge, connectome):
+    """The tail stretch reflex (DA9/VA12) opens in the backward state, the SMD head reflex in the
+    forward state; each is negative feedback (ventral bending excites the dorsal-side cell)."""
+    rest = np.zeros(connectome.n_neurons)
+    ava, avb = idx(connectome, "AVAL", "AVAR"), idx(connectome, "AVBL", "AVBR")
+    da9, va12 = idx(connectome, "DA09"), idx(connectome, "VA12")
+    smdd, smdv = idx(connectome, "SMDDL", "SMDDR"), idx(connectome, "SMDVL", "SMDVR")
+
+    def drive(k, mv_ava, mv_avb):
+        v = rest.copy(); v[ava] = mv_ava * 1e-3; v[avb] = mv_avb * 1e-3
+        return bridge.encode(obs(1.0, k), v, rest) - bridge.encode(obs(1.0, 0.0), v, rest)
+
+    ventral_fwd, ventral_bwd = drive(1.0, 0, 20), drive(1.0, 20, 0)
+    assert np.all(ventral_fwd[smdd] > 0) and np.all(ventral_fwd[smdv] < 0)
+    assert np.allclose(ventral_bwd[smdd], 0) and np.allclose(ventral_bwd[smdv], 0)
+    # tail: DA9 excited by ventral bending, VA12 inhibited (A_stretch adds VA12's own +30 mV share)
+    tail_fwd = drive(1.0, 0, 20)
+    assert np.allclose(tail_fwd[da9], 0) and np.allclose(tail_fwd[va12], 0)
+    assert np.all(ventral_bwd[da9] > ventral_bwd[idx(connectome, "DA08")]) and np.all(ventral_bwd[va12] < 0)
