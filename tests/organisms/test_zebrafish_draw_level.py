@@ -40,3 +40,16 @@ def test_several_scorecards_pool_their_draws_but_not_the_same_draw_twice(tmp_pat
     assert "| 50 % | CLEM block model | 2 | 0.75" in out and "| 50 % | block-shuffled | 2 | 0.55" in out
     assert main([str(a), str(a)]) == 2
     assert "already in an earlier file" in capsys.readouterr().err
+
+
+def test_difference_resamples_draws_and_its_permutation_p_can_fail():
+    from organisms.zebrafish.tools.draw_level import difference
+    sep = draw_level([_row("sbm-redraw", d, v) for d, v in enumerate([0.80, 0.82, 0.78, 0.81, 0.79])]
+                     + [_row("block-shuffled", d, v) for d, v in enumerate([0.50, 0.52, 0.48, 0.51, 0.49])])
+    (d,) = difference(sep)
+    assert abs(d["difference"] - 0.30) < 1e-9 and 0.25 < d["ci_low"] < d["ci_high"] < 0.35
+    assert d["p_one_sided"] < 0.02                       # 5 vs 5 fully separated: p = 1/252 exactly
+    same = draw_level([_row("sbm-redraw", d, v) for d, v in enumerate([0.5, 0.7, 0.6])]
+                      + [_row("block-shuffled", d, v) for d, v in enumerate([0.6, 0.5, 0.7])])
+    (d,) = difference(same)
+    assert abs(d["difference"]) < 1e-9 and d["ci_low"] < 0 < d["ci_high"] and d["p_one_sided"] > 0.3
