@@ -1,0 +1,152 @@
+"""Backward crawling evoked by holding AVA depolarised: does it need the wiring, the A chain and the tail reflex?
+
+    python -m organisms.c_elegans.tools.evoked_backward --out runs/evoked_backward
+    python -m organisms.c_elegans.tools.evoked_backward --seeds 1000-1007 --duration 20 --ava-mV 20 --out DIR
+
+Each condition runs ``--seeds`` closed-loop episodes of ``celegans/chemotaxis`` through the ordinary
+CLI (``python -m runners run``) with ``--activate AVAL AVAR --brain-option activate_mV=X`` (AVA held
+X mV above rest, as an optogenetic depolarisation; no other stimulus is added) and reports, per
+condition, the mean over animals with a 95 % bootstrap CI over animals of
+
+* ``v_axial``: centroid velocity along the body axis (mm/s, + = towards the head; negative = backward),
+* ``bwd``: the backward fraction of the moving time (1 - the episode's forward fraction),
+* the curvature wave's direction (+1 head-to-tail, -1 tail-to-head: fraction of animals with -1),
+  its wavelength (body lengths; > ~2 = no coherent travelling wave) and frequency.
+
+Conditions (every one on the same seeds; brains with their own default parameter files):
+
+=============================  ==========================================================================
+``connectome``                 the registered brain
+``connectome, no A class``     ``--lesion VA DA``: the backward motor neurons removed
+``connectome, no tail cells``  ``--lesion DA09 VA12``: the two cells that carry the tail reflex removed
+``connectome, tail reflex 0``  ``bridge.tail_stretch.gain_mV`` = 0 in a copy of the parameter file
+``shuffled S``                 degree-preserving shuffle S with its own fitted file (params/fitted/)
+``connectome, not driven``     no AVA drive (the forward state, for reference)
+=============================  ==========================================================================
+
+A diagnostic of the backward mechanism (README section 5.1), not a fit: it changes no default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from .scan_backward import axial_velocity
+
+ROOT = Path(__file__).resolve().parents[3]
+PARAMS = ROOT / "organisms" / "c_elegans" / "params"
+N_BOOT = 4000
+
+
+def conditions(shuffle_seeds: list[int]) -> list[tuple[str, list[str], bool]]:
+    """(label, extra CLI arguments, AVA driven?) for every condition."""
+    out = [("connectome", ["--brain", "connectome"], True),
+           ("connectome, no A class (VA, DA lesioned)", ["--brain", "connectome", "--lesion", "VA", "DA"], True),
+           ("connectome, no tail cells (DA09, VA12 lesioned)", ["--brain", "connectome", "--lesion", "DA09", "VA12"], True),
+           ("connectome, tail reflex gain 0", ["--brain", "connectome", "--brain-option", "params={tail0}"], True)]
+    for s in shuffle_seeds:
+        out.append((f"shuffled {s}", ["--brain", "shuffled", "--brain-option", f"shuffle_seed={s}",
+                                      "--brain-option", f"params={PARAMS / 'fitted' / f'shuffled-{s}.yaml'}"], True))
+    out.append(("connectome, not driven", ["--brain", "connectome"], False))
+    return out
+
+
+def tail_off_params(out: Path) -> Path:
+    """A copy of the connectome's parameter file with the tail reflex switched off."""
+    doc = yaml.safe_load((PARAMS / "connectome.yaml").read_text())
+    doc["parameters"]["bridge.tail_stretch.gain_mV"] = {
+        "value": 0.0, "bounds": [0.0, 0.0], "unit": "mV", "fit": False,
+        "source": "evoked_backward diagnostic: tail reflex off"}
+    doc["description"] = "evoked_backward variant of params/connectome.yaml: bridge.tail_stretch.gain_mV = 0"
+    path = out / "connectome_tail0.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def mean_ci(x: np.ndarray, rng: np.random.Generator) -> tuple[float, float, float]:
+    x = x[np.isfinite(x)]
+    if len(x) == 0:
+        return float("nan"), float("nan"), float("nan")
+    boot = rng.choice(x, size=(N_BOOT, len(x))).mean(axis=1)
+    lo, hi = np.percentile(boot, [2.5, 97.5])
+    return float(x.mean()), float(lo), float(hi)
+
+
+def median(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if len(x) else float("nan")
+
+
+def run_condition(args: list[str], driven: bool, out: Path, seed0: int, n: int, duration: float,
+                  ava_mV: float) -> list[dict]:
+    cmd = [sys.executable, "-m", "runners", "run", "celegans/chemotaxis", *args, "--episodes", str(n),
+           "--duration", str(duration), "--seed", str(seed0), "--out", str(out), "--no-progress"]
+    if driven:
+        cmd += ["--activate", "AVAL", "AVAR", "--brain-option", f"activate_mV={ava_mV}"]
+    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    rows = []
+    for s in range(seed0, seed0 + n):
+        f = json.loads((out / "episodes" / f"ep_{s:04d}.json").read_text()).get("features") or {}
+        get = lambda k: float(f[k]) if f.get(k) is not None else float("nan")  # noqa: E731
+        rows.append({"seed": s, "v_axial": axial_velocity(out / "episodes" / f"ep_{s:04d}.npz"),
+                     "bwd": 1.0 - get("forward_fraction"), "dir": get("wave_direction"),
+                     "wavelength": get("wavelength"), "freq": get("undulation_frequency")})
+    return rows
+
+
+def parse_seeds(text: str) -> tuple[int, int]:
+    try:
+        a, b = (int(x) for x in text.split("-")) if "-" in text else (int(text), int(text))
+    except ValueError:
+        raise SystemExit(f"--seeds {text!r}: expected FIRST-LAST, e.g. 1000-1007") from None
+    if b < a:
+        raise SystemExit(f"--seeds {text!r}: LAST < FIRST")
+    return a, b - a + 1
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", default="1000-1007", help="episode seeds FIRST-LAST (one animal each)")
+    ap.add_argument("--duration", type=float, default=20.0)
+    ap.add_argument("--ava-mV", type=float, default=20.0)
+    ap.add_argument("--shuffle-seeds", type=int, nargs="*", default=[1, 2, 3])
+    ap.add_argument("--out", required=True, type=Path)
+    a = ap.parse_args(argv)
+    seed0, n = parse_seeds(a.seeds)
+    a.out.mkdir(parents=True, exist_ok=True)
+    tail0 = tail_off_params(a.out)
+    rng = np.random.default_rng(0)
+    table = []
+    print(f"AVA held at +{a.ava_mV:g} mV, {n} animals x {a.duration:g} s (seeds {a.seeds}); mean [95 % CI over animals]")
+    print("| condition | v_axial mm/s | backward fraction | tail-to-head wave (animals) | wavelength (body lengths) | Hz |")
+    print("|---|---|---|---|---|---|")
+    for i, (label, args, driven) in enumerate(conditions(a.shuffle_seeds)):
+        args = [x.format(tail0=tail0) for x in args]
+        try:
+            rows = run_condition(args, driven, a.out / f"c{i}", seed0, n, a.duration, a.ava_mV)
+        except subprocess.CalledProcessError as e:
+            msg = (e.stderr or b"").decode(errors="replace").strip().splitlines()
+            raise SystemExit(f"condition {label!r} failed: {msg[-1] if msg else e}") from None
+        col = lambda k: np.array([r[k] for r in rows], float)  # noqa: E731
+        v, b = mean_ci(col("v_axial"), rng), mean_ci(col("bwd"), rng)
+        d = col("dir")
+        n_back = int(np.sum(d == -1))
+        wl, hz = median(col("wavelength")), median(col("freq"))
+        table.append({"condition": label, "ava_driven": driven, "animals": rows,
+                      "v_axial": v, "backward_fraction": b, "tail_to_head": n_back})
+        print(f"| {label} | {v[0]:+.3f} [{v[1]:+.3f}, {v[2]:+.3f}] | {b[0]:.2f} [{b[1]:.2f}, {b[2]:.2f}] "
+              f"| {n_back} / {len(rows)} | {wl:.2f} | {hz:.2f} |", flush=True)
+    (a.out / "evoked_backward.json").write_text(json.dumps(
+        {"seeds": a.seeds, "duration_s": a.duration, "ava_mV": a.ava_mV, "conditions": table}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

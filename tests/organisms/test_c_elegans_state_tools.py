@@ -1,0 +1,44 @@
+"""The worm's backward-mechanism diagnostics: command-state spectrum and evoked-backward helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from organisms.c_elegans.tools.command_state import command_signal, main as command_main, spectrum_shares
+from organisms.c_elegans.tools.evoked_backward import parse_seeds, tail_off_params
+
+
+def test_spectrum_shares_tell_a_rhythm_from_slow_states():
+    dt = 0.04
+    t = np.arange(0, 60, dt)
+    rhythm = spectrum_shares(np.sin(2 * np.pi * 0.8 * t), dt)
+    assert rhythm["band_0.5_2Hz"] > 0.95 and abs(rhythm["peak_Hz"] - 0.8) < 0.05 and rhythm["autocorr_s"] < 0.3
+    states = np.where((t // 15) % 2 == 0, 1.0, -1.0)          # 15 s dwell on each side
+    slow = spectrum_shares(states - states.mean(), dt)
+    assert slow["slow_lt_0.2Hz"] > 0.9 and slow["autocorr_s"] > 3
+
+
+def test_command_signal_reads_an_episode_file_and_names_a_missing_neuron(tmp_path, capsys):
+    t = np.arange(0, 10, 0.04)
+    names = np.array(["AVAL", "AVAR", "AVBL", "AVBR"])
+    v = np.stack([np.sin(t), np.sin(t), -np.sin(t), -np.sin(t)], axis=1)
+    good = tmp_path / "ep_0001.npz"
+    np.savez(good, neural_t=t, neural_v=v, neural_names=names)
+    d, dt = command_signal(good)
+    assert abs(dt - 0.04) < 1e-9 and np.allclose(d, 2 * np.sin(t[t > 2]) - np.mean(2 * np.sin(t[t > 2])))
+    bad = tmp_path / "ep_0002.npz"
+    np.savez(bad, neural_t=t, neural_v=v[:, :2], neural_names=names[:2])
+    assert command_main([str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "AVBL" in err and err.count("\n") == 1
+
+
+def test_evoked_backward_seed_range_and_tail_off_copy(tmp_path):
+    assert parse_seeds("1000-1007") == (1000, 8) and parse_seeds("5") == (5, 1)
+    with pytest.raises(SystemExit, match="--seeds"):
+        parse_seeds("10-2")
+    path = tail_off_params(tmp_path)
+    doc = yaml.safe_load(path.read_text())
+    assert doc["parameters"]["bridge.tail_stretch.gain_mV"]["value"] == 0.0
