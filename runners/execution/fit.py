@@ -978,8 +978,12 @@ def _write_fitted(out_dir: Path, spec: FitSpec, cands: Candidates, best: dict,
                   history: list[dict]) -> None:
     import yaml
     values = best["values"]
-    doc = cands.params_doc(values) or {}
-    doc = dict(doc)
+    doc = dict(cands.params_doc(values) or {})
+    if "brain" in doc:   # a params file names its brain: the fitted one belongs to the brain fitted,
+        doc["brain"] = spec.brain   # even when it started from a file shared by several brains
+        opts = ", ".join(f"{k}={v}" for k, v in spec.brain_options.items() if k != "params")
+        doc["description"] = (f"Parameters of the {spec.brain} brain{f' ({opts})' if opts else ''} fitted by "
+                              f"{spec.source} (fit block below), started from {cands.base_params_path}.")
     doc["fit"] = {
         "command": rec_io.command_line(), "spec": spec.source, "spec_hash": spec.hash(),
         "task": spec.task, "brain": spec.brain, "brain_options": {

@@ -172,7 +172,7 @@ def test_fit_on_a_process_pool_matches_inline(tmp_path):
     assert inline.best_values == pool.best_values
 
 
-FLAT_PARAMS = {"schema": "cgym.celegans.params/1", "brain": "fitfake", "fit": None,
+FLAT_PARAMS = {"schema": "cgym.celegans.params/1", "brain": "shared-start", "fit": None,
                "parameters": {
                    "class.AVB.gain": {"value": 1.0, "bounds": [0.1, 3.0], "unit": "1",
                                       "fit": True, "log": True, "source": "neutral start"},
@@ -196,6 +196,7 @@ def test_params_file_entries_give_bounds_and_only_fit_true_entries_are_fitted(tm
     assert st["parameters"][0]["init"] == 1.0
     out = yaml.safe_load((tmp_path / "flat" / fit.FITTED_FILE).read_text())
     assert out["schema"] == "cgym.celegans.params/1"          # same layout, plus the fit block
+    assert out["brain"] == FF.BRAIN and FF.BRAIN in out["description"]   # not the start file's brain
     e = out["parameters"]["class.AVB.gain"]
     assert e["value"] == pytest.approx(st["best"]["values"]["params.class.AVB.gain"])
     assert e["bounds"] == [0.1, 3.0] and "fitted" in e["source"]
