@@ -173,6 +173,9 @@ def plot_metrics(task: dict, lib: Any, out: Path) -> Path | None:
             lo = np.array([np.nan if d.get("ci_low") is None else d["ci_low"] for d in vals], float)
             hi = np.array([np.nan if d.get("ci_high") is None else d["ci_high"] for d in vals], float)
             ax.errorbar(x, v, yerr=[np.nan_to_num(v - lo), np.nan_to_num(hi - v)], fmt="o")
+            if not np.isfinite(v).any():    # say why the panel is empty (e.g. no events to count)
+                ax.text(0.5, 0.78, "no value for any brain\n(see the scorecard's reason)", ha="center",
+                        va="center", transform=ax.transAxes, fontsize=8, color="0.3")
             ref = m["reference"]
             if ref.get("threshold") is not None:
                 ax.axhline(ref["threshold"], color="k", ls="--", lw=1, label="threshold")
