@@ -1,0 +1,70 @@
+"""One markdown row per chemotaxis run folder: index, approach, crawling and reversal klinokinesis.
+
+    python -m organisms.c_elegans.tools.runs_table runs/fresh7000/connectome-start runs/fresh7000/connectome-start-noAIZ
+
+For each ``cgym run`` / ``cgym sweep`` condition folder (its ``episodes/ep_*.json``), with the
+project's own population estimators (:mod:`tasks.chemotaxis.features`): the chemotaxis index and
+the approach index with their bootstrap CIs over animals, the episode means of centroid speed,
+undulation frequency and reversal rate, and reversal klinokinesis pooled over animals as
+Pierce-Shimomura et al. 1999 pooled tracks (:func:`~tasks.chemotaxis.features.pooled_klinokinesis`
+with ``event="reversal"``: reversals and time at risk summed per sign of dC/dt, index =
+(r₋ − r₊)/(r₋ + r₊), bootstrap CI over animals). The tables of the worm README, sections 4.2–4.2c,
+are this tool's output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from tasks.chemotaxis.features import approach_index, chemotaxis_index, pooled_klinokinesis
+
+HEADER = ("| run | animals | chemotaxis index | approach | speed mm/s | Hz | reversals/min "
+          "| reversals at dC/dt < 0 / > 0 | pooled rate/min at dC/dt < 0 / > 0 "
+          "| reversal klinokinesis index [95 % CI] |")
+
+
+def load_features(run: Path) -> list[dict]:
+    files = sorted((run / "episodes").glob("ep_*.json"))
+    if not files:
+        raise ValueError(f"{run}: no episodes/ep_*.json (not a run folder?)")
+    return [json.loads(f.read_text()).get("features") or {} for f in files]
+
+
+def _ci(d: dict, nd: int = 2) -> str:
+    if not np.isfinite(d.get("value", d.get("index", np.nan))):
+        return "—"
+    v = d.get("value", d.get("index"))
+    return f"{v:+.{nd}f} [{d['ci_low']:+.{nd}f}, {d['ci_high']:+.{nd}f}]"
+
+
+def row(run: Path, label: str | None = None) -> str:
+    feats = load_features(run)
+    mean = lambda k: float(np.nanmean([np.nan if f.get(k) is None else f[k] for f in feats]))  # noqa: E731
+    k = pooled_klinokinesis(feats, event="reversal")
+    return (f"| {label or run.name} | {len(feats)} | {_ci(chemotaxis_index(feats))} | {_ci(approach_index(feats))} "
+            f"| {mean('centroid_speed'):.3f} | {mean('undulation_frequency'):.2f} | {mean('reversal_rate'):.2f} "
+            f"| {k['n_events_neg']} / {k['n_events_pos']} | {k['rate_neg']:.2f} / {k['rate_pos']:.2f} | {_ci(k)} |")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("runs", nargs="+", type=Path, help="run folders (each with episodes/ep_*.json)")
+    a = ap.parse_args(argv)
+    print(HEADER)
+    print("|" + "---|" * (HEADER.count("|") - 1))
+    for run in a.runs:
+        try:
+            print(row(run))
+        except (OSError, ValueError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
