@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from nervous_systems.yaml_file import parse_key_values
+
 ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_PARAMS = [
     "organisms/c_elegans/params/connectome.yaml",
@@ -104,12 +106,13 @@ def main(argv=None) -> int:
                     help="extra entries of the parameter file to set, e.g. bridge.tonic.AVBL.mV=0")
     ap.add_argument("--out", required=True)
     a = ap.parse_args(argv)
-    extra = {}
-    for kv in a.set:
-        if "=" not in kv:
-            raise SystemExit(f"--set {kv}: expected NAME=VALUE")
-        k, v = kv.split("=", 1)
-        extra[k] = float(v)
+    try:
+        extra = parse_key_values(a.set, "--set")
+    except ValueError as e:
+        raise SystemExit(str(e)) from None
+    for k, v in extra.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise SystemExit(f"--set {k}={v!r}: expected a number")
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
