@@ -1,6 +1,6 @@
 """One markdown row per chemotaxis run folder: index, approach, crawling and reversal klinokinesis.
 
-    python -m organisms.c_elegans.tools.runs_table runs/fresh7000/connectome-start runs/fresh7000/connectome-start-noAIZ
+    python -m runners.scoring.chemotaxis_runs runs/fresh7000/connectome-start runs/fresh7000/connectome-start-noAIZ
 
 For each ``cgym run`` / ``cgym sweep`` condition folder (its ``episodes/ep_*.json``), with the
 project's own population estimators (:mod:`tasks.chemotaxis.features`): the chemotaxis index and
@@ -8,8 +8,8 @@ the approach index with their bootstrap CIs over animals, the episode means of c
 undulation frequency and reversal rate, and reversal klinokinesis pooled over animals as
 Pierce-Shimomura et al. 1999 pooled tracks (:func:`~tasks.chemotaxis.features.pooled_klinokinesis`
 with ``event="reversal"``: reversals and time at risk summed per sign of dC/dt, index =
-(r₋ − r₊)/(r₋ + r₊), bootstrap CI over animals). The tables of the worm README, sections 4.2–4.2c,
-are this tool's output.
+(r₋ − r₊)/(r₋ + r₊), bootstrap CI over animals). The tables of the worm README (organisms/c_elegans), sections 4.2–4.2c,
+are this tool's output (organisms may not import tasks, so it lives here).
 """
 
 from __future__ import annotations
