@@ -39,7 +39,8 @@ sum of column 0 over sum of column 1), :func:`resample_indices` and :func:`perce
 from __future__ import annotations
 
 import inspect
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
