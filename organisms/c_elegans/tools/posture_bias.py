@@ -23,6 +23,11 @@ With ``--straight S`` it also builds each run's brain (its recorded options, noi
 S s of a straight, still body (zero curvature, no salt change): the same V - D and VB - DB numbers
 without the closed loop.
 
+With ``--nmj-shares`` it prints, for the first run's brain, each motor class's share of the
+per-muscle normalised NMJ weight (``nervous_systems/bridge.py``: each muscle's weights divided by
+its total excitatory weight) on the ventral and the dorsal body muscles (rows 7-24): how much of a
+muscle's drive each class can give.
+
 A diagnostic: it changes nothing and needs the episodes' ``.npz`` files (centreline, actions,
 neural_v). Nothing here is fitted.
 """
@@ -121,6 +126,28 @@ def straight_body(episode_json: Path, seconds: float) -> dict[str, float]:
     return out
 
 
+MOTOR_CLASSES = (r"VB\d+", r"DB\d+", r"VA\d+", r"DA\d+", r"AS\d+", r"VC\d+", r"VD\d+", r"DD\d+")
+
+
+def nmj_shares(episode_json: Path, first_row: int = 7) -> dict[str, tuple[float, float]]:
+    """Class pattern -> (mean share over ventral, over dorsal body muscles of rows >= first_row)."""
+    from bodies.worm.body import MUSCLE_NAMES
+
+    brain = _brain_of(episode_json)
+    try:
+        W, names = np.asarray(brain.bridge.W), list(brain.network.connectome.names)
+    finally:
+        brain.close()
+    ventral = np.array([m[1] == "V" for m in MUSCLE_NAMES])
+    body = np.array([int(m[-2:]) >= first_row for m in MUSCLE_NAMES])
+    out = {}
+    for pat in MOTOR_CLASSES:
+        idx = [i for i, n in enumerate(names) if re.fullmatch(pat, n)]
+        out[pat] = (float(W[ventral & body][:, idx].sum(axis=1).mean()),
+                    float(W[~ventral & body][:, idx].sum(axis=1).mean()))
+    return out
+
+
 def run_rows(run: Path) -> tuple[str, list[dict]]:
     from bodies.worm.body import MUSCLE_NAMES
 
@@ -154,6 +181,8 @@ def main(argv=None) -> int:
     ap.add_argument("runs", nargs="+", type=Path, help="run folders (each with episodes/ep_*.npz)")
     ap.add_argument("--straight", type=float, default=0.0, metavar="S",
                     help="also run each brain S s on a straight, still body (0 = no)")
+    ap.add_argument("--nmj-shares", action="store_true",
+                    help="also print each motor class's share of the ventral and dorsal muscles' drive")
     a = ap.parse_args(argv)
     rng = np.random.default_rng(0)
     print("mean [95 % CI over animals]; heading drift negative = ventral (clockwise); curvature + = ventral")
@@ -180,6 +209,13 @@ def main(argv=None) -> int:
             ep = sorted((run / "episodes").glob("ep_*.json"))[0]
             r = straight_body(ep, a.straight)
             print(f"| {run} | {r['muscle_VmD']:+.3f} | {r['VB']:+.1f} | {r['SMD']:+.1f} |", flush=True)
+    if a.nmj_shares:
+        ep = sorted((a.runs[0] / "episodes").glob("ep_*.json"))[0]
+        print(f"\nshare of the per-muscle normalised NMJ weight, body muscles rows 7-24 ({a.runs[0]}'s brain):")
+        print("| class | ventral muscles | dorsal muscles |")
+        print("|---|---|---|")
+        for pat, (v, d) in nmj_shares(ep).items():
+            print(f"| {pat.replace(chr(92) + 'd+', '')} | {v:+.2f} | {d:+.2f} |")
     return 0
 
 
