@@ -213,6 +213,13 @@ FEATURE_DOCS: dict[str, dict[str, Any]] = {
         "2009's).",
     ),
     "weathervane_n": dict(unit="1", doc="Number of samples in the weathervane regression."),
+    "heading_drift": dict(
+        unit="deg/mm",
+        doc="Change of the body-axis heading (head third minus tail third, unwrapped) from the "
+        "first to the last frame, divided by the path length of the smoothed centroid; positive "
+        "= counter-clockwise in the arena frame. A lasting turning direction: a population that "
+        "lies on one side and bends more to one side circles (NaN for a path < 0.1 mm).",
+    ),
     "distance_to_peak_start": dict(unit="mm", doc="Centroid distance to the peak, first frame."),
     "distance_to_peak_end": dict(unit="mm", doc="Centroid distance to the peak, last frame."),
     "distance_to_peak_min": dict(unit="mm", doc="Minimum centroid distance to the peak."),
@@ -523,6 +530,11 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
     moving = np.linalg.norm(vd, axis=1) > p.moving_speed_mm_s
     if moving.any():
         feats["forward_fraction"] = float(np.mean(u[moving] > 0))
+
+    path_mm = float(np.sum(np.linalg.norm(np.diff(cen_s, axis=0), axis=1)))
+    if path_mm >= 0.1:
+        unwrapped = np.rad2deg(np.unwrap(np.deg2rad(axis_heading)))
+        feats["heading_drift"] = float((unwrapped[-1] - unwrapped[0]) / path_mm)
 
     revs = _reversals(t, u, fs, p)
     pirs = _pirouettes(revs, axis_heading, fs, T, p)
