@@ -28,7 +28,9 @@ class ConnectomeBrain:
     ``control_dt`` (s, the env's step); ``model`` (name or NetworkModel); ``lesion`` /
     ``activate`` (neuron or class names); ``record_dt`` (s); ``label`` (shown in outputs);
     ``init_sd_mV`` (s.d. of a per-seed Gaussian initial membrane-potential offset around rest; 0 =
-    every episode starts at rest); ``backend`` ("brian2", default, "kernel": ``graded_kernel``,
+    every episode starts at rest); ``activate_window_s`` ([t_on, t_off] in s of episode time: the
+    ``activate`` neurons are driven only while t_on <= t < t_off, an optogenetic pulse, instead of
+    for the whole episode; same depolarisation rule, ``activate_mV`` x resting input conductance); ``backend`` ("brian2", default, "kernel": ``graded_kernel``,
     compiled, falls back to brian2 with one line if it cannot be built, or "torch":
     ``torch_backend.graded``; same model and scheme)
     with ``torch_options`` (``device``, ``dtype``, ``threads``; torch only).
@@ -39,12 +41,15 @@ class ConnectomeBrain:
                  activate_mV: float = 20.0, record_dt: float = 0.04, label: str = "connectome",
                  model_overrides: dict | None = None, backend: str = "brian2",
                  torch_options: dict | None = None, threshold_shift_mV: dict | None = None,
-                 describe_extra: dict | None = None, init_sd_mV: float = 0.0):
+                 describe_extra: dict | None = None, init_sd_mV: float = 0.0,
+                 activate_window_s=None):
         model = NetworkModel.load(model) if isinstance(model, str) else model
         if model_overrides:
             model = model.with_overrides(**model_overrides)
         self.label = label
-        perturbation = Perturbation(list(lesion), list(activate), activate_mV)
+        self._window = self._activation_window(activate_window_s, activate)
+        # a pulse goes through the drive (see _apply); only a whole-episode activation is a perturbation
+        perturbation = Perturbation(list(lesion), [] if self._window else list(activate), activate_mV)
         self.backend = backend
         # per-neuron threshold shifts, given to the backend at construction: one rest-state solve
         shifts = {k: float(v) for k, v in (threshold_shift_mV or {}).items() if float(v) != 0.0}
@@ -66,6 +71,12 @@ class ConnectomeBrain:
             raise ValueError(f"backend {backend!r} (torch_options {torch_options!r}): choose backend "
                              "'brian2', 'kernel' or 'torch' (torch_options only with 'torch')")
         self._describe_extra = dict(describe_extra or {})
+        if self._window:
+            c = self.network.connectome
+            self._window_idx = np.asarray(c.index_of(c.resolve(list(activate))), int)
+            self._window_mV = float(activate_mV)
+            self._describe_extra["activation_pulse"] = {"neurons": list(activate), "mV": self._window_mV,
+                                                        "window_s": list(self._window)}
         self.init_sd_mV = float(init_sd_mV)
         if self.init_sd_mV < 0 or (self.init_sd_mV > 0 and backend == "torch"):
             raise ValueError(f"init_sd_mV={init_sd_mV}: must be >= 0 (and > 0 needs brian2 or kernel)")
@@ -82,12 +93,28 @@ class ConnectomeBrain:
         self._k = 0
         self._pulses: list[tuple[np.ndarray, float, int]] = []  # (neuron index, mV, steps left)
 
+    @staticmethod
+    def _activation_window(window, activate) -> tuple[float, float] | None:
+        if window is None:
+            return None
+        try:
+            on, off = (float(x) for x in window)
+        except (TypeError, ValueError):
+            raise ValueError(f"activate_window_s={window!r}: expected [t_on, t_off] in s") from None
+        if not (np.isfinite(on) and np.isfinite(off) and 0.0 <= on < off):
+            raise ValueError(f"activate_window_s={window!r}: need 0 <= t_on < t_off (s)")
+        if not list(activate):
+            raise ValueError("activate_window_s needs neurons to activate (activate / --activate)")
+        return on, off
+
     # ------------------------------------------------------------------ network-side callbacks
     def _apply(self, obs) -> None:
         if self._bridge_needs_state:
             drive = self.bridge.encode(obs, self.network.state()[0], self.network.v_rest)
         else:
             drive = self.bridge.encode(obs)
+        if self._window and self._window[0] <= self._k * self.control_dt < self._window[1]:
+            drive[self._window_idx] += self._window_mV  # the pulse: self._k control steps done so far
         if self._pulses:  # stimulate(): impedance-calibrated current, see stimulate()
             for idx, drive_mV, _ in self._pulses:
                 drive[idx] += drive_mV

@@ -11,7 +11,7 @@ Brains registered here for organism ``celegans``:
 ``reflex``      hand-written CPG + klinokinesis controller, no network (behaviour-only baseline).
 
 Options of the connectome brains: ``connectome`` (dataset name), ``lesion`` / ``activate``
-(neuron or class names), ``activate_mV``, ``params`` (a parameter file, default
+(neuron or class names), ``activate_mV``, ``activate_window_s`` ([t_on, t_off] s: activation as a pulse), ``params`` (a parameter file, default
 ``params/<brain>.yaml``; see ``params.py``), ``model`` (network model name), ``model_overrides``
 (dict of parameter values), ``receptor_signs`` (bool: ACh/GABA signs from the Fenyves 2020
 receptor prediction as well as Glu; default ``RECEPTOR_SIGNS_DEFAULT``), ``record_dt`` (s), ``bridge`` (path to another bridge YAML),

@@ -19,6 +19,8 @@ class's own: gains multiply, threshold shifts add):
 ``class.<CLASS>.input_gain``  multiplies the weight of every incoming chemical synapse of CLASS (the
                               effective weight of an edge is w x gain(pre class) x input_gain(post class))
 ``class.<CLASS>.gap_gain``    multiplies every gap junction that touches CLASS
+``class.<CLASS>.nmj_gain``    multiplies every neuromuscular junction of CLASS (before the bridge divides
+                              each muscle's weights by its total excitatory weight)
 ``class.<CLASS>.threshold_mV`` shifts the synaptic-release threshold V_th of the class relative to
                               its Kunert 2014 reference potential (+ = harder to activate); the rest state is recomputed
                               (``graded_network.graded_rest_state``)
@@ -224,12 +226,12 @@ class ParamSet:
 def _check_name(name: str, where: str) -> None:
     parts = str(name).split(".")
     ok = ((parts[0] == "model" and len(parts) == 2)
-          or (parts[0] == "class" and len(parts) == 3 and parts[2] in ("gain", "input_gain", "gap_gain", "threshold_mV"))
+          or (parts[0] == "class" and len(parts) == 3 and parts[2] in ("gain", "input_gain", "gap_gain", "nmj_gain", "threshold_mV"))
           or (parts[0] == "bridge" and len(parts) == 4 and parts[1] == "tonic" and parts[3] == "mV")
           or (parts[0] == "bridge" and len(parts) == 3 and parts[1] != "tonic"))
     if not ok:
         raise ParamsFileError(f"{where}: parameter name {name!r} not understood (model.<p>, "
-                              "class.<CLASS>.gain|input_gain|gap_gain|threshold_mV, bridge.<sensor>.<key>, "
+                              "class.<CLASS>.gain|input_gain|gap_gain|nmj_gain|threshold_mV, bridge.<sensor>.<key>, "
                               "bridge.tonic.<NEURON>.mV, bridge.motor.gain|tone)")
 
 
@@ -249,9 +251,12 @@ def load_params(brain_or_path: str | Path) -> ParamSet:
 
 
 def apply_class_params(connectome, params: ParamSet):
-    """Connectome copy with ``class.*.gain`` / ``gap_gain`` applied to edge weights (per class,
+    """Connectome copy with ``class.*.gain`` (outgoing chemical synapses), ``input_gain`` (incoming
+    chemical synapses), ``gap_gain`` (gap junctions) and ``nmj_gain`` (the class's neuromuscular
+    junctions, before the bridge's per-muscle normalisation) applied to edge weights (per class,
     never per edge). Returns (connectome, {neuron name: threshold shift in mV})."""
     gains = params.per_class("gain")
+    nmj_gains = params.per_class("nmj_gain")
     in_gains = params.per_class("input_gain")
     gap_gains = params.per_class("gap_gain")
     thresholds = params.per_class("threshold_mV")
@@ -279,6 +284,11 @@ def apply_class_params(connectome, params: ParamSet):
     for cls_name, g in in_gains.items():
         if g != 1.0:
             m = (e["kind"] == "chem").to_numpy() & e["post"].isin(members(cls_name)).to_numpy()
+            w[m] *= g
+            changed = True
+    for cls_name, g in nmj_gains.items():
+        if g != 1.0:
+            m = (e["kind"] == "nmj").to_numpy() & e["pre"].isin(members(cls_name)).to_numpy()
             w[m] *= g
             changed = True
     for cls_name, g in gap_gains.items():

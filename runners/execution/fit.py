@@ -89,6 +89,7 @@ from typing import Any, Callable
 import numpy as np
 
 from nervous_systems.yaml_file import YAMLFileError, load_yaml, parse_key_values
+from tasks.statistics import bootstrap_ci
 
 from ..io import recording as rec_io
 from . import sweep as sweep_mod
@@ -1006,17 +1007,6 @@ def _write_fitted(out_dir: Path, spec: FitSpec, cands: Candidates, best: dict,
 
 # ============================================================================ evaluation
 
-def _bootstrap(values: np.ndarray, n_boot: int = 2000, seed: int = 0) -> tuple[float, float]:
-    values = values[np.isfinite(values)]
-    if values.size < 2:
-        return float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, values.size, (n_boot, values.size))
-    b = values[idx].mean(axis=1)
-    lo, hi = np.percentile(b, [2.5, 97.5])
-    return float(lo), float(hi)
-
-
 def evaluate_fit(out: str | Path, seeds: list[int], spec: FitSpec | str | Path | None = None,
                  workers: int | None = None, dask_local: int | None = None,
                  scheduler: str | None = None, progress: bool = True,
@@ -1065,7 +1055,7 @@ def evaluate_fit(out: str | Path, seeds: list[int], spec: FitSpec | str | Path |
                "n_failed": sum(x is None for x in f)}
         if not spec.objective.population:
             v = np.array([x.get(spec.objective.feature, np.nan) if x else np.nan for x in f])
-            row["feature_ci"] = _bootstrap(v)
+            row["feature_ci"] = tuple(bootstrap_ci(v, min_n=2)[1:])  # episodes resampled
         else:
             row["feature_ci"] = [details.get(spec.objective.feature, {}).get("ci_low"),
                                  details.get(spec.objective.feature, {}).get("ci_high")]

@@ -44,6 +44,8 @@ from typing import Callable
 
 import numpy as np
 
+from tasks.statistics import bootstrap_ci
+
 from ..io import recording as rec_io
 from . import sweep as sweep_mod
 from .sweep_spec import Condition, SweepSpec
@@ -174,8 +176,8 @@ def _population(metric: str, features: list[dict]) -> float:
 
 def paired_effect(intact: list[dict | None], ablated: list[dict | None], metric: str,
                   n_boot: int = 2000, seed: int = 0) -> dict:
-    """Paired effect (ablated − intact) of ``metric`` over seeds with a bootstrap 95% CI."""
-    rng = np.random.default_rng(seed)
+    """Paired effect (ablated − intact) of ``metric`` over seeds with a percentile-bootstrap 95% CI
+    (:func:`tasks.statistics.bootstrap_ci`; seed pairs resampled, ``n_boot`` resamples, ``seed``)."""
     if metric in POPULATION_METRICS:
         keep = [i for i, (a, b) in enumerate(zip(intact, ablated)) if a and b]
         n = len(keep)
@@ -185,14 +187,9 @@ def paired_effect(intact: list[dict | None], ablated: list[dict | None], metric:
         A = [intact[i] for i in keep]
         B = [ablated[i] for i in keep]
         vi, va = _population(metric, A), _population(metric, B)
-        boots = []
-        for _ in range(n_boot):
-            idx = rng.integers(0, n, n)
-            boots.append(_population(metric, [B[j] for j in idx]) -
-                         _population(metric, [A[j] for j in idx]))
-        boots = np.asarray(boots)
-        boots = boots[np.isfinite(boots)]
-        ci = (np.percentile(boots, [2.5, 97.5]).tolist() if boots.size else [np.nan, np.nan])
+        _, *ci = bootstrap_ci(np.arange(n), lambda idx: (_population(metric, [B[j] for j in idx]) -
+                                                         _population(metric, [A[j] for j in idx])),
+                              n_boot=n_boot, rng=seed)
         ivals = metric_values(A, "in_target_end") - metric_values(A, "in_control_end")
         avals = metric_values(B, "in_target_end") - metric_values(B, "in_control_end")
         return {"n": n, "intact": vi, "ablated": va, "effect": va - vi, "ci": ci,
@@ -206,11 +203,7 @@ def paired_effect(intact: list[dict | None], ablated: list[dict | None], metric:
         return {"n": 0, "intact": np.nan, "ablated": np.nan, "effect": np.nan,
                 "ci": [np.nan, np.nan], "intact_values": [], "ablated_values": []}
     d = b - a
-    if n >= 2:
-        idx = rng.integers(0, n, (n_boot, n))
-        ci = np.percentile(d[idx].mean(axis=1), [2.5, 97.5]).tolist()
-    else:
-        ci = [np.nan, np.nan]
+    _, *ci = bootstrap_ci(d, n_boot=n_boot, rng=seed, min_n=2)
     return {"n": n, "intact": float(a.mean()), "ablated": float(b.mean()),
             "effect": float(d.mean()), "ci": [float(ci[0]), float(ci[1])],
             "intact_values": a.tolist(), "ablated_values": b.tolist()}

@@ -24,6 +24,7 @@ import numpy as np
 from organisms.zebrafish.tools.psychometric import REFERENCE
 from tasks.optomotor.features import (AFTER_BINS_S, TIME_BINS_S, extract_features, omr_correct_fraction,
                                       pooled_fraction, rest_turn_fraction_toward_side)
+from tasks.statistics import bootstrap_ci
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,14 +32,9 @@ BRAINS = ["connectome", "sbm-redraw", "block-shuffled", "no-integrator-edges"]
 TASK = "zebrafish/optomotor"
 
 
-def _mean_ci(x, n_boot=2000, seed=0):
-    x = np.asarray([v for v in x if v is not None and np.isfinite(v)], float)
-    if x.size == 0:
-        return float("nan"), float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    b = x[rng.integers(0, x.size, (n_boot, x.size))].mean(axis=1)
-    lo, hi = np.percentile(b, [2.5, 97.5])
-    return float(x.mean()), float(lo), float(hi)
+def _feature_mean_ci(features, key):
+    """Mean over episodes of a per-episode feature (missing = left out), 95 % bootstrap CI over episodes."""
+    return tuple(bootstrap_ci(np.array([f.get(key) for f in features], float)))
 
 
 def load(folders):
@@ -73,15 +69,15 @@ def summarise(groups):
         p = omr_correct_fraction(fl)
         p_all = pooled_fraction(fl, "omr_bouts_with", "omr_bouts_against")
         rest = rest_turn_fraction_toward_side(fl)
-        rate = _mean_ci([f.get("bout_rate_hz") for f in fl])
-        rate_m = _mean_ci([f.get("bout_rate_motion_hz") for f in fl])
+        rate = _feature_mean_ci(fl, "bout_rate_hz")
+        rate_m = _feature_mean_ci(fl, "bout_rate_motion_hz")
         since = {f"{lo:g}_{hi:g}": pooled_fraction(fl, f"omr_correct_fraction_{lo:g}_{hi:g}s_with",
                                                     f"omr_correct_fraction_{lo:g}_{hi:g}s_against") for lo, hi in TIME_BINS_S}
         after = {f"{lo:g}_{hi:g}": pooled_fraction(fl, f"after_motion_toward_fraction_{lo:g}_{hi:g}s_with",
                                                     f"after_motion_toward_fraction_{lo:g}_{hi:g}s_against") for lo, hi in AFTER_BINS_S}
         fits = sorted({str(e.get("fit")) for e in eps})
-        ibi = _mean_ci([f.get("interbout_interval_median_s") for f in fl])
-        lat = _mean_ci([f.get("omr_latency_s") for f in fl])
+        ibi = _feature_mean_ci(fl, "interbout_interval_median_s")
+        lat = _feature_mean_ci(fl, "omr_latency_s")
         rows.append({"brain": brain, "coherence": coh, "n_episodes": len(eps),
                      "seeds": sorted({e["seed"] for e in eps}),
                      "wiring_seeds": sorted({e["wiring_seed"] for e in eps}),

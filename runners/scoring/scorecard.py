@@ -68,6 +68,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from tasks.statistics import bootstrap_ci
+
 from ..io import recording as rec_io
 from .task_registry import registered_task, spec_field  # noqa: F401 (re-exported)
 from .reference_entries import entry_field as _field, reference_drawer, reference_entries as _entries  # noqa: F401
@@ -321,10 +323,8 @@ def population_estimate(entry: Any, features_list: list[dict], features_module: 
     if vals.size == 0:
         return {"value": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
                 "n": 0, "estimator": "mean of per-episode values"}
-    rng = np.random.default_rng(seed)
-    boots = vals[rng.integers(0, vals.size, (2000, vals.size))].mean(axis=1)
-    lo, hi = np.percentile(boots, [2.5, 97.5])
-    return {"value": float(vals.mean()), "ci_low": float(lo), "ci_high": float(hi),
+    value, lo, hi = bootstrap_ci(vals, n_boot=2000, rng=seed)  # episodes resampled
+    return {"value": value, "ci_low": lo, "ci_high": hi,
             "n": int(vals.size), "estimator": "mean of per-episode values (bootstrap CI)"}
 
 

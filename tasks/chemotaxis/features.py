@@ -62,6 +62,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
+from ..statistics import bootstrap_ci
+
 __all__ = [
     "FeatureParams",
     "FEATURE_DOCS",
@@ -211,6 +213,13 @@ FEATURE_DOCS: dict[str, dict[str, Any]] = {
         "2009's).",
     ),
     "weathervane_n": dict(unit="1", doc="Number of samples in the weathervane regression."),
+    "heading_drift": dict(
+        unit="deg/mm",
+        doc="Change of the body-axis heading (head third minus tail third, unwrapped) from the "
+        "first to the last frame, divided by the path length of the smoothed centroid; positive "
+        "= counter-clockwise in the arena frame. A lasting turning direction: a population that "
+        "lies on one side and bends more to one side circles (NaN for a path < 0.1 mm).",
+    ),
     "distance_to_peak_start": dict(unit="mm", doc="Centroid distance to the peak, first frame."),
     "distance_to_peak_end": dict(unit="mm", doc="Centroid distance to the peak, last frame."),
     "distance_to_peak_min": dict(unit="mm", doc="Minimum centroid distance to the peak."),
@@ -522,6 +531,11 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
     if moving.any():
         feats["forward_fraction"] = float(np.mean(u[moving] > 0))
 
+    path_mm = float(np.sum(np.linalg.norm(np.diff(cen_s, axis=0), axis=1)))
+    if path_mm >= 0.1:
+        unwrapped = np.rad2deg(np.unwrap(np.deg2rad(axis_heading)))
+        feats["heading_drift"] = float((unwrapped[-1] - unwrapped[0]) / path_mm)
+
     revs = _reversals(t, u, fs, p)
     pirs = _pirouettes(revs, axis_heading, fs, T, p)
     feats["reversal_count"] = float(len(revs))
@@ -591,18 +605,6 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
 # ----------------------------------------------------------------------------- population
 
 
-def _bootstrap_ci(values: np.ndarray, stat, n_boot: int, seed: int, alpha: float = 0.05):
-    rng = np.random.default_rng(seed)
-    n = values.shape[0]
-    idx = rng.integers(0, n, size=(n_boot, n))
-    boots = np.array([stat(values[i]) for i in idx])
-    boots = boots[np.isfinite(boots)]
-    if boots.size == 0:
-        return NAN, NAN
-    lo, hi = np.percentile(boots, [100 * alpha / 2, 100 * (1 - alpha / 2)])
-    return float(lo), float(hi)
-
-
 def chemotaxis_index(features_list: Sequence[Mapping[str, float]], n_boot: int = 2000,
                      seed: int = 0) -> dict[str, float]:
     """Bargmann chemotaxis index over episodes (one worm per episode).
@@ -613,7 +615,7 @@ def chemotaxis_index(features_list: Sequence[Mapping[str, float]], n_boot: int =
     Horvitz 1991, doi:10.1016/0896-6273(91)90276-6). Plate assays divide by all animals on the
     plate, as here; worms that end in neither zone count in the denominator only. Episodes whose
     zone flags are NaN (failed) are left out. 95% CI: percentile bootstrap over episodes
-    (``n_boot`` resamples, ``seed``). Returns {value, ci_low, ci_high, n, n_target, n_control}.
+    (:func:`tasks.statistics.bootstrap_ci`, ``n_boot`` resamples, ``seed``). Returns {value, ci_low, ci_high, n, n_target, n_control}.
     """
     rows = [(f.get("in_target_end", NAN), f.get("in_control_end", NAN)) for f in features_list]
     arr = np.array([r for r in rows if np.isfinite(r[0]) and np.isfinite(r[1])], float)
@@ -622,7 +624,7 @@ def chemotaxis_index(features_list: Sequence[Mapping[str, float]], n_boot: int =
         return dict(value=NAN, ci_low=NAN, ci_high=NAN, n=0, n_target=0, n_control=0)
     score = arr[:, 0] - arr[:, 1]  # +1 target, -1 control, 0 neither
     value = float(score.mean())
-    lo, hi = _bootstrap_ci(score, np.mean, n_boot, seed)
+    _, lo, hi = bootstrap_ci(score, np.mean, n_boot=n_boot, rng=seed)
     return dict(value=value, ci_low=lo, ci_high=hi, n=n,
                 n_target=int(arr[:, 0].sum()), n_control=int(arr[:, 1].sum()))
 
@@ -637,7 +639,7 @@ def approach_index(features_list: Sequence[Mapping[str, float]], n_boot: int = 2
     a = a[np.isfinite(a)]
     if a.size == 0:
         return dict(value=NAN, ci_low=NAN, ci_high=NAN, n=0)
-    lo, hi = _bootstrap_ci(a, np.mean, n_boot, seed)
+    _, lo, hi = bootstrap_ci(a, np.mean, n_boot=n_boot, rng=seed)
     return dict(value=float(a.mean()), ci_low=lo, ci_high=hi, n=int(a.size))
 
 
@@ -663,7 +665,7 @@ def pooled_klinokinesis(features_list: Sequence[Mapping[str, float]], event: str
                     n=0, n_events_neg=0, n_events_pos=0)
     rn, rp = stats(arr)
     ratio, index = _ratio_index(rn, rp)
-    lo, hi = _bootstrap_ci(arr, lambda a: _ratio_index(*stats(a))[1], n_boot, seed)
+    _, lo, hi = bootstrap_ci(arr, lambda a: _ratio_index(*stats(a))[1], n_boot=n_boot, rng=seed)
     return dict(rate_neg=float(rn), rate_pos=float(rp), ratio=ratio, index=index, ci_low=lo,
                 ci_high=hi, n=int(arr.shape[0]), n_events_neg=int(arr[:, 0].sum()),
                 n_events_pos=int(arr[:, 1].sum()))

@@ -47,6 +47,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..statistics import bootstrap_ci, ratio_of_sums
+
 TIME_BINS_S = ((0.0, 2.0), (2.0, 5.0), (5.0, 10.0))
 AFTER_BINS_S = ((0.0, 2.0), (2.0, 5.0), (5.0, 10.0))
 
@@ -279,6 +281,9 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
 
 def pooled_fraction(features_list: Sequence[Mapping[str, float]], kw: str, ka: str,
                      n_boot: int = 2000, seed: int = 0) -> dict:
+    """Counts ``kw`` / (``kw`` + ``ka``) pooled over episodes, with a 95 % percentile-bootstrap CI
+    resampling episodes (:func:`tasks.statistics.bootstrap_ci` of
+    :func:`~tasks.statistics.ratio_of_sums`; ``n_boot`` resamples, ``seed``)."""
     w = np.array([float(f.get(kw, 0.0) or 0.0) for f in features_list])
     a = np.array([float(f.get(ka, 0.0) or 0.0) for f in features_list])
     w, a = np.nan_to_num(w), np.nan_to_num(a)
@@ -287,12 +292,9 @@ def pooled_fraction(features_list: Sequence[Mapping[str, float]], kw: str, ka: s
         return {"value": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "n": 0,
                 "n_turns": 0}
     value = float(w.sum() / n.sum())
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(w), (n_boot, len(w)))
-    tot = n[idx].sum(axis=1)
-    boots = np.where(tot > 0, w[idx].sum(axis=1) / np.maximum(tot, 1), np.nan)
-    lo, hi = np.nanpercentile(boots, [2.5, 97.5])
-    return {"value": value, "ci_low": float(lo), "ci_high": float(hi),
+    # episodes resampled; a resample without turns has no fraction and is dropped
+    _, lo, hi = bootstrap_ci(np.column_stack([w, n]), ratio_of_sums, n_boot=n_boot, rng=seed)
+    return {"value": value, "ci_low": lo, "ci_high": hi,
             "n": int((n > 0).sum()), "n_turns": int(n.sum())}
 
 

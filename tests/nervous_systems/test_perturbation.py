@@ -129,3 +129,36 @@ def test_info_lists_perturbation(lesioned, control):
     assert plain["perturbation"] == {"lesion": [], "activate": [], "activate_mV": None}
     assert plain["connectome"]["sha256"] == load_connectome().content_hash()
     assert plain["model"]["parameters"]["sigma_noise"].startswith("0.0")
+
+
+@pytest.mark.parametrize("backend", ["kernel", "brian2"])
+def test_activation_pulse_is_on_only_inside_its_window(control, backend):
+    """activate_window_s: ASEL driven from 0.3 to 0.6 s only; before, same as the control brain;
+    inside, depolarised like a whole-episode activation; after, back towards the control."""
+    _, v_ctrl = control
+    b = make(activate=["ASEL"], activate_window_s=[0.3, 0.6], backend=backend)
+    k = b.network.connectome.index_of("ASEL")[0]
+    try:
+        b.reset(seed=0)
+        trace = []
+        for _ in range(100):
+            b.act(zero_obs())
+            trace.append(b.network.state()[0][k] * 1e3)
+        info = b.info()
+    finally:
+        b.close()
+    trace = np.array(trace)  # trace[i] = ASEL after control step i, i.e. at t = (i + 1) * DT
+    rest = v_ctrl[k]
+    assert np.all(np.abs(trace[:29] - rest) < 1.0)       # before the pulse: unperturbed
+    assert trace[55] - rest >= 10.0                       # inside: depolarised by ~activate_mV
+    assert abs(trace[99] - rest) < (trace[55] - rest) / 3  # 0.4 s after the pulse: largely decayed
+    assert info["perturbation"]["activate"] == []          # not a whole-episode activation
+    assert info["activation_pulse"] == {"neurons": ["ASEL"], "mV": 20.0, "window_s": [0.3, 0.6]}
+
+
+@pytest.mark.parametrize("window, msg", [([0.5, 0.2], "t_on < t_off"), ("soon", "expected"),
+                                         ([0.1, 0.2], "needs neurons")])
+def test_activation_pulse_rejects_bad_windows(window, msg):
+    kw = {} if msg == "needs neurons" else {"activate": ["ASEL"]}
+    with pytest.raises(ValueError, match=msg):
+        make(activate_window_s=window, **kw)

@@ -75,6 +75,29 @@ def test_class_gain_scales_outgoing_chemical_weights_only():
     assert shifts["RIML"] == 6.0 and shifts["AIBL"] == 1.0 and len(shifts) == c.n_neurons
 
 
+
+def test_nmj_gain_scales_the_class_neuromuscular_junctions_and_shifts_the_muscle_shares():
+    from bodies.worm.body import MUSCLE_NAMES
+    from nervous_systems.bridge import Bridge
+    from organisms.c_elegans import BRIDGE_YAML
+
+    c = load_connectome()
+    raw = {"schema": "cgym.celegans.params/1", "parameters": {
+        "class.DB.nmj_gain": {"value": 2.0, "bounds": [0.5, 3.0]}}}
+    c2, _ = apply_class_params(c, ParamSet.from_dict(raw))
+    e1, e2 = c.edges, c2.edges
+    w1, w2 = e1["weight"].to_numpy(float), e2["weight"].to_numpy(float)
+    db = e1["pre"].str.fullmatch(r"DB\d+").to_numpy() & (e1["kind"] == "nmj").to_numpy()
+    assert db.sum() > 10
+    assert np.allclose(w2[db], 2 * w1[db]) and np.allclose(w2[~db], w1[~db])
+    # through the bridge's per-muscle normalisation: DB's share of a dorsal muscle rises, DA's falls
+    b1, b2 = (Bridge(BRIDGE_YAML, x, MUSCLE_NAMES, 0.01) for x in (c, c2))
+    dorsal = [i for i, m in enumerate(MUSCLE_NAMES) if m[1] == "D" and int(m[-2:]) >= 7]
+    idx = lambda x, pat: [i for i, n in enumerate(x.names) if __import__("re").fullmatch(pat, n)]  # noqa: E731
+    share = lambda b, x, pat: b.W[dorsal][:, idx(x, pat)].sum(axis=1).mean()  # noqa: E731
+    assert share(b2, c2, r"DB\d+") > 1.5 * share(b1, c, r"DB\d+")
+    assert share(b2, c2, r"DA\d+") < share(b1, c, r"DA\d+")
+
 def test_cited_sign_overrides_separate_on_and_off_pathways():
     c = apply_sign_overrides(load_connectome())
     e = c.edges[c.edges["kind"] == "chem"].set_index(["pre", "post"])["sign"]

@@ -31,3 +31,18 @@ def test_unknown_extra_entry_is_one_clear_error(tmp_path):
     src = ROOT / "organisms/c_elegans/params/connectome.yaml"
     with pytest.raises(SystemExit, match="class.NOPE.gain"):
         write_variant(src, tmp_path / "v.yaml", 0.0, 30.0, {"class.NOPE.gain": 1.0})
+
+
+def test_added_bridge_entry_is_one_block_for_both_worm_tools(tmp_path):
+    from organisms.c_elegans.tools.evoked_backward import tail_off_params
+    from organisms.c_elegans.tools.scan_backward import add_bridge_entry
+
+    p = {}
+    add_bridge_entry(p, "bridge.x.gain_mV", 0, unit="mV", source="s")
+    assert p == {"bridge.x.gain_mV": {"value": 0.0, "bounds": [0.0, 0.0], "unit": "mV", "fit": False, "source": "s"}}
+    with pytest.raises(ValueError, match="class.NOPE.gain: only bridge"):
+        add_bridge_entry(p, "class.NOPE.gain", 1.0)
+    doc = yaml.safe_load(tail_off_params(tmp_path).read_text())  # evoked_backward's tail-off copy
+    assert doc["parameters"]["bridge.tail_stretch.gain_mV"] == {
+        "value": 0.0, "bounds": [0.0, 0.0], "unit": "mV", "fit": False,
+        "source": "evoked_backward diagnostic: tail reflex off"}

@@ -282,3 +282,20 @@ def test_chemotaxis_index_exact():
 def test_approach_index():
     r = approach_index([dict(approach=0.5), dict(approach=1.0), dict(approach=float("nan"))])
     assert r["value"] == pytest.approx(0.75) and r["n"] == 2
+
+
+def test_heading_drift_of_a_crawl_along_a_circle():
+    """A worm whose body axis turns clockwise by 90 deg over a 2 mm path: -45 deg/mm."""
+    t = np.arange(0, 20.0001, 0.1)
+    n = 25
+    R = 4.0 / np.pi                                   # quarter circle of 2 mm
+    phi = np.pi / 2 - (t / t[-1]) * np.pi / 2         # centre moves clockwise from (0, R) to (R, 0)
+    heading = phi - np.pi / 2                         # tangent, clockwise motion
+    s = np.linspace(0.5, -0.5, n)[None, :]
+    cx, cy = R * np.cos(phi)[:, None], R * np.sin(phi)[:, None]
+    cl = np.stack([cx + s * np.cos(heading)[:, None], cy + s * np.sin(heading)[:, None]], axis=2)
+    tr = {"t": t, "centerline": cl, "concentration": np.ones_like(t)}
+    f = extract_features(tr, TASK_INFO)
+    assert f["heading_drift"] == pytest.approx(-45.0, rel=0.05)
+    f_still = extract_features(still(), TASK_INFO)
+    assert math.isnan(f_still["heading_drift"])

@@ -38,7 +38,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .scan_backward import axial_velocity
+from tasks.statistics import bootstrap_ci
+
+from .scan_backward import add_bridge_entry, axial_velocity
 
 ROOT = Path(__file__).resolve().parents[3]
 PARAMS = ROOT / "organisms" / "c_elegans" / "params"
@@ -61,22 +63,12 @@ def conditions(shuffle_seeds: list[int]) -> list[tuple[str, list[str], bool]]:
 def tail_off_params(out: Path) -> Path:
     """A copy of the connectome's parameter file with the tail reflex switched off."""
     doc = yaml.safe_load((PARAMS / "connectome.yaml").read_text())
-    doc["parameters"]["bridge.tail_stretch.gain_mV"] = {
-        "value": 0.0, "bounds": [0.0, 0.0], "unit": "mV", "fit": False,
-        "source": "evoked_backward diagnostic: tail reflex off"}
+    add_bridge_entry(doc["parameters"], "bridge.tail_stretch.gain_mV", 0.0, unit="mV",
+                     source="evoked_backward diagnostic: tail reflex off")
     doc["description"] = "evoked_backward variant of params/connectome.yaml: bridge.tail_stretch.gain_mV = 0"
     path = out / "connectome_tail0.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
-
-
-def mean_ci(x: np.ndarray, rng: np.random.Generator) -> tuple[float, float, float]:
-    x = x[np.isfinite(x)]
-    if len(x) == 0:
-        return float("nan"), float("nan"), float("nan")
-    boot = rng.choice(x, size=(N_BOOT, len(x))).mean(axis=1)
-    lo, hi = np.percentile(boot, [2.5, 97.5])
-    return float(x.mean()), float(lo), float(hi)
 
 
 def median(x: np.ndarray) -> float:
@@ -135,7 +127,9 @@ def main(argv=None) -> int:
             msg = (e.stderr or b"").decode(errors="replace").strip().splitlines()
             raise SystemExit(f"condition {label!r} failed: {msg[-1] if msg else e}") from None
         col = lambda k: np.array([r[k] for r in rows], float)  # noqa: E731
-        v, b = mean_ci(col("v_axial"), rng), mean_ci(col("bwd"), rng)
+        # mean over animals, 95 % CI: animals resampled (one generator for the whole table)
+        v = bootstrap_ci(col("v_axial"), n_boot=N_BOOT, rng=rng)
+        b = bootstrap_ci(col("bwd"), n_boot=N_BOOT, rng=rng)
         d = col("dir")
         n_back = int(np.sum(d == -1))
         wl, hz = median(col("wavelength")), median(col("freq"))

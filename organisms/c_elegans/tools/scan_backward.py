@@ -39,15 +39,26 @@ DEFAULT_PARAMS = [
 ]
 
 
+def add_bridge_entry(params: dict, name: str, value: float, unit: str = "1",
+                     source: str = "scan_backward diagnostic (hand-set)") -> None:
+    """Add a hand-set, not fitted entry ``name`` = ``value`` (bounds [value, value]) to the
+    ``parameters`` mapping of a parameter file. Only ``bridge.*`` names can be added (the bridge
+    reads them; a ``class.*`` or ``neuron.*`` name that the file lacks is a typo): ValueError."""
+    if not name.startswith("bridge."):
+        raise ValueError(f"{name}: only bridge.* entries can be added")
+    params[name] = {"value": float(value), "bounds": [float(value), float(value)], "unit": unit,
+                    "fit": False, "source": source}
+
+
 def write_variant(src: Path, dst: Path, offset: float, gain: float, extra: dict | None = None) -> None:
     doc = yaml.safe_load(src.read_text())
     p = doc["parameters"]
     for name, value in (extra or {}).items():
         if name not in p:
-            if not name.startswith("bridge."):
-                raise SystemExit(f"--set {name}: no such entry in {src} (only bridge.* entries can be added)")
-            p[name] = {"value": float(value), "bounds": [float(value), float(value)], "unit": "1",
-                       "fit": False, "source": "scan_backward diagnostic (hand-set)"}
+            try:
+                add_bridge_entry(p, name, value)
+            except ValueError:
+                raise SystemExit(f"--set {name}: no such entry in {src} (only bridge.* entries can be added)") from None
         lo, hi = p[name].get("bounds", [value, value])
         p[name].update(value=float(value), bounds=[min(lo, value), max(hi, value)], fit=False)
     p["bridge.A_stretch.offset"] = {

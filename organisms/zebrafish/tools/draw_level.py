@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tasks.statistics import bootstrap_ci, bootstrap_diff_ci
+
 GROUPS = {"connectome": "CLEM block model", "sbm-redraw": "CLEM block model",
           "block-shuffled": "block-shuffled", "no-integrator-edges": "no-integrator-edges"}
 N_BOOT = 4000
@@ -44,13 +46,9 @@ def draw_level(per_draw: list[dict], measure: str = "p_with", seed: int = 0) -> 
     out = []
     for (group, coh), draws in sorted(cells.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         vals = np.array([v for _, _, v in draws])
-        if len(vals) > 1:
-            boot = rng.choice(vals, size=(N_BOOT, len(vals))).mean(axis=1)
-            lo, hi = (float(x) for x in np.percentile(boot, [2.5, 97.5]))
-        else:
-            lo = hi = None
-        out.append({"group": group, "coherence": coh, "n_draws": len(vals), "mean": float(vals.mean()),
-                    "ci_low": lo, "ci_high": hi,
+        mean, lo, hi = bootstrap_ci(vals, n_boot=N_BOOT, rng=rng, min_n=2)  # draws resampled
+        out.append({"group": group, "coherence": coh, "n_draws": len(vals), "mean": mean,
+                    "ci_low": lo if len(vals) > 1 else None, "ci_high": hi if len(vals) > 1 else None,
                     "draws": [{"brain": b, "draw": d, "value": v} for b, d, v in draws]})
     return out
 
@@ -66,10 +64,7 @@ def difference(rows: list[dict], a: str = "CLEM block model", b: str = "block-sh
         va, vb = by.get((a, coh)), by.get((b, coh))
         if va is None or vb is None or len(va) < 2 or len(vb) < 2:
             continue
-        diff = float(va.mean() - vb.mean())
-        boot = (rng.choice(va, size=(N_BOOT, len(va))).mean(axis=1)
-                - rng.choice(vb, size=(N_BOOT, len(vb))).mean(axis=1))
-        lo, hi = (float(x) for x in np.percentile(boot, [2.5, 97.5]))
+        diff, lo, hi = bootstrap_diff_ci(va, vb, n_boot=N_BOOT, rng=rng)  # each group's draws resampled
         pooled = np.concatenate([va, vb])
         perm = np.array([(lambda q: q[:len(va)].mean() - q[len(va):].mean())(rng.permutation(pooled))
                          for _ in range(N_BOOT)])

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ...statistics import bootstrap_ci
 from ..features import BoutParams, detect_bouts
 
 _REL = Path("shared/data/zebrafish")
@@ -129,14 +130,6 @@ def model_episodes(run_dirs: list[str]) -> list[dict]:
 
 
 # ------------------------------------------------------------------------------- statistics
-def _boot_median_ci(v: np.ndarray, rng) -> tuple[float, float]:
-    v = v[np.isfinite(v)]
-    if v.size < 2:
-        return (float("nan"), float("nan"))
-    meds = np.median(rng.choice(v, (N_BOOT, v.size)), axis=1)
-    return tuple(float(x) for x in np.percentile(meds, [2.5, 97.5]))
-
-
 def _w1(a: np.ndarray, b: np.ndarray) -> float:
     from scipy.stats import wasserstein_distance
     return float(wasserstein_distance(a, b))
@@ -192,7 +185,7 @@ def score(eps: list[dict], libs: dict[str, dict[int, list[dict]]], seed: int = 0
     for key, label in SUMMARY_ROWS:
         m = np.array([e["summary"].get(key, np.nan) for e in eps], float)
         med = float(np.nanmedian(m)) if np.isfinite(m).any() else float("nan")
-        lo, hi = _boot_median_ci(m, rng)
+        _, lo, hi = bootstrap_ci(m, np.median, n_boot=N_BOOT, rng=rng, min_n=2)
         row = {"metric": key, "label": label, "model": med, "model_ci": [lo, hi], "n_episodes": int(np.isfinite(m).sum())}
         for name, df in lib_sum.items():
             if key not in df.columns or df[key].isna().all():
@@ -219,10 +212,9 @@ def score(eps: list[dict], libs: dict[str, dict[int, list[dict]]], seed: int = 0
                 continue
             allv = np.concatenate(list(per.values()))
             ceil = np.array([_w1(v, np.concatenate([w for g, w in per.items() if g != f])) for f, v in per.items()])
-            d = _w1(mv, allv)
-            boot = [_w1(rng.choice(mv, mv.size), allv) for _ in range(200)]
+            d, *w1_ci = bootstrap_ci(mv, lambda s, ref=allv: _w1(s, ref), n_boot=200, rng=rng)  # bouts resampled
             c95 = float(np.percentile(ceil, 95))
-            row[name] = {"w1": d, "w1_ci": [float(x) for x in np.percentile(boot, [2.5, 97.5])],
+            row[name] = {"w1": d, "w1_ci": w1_ci,
                          "fish_to_others_median": float(np.median(ceil)), "fish_to_others_p95": c95,
                          "n_fish": len(per), "verdict": "pass" if d <= c95 else "fail"}
         dist.append(row)
