@@ -32,6 +32,25 @@ GROUPS = {"connectome": "CLEM block model", "sbm-redraw": "CLEM block model",
 N_BOOT = 4000
 
 
+def read_per_draw(paths) -> list[dict]:
+    """The per-draw rows of ``omr_closed_loop`` scorecard JSONs, pooled. A file that is not such a
+    scorecard, or a (brain, draw, coherence) already in an earlier file, is a one-line ValueError
+    naming the file."""
+    per_draw, seen = [], set()
+    for path in paths:
+        try:
+            rows = json.loads(Path(path).read_text(encoding="utf-8"))["per_draw"]
+            keys = {(r["brain"], int(r.get("wiring_seed") or 0), float(r["coherence"])) for r in rows}
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: not an omr_closed_loop scorecard with per-draw rows "
+                             f"({exc.__class__.__name__})") from None
+        if seen & keys:
+            raise ValueError(f"{path}: draw {sorted(seen & keys)[0]} is already in an earlier file")
+        seen |= keys
+        per_draw += rows
+    return per_draw
+
+
 def draw_level(per_draw: list[dict], measure: str = "p_with", seed: int = 0) -> list[dict]:
     """One row per (group, coherence): draws, their values, mean and draw-resampled 95 % CI."""
     cells: dict[tuple[str, float], list[tuple[str, int, float]]] = {}
@@ -101,21 +120,11 @@ def main(argv=None) -> int:
     p.add_argument("--measure", default="p_with", choices=["p_with", "p_with_all_bouts"],
                    help="turns > 10 deg (p_with, default) or all bouts")
     a = p.parse_args(argv)
-    per_draw, seen = [], set()
-    for path in a.scorecard:
-        try:
-            rows = json.loads(Path(path).read_text(encoding="utf-8"))["per_draw"]
-            keys = [(r["brain"], int(r.get("wiring_seed") or 0), float(r["coherence"])) for r in rows]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            print(f"error: {path}: not an omr_closed_loop scorecard with per-draw rows ({exc.__class__.__name__})",
-                  file=sys.stderr)
-            return 2
-        twice = seen.intersection(keys)
-        if twice:
-            print(f"error: {path}: draw {sorted(twice)[0]} is already in an earlier file", file=sys.stderr)
-            return 2
-        seen.update(keys)
-        per_draw += rows
+    try:
+        per_draw = read_per_draw(a.scorecard)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     rows = draw_level(per_draw, a.measure)
     print(markdown(rows))
     diffs = difference(rows)

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .draw_level import draw_level
+from .draw_level import draw_level, read_per_draw
 
 THRESHOLD = 0.08        # midpoint of the formation draws' silent (0.000) and lowest active (0.160) rest rates
 TURN_CUT = 0.635        # midpoint of the formation draws' non-turning (0.54) and turning (0.73) P(with) at 50 %
@@ -62,18 +62,10 @@ def parse_draws(spec: str, option: str) -> list[tuple[str, int]]:
 
 def read_outcomes(paths: list[Path], measure: str = "p_with") -> dict[tuple[str, int, float], float]:
     """(brain, draw, coherence) -> per-draw P(with) from ``omr_closed_loop`` scorecard JSONs."""
-    per_draw, seen = [], set()
-    for path in paths:
-        try:
-            rows = json.loads(Path(path).read_text(encoding="utf-8"))["per_draw"]
-            keys = {(r["brain"], int(r.get("wiring_seed") or 0), float(r["coherence"])) for r in rows}
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise InputError(f"{path}: not an omr_closed_loop scorecard with per-draw rows "
-                             f"({exc.__class__.__name__})") from None
-        if seen & keys:
-            raise InputError(f"{path}: draw {sorted(seen & keys)[0]} is already in an earlier file")
-        seen |= keys
-        per_draw += rows
+    try:
+        per_draw = read_per_draw(paths)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     return {(d["brain"], int(d["draw"]), r["coherence"]): d["value"]
             for r in draw_level(per_draw, measure) for d in r["draws"]}
 
