@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from nervous_systems.brian2_setup import brian2
+from tasks.statistics import bootstrap_ci, ratio_of_sums
 
 from .circuit import OMRCircuit, load_params, si
 from .integrator_sbm import IntegratorWiring
@@ -164,12 +165,8 @@ def summarise(runs: list[dict], n_boot: int = 2000, seed: int = 0) -> dict:
         n = np.array([sum(1 for b in r["bouts"] if b["trial"] == k and sel(b)) for r, k in units], float)
         if n.sum() == 0:
             return {"value": float("nan"), "ci": [float("nan")] * 2, "n_bouts": 0}
-        rng = np.random.default_rng(seed)
-        idx = rng.integers(0, len(units), (n_boot, len(units)))
-        tot = n[idx].sum(1)
-        boots = np.where(tot > 0, w[idx].sum(1) / np.maximum(tot, 1), np.nan)
-        return {"value": float(w.sum() / n.sum()), "ci": np.nanpercentile(boots, [2.5, 97.5]).tolist(),
-                "n_bouts": int(n.sum())}
+        ci = bootstrap_ci(np.column_stack([w, n]), ratio_of_sums, n_boot=n_boot, rng=seed)
+        return {"value": float(w.sum() / n.sum()), "ci": [ci.lo, ci.hi], "n_bouts": int(n.sum())}
 
     motion_s = sum(r["n_trials"] * r["motion_s"] for r in runs)
     rest_s = sum(r["n_trials"] * (r["rest_pre_s"] + r["rest_post_s"]) for r in runs)
