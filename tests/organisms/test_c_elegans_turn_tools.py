@@ -9,7 +9,6 @@ from bodies.worm.body import MUSCLE_NAMES
 from organisms.c_elegans.tools.evoked_turn import (
     episode_metrics,
     head_curvature,
-    wilson,
 )
 from organisms.c_elegans.tools.posture_bias import (
     curvature_bands,
@@ -48,13 +47,6 @@ def test_episode_metrics_reads_a_backward_pulse_and_a_clockwise_turn():
     assert episode_metrics(t, cl_ccw, 8.0, 11.0, 4.0)["ventral"] == 0.0
     with pytest.raises(ValueError, match="outside the episode"):
         episode_metrics(t, cl, 8.0, 11.0, 30.0)
-
-
-def test_wilson_interval():
-    p, lo, hi = wilson(0, 16)
-    assert p == 0 and lo == pytest.approx(0.0, abs=1e-12) and 0.15 < hi < 0.25
-    p, lo, hi = wilson(8, 16)
-    assert lo < 0.5 < hi and hi - 0.5 == pytest.approx(0.5 - lo)
 
 
 def test_drift_of_a_worm_circling_clockwise():

@@ -54,7 +54,7 @@ from pathlib import Path
 import numpy as np
 
 from bodies.worm import centerline
-from tasks.statistics import bootstrap_ci
+from tasks.statistics import bootstrap_ci, wilson_interval
 
 from .evoked_backward import parse_seeds
 
@@ -123,17 +123,6 @@ def episode_metrics(t: np.ndarray, cl: np.ndarray, t_on: float, t_off: float, af
             "ventral": float(dtheta < 0), "head_bend": float(kh[j])}
 
 
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float, float]:
-    """Fraction k/n with its Wilson 95 % interval."""
-    if n == 0:
-        return float("nan"), float("nan"), float("nan")
-    p = k / n
-    den = 1 + z * z / n
-    mid = (p + z * z / (2 * n)) / den
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return p, float(mid - half), float(mid + half)
-
-
 def run_condition(args: list[str], pulsed: bool, out: Path, seed0: int, n: int, duration: float,
                   ava_mV: float, t_on: float, t_off: float, neurons: list[str]) -> None:
     cmd = [sys.executable, "-m", "runners", "run", "celegans/chemotaxis", *args, "--episodes", str(n),
@@ -198,7 +187,7 @@ def main(argv=None) -> int:
         vp, ad, d, hb = (bootstrap_ci(col[k], n_boot=N_BOOT, rng=rng)
                          for k in ("v_pulse", "abs_dtheta", "dtheta", "head_bend"))
         k = int(col["ventral"].sum())
-        w = wilson(k, n)
+        w = wilson_interval(k, n)
         print(f"| {label} | {fmt(vp, 3)} | {fmt(ad, 0)} | {fmt(d, 0)} | {k}/{n} = {w[0]:.2f} "
               f"[{w[1]:.2f}, {w[2]:.2f}] | {fmt(hb, 2)} | "
               + " / ".join(f"{np.nanmean(col['dV_' + m]):+.1f}" for m in MOTIF) + " |", flush=True)
