@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from bodies.worm.centerline import curvature
+
 from ..io import recording as rec_io
 
 
@@ -44,15 +46,7 @@ def _episode_arrays(run, ep: dict) -> dict | None:
 
 def curvature_kymograph(centerline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Curvature (T, K-2) in 1/mm at interior points and their body coordinate (0 = nose)."""
-    cl = np.asarray(centerline, float)
-    d = np.diff(cl, axis=1)
-    psi = np.unwrap(np.arctan2(d[..., 1], d[..., 0]), axis=1)
-    seg = np.linalg.norm(d, axis=-1)
-    ds = 0.5 * (seg[:, 1:] + seg[:, :-1])
-    kappa = np.diff(psi, axis=1) / np.where(ds > 0, ds, np.nan)
-    s = np.cumsum(seg, axis=1)[:, :-1]
-    frac = np.nanmedian(s / np.maximum(seg.sum(axis=1, keepdims=True), 1e-12), axis=0)
-    return kappa, frac
+    return curvature(centerline)
 
 
 def arena_info(ti: dict) -> dict:

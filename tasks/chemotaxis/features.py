@@ -62,6 +62,13 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
+from bodies.worm.centerline import (
+    axis_heading_deg,
+    axis_unit,
+    curvature_from_angles,
+    tangent_angles,
+)
+
 from ..statistics import bootstrap_ci
 
 __all__ = [
@@ -301,30 +308,6 @@ def distance_to_peak_series(trajectory: Mapping[str, Any], task_info: Mapping[st
 # ----------------------------------------------------------------------------- posture
 
 
-def _tangent_angles(cl: np.ndarray):
-    """Tangent angles psi (T, K-1) in rad (unwrapped along the body) and segment lengths."""
-    seg = np.diff(cl, axis=1)  # (T, K-1, 2)
-    seglen = np.linalg.norm(seg, axis=2)
-    psi = np.unwrap(np.arctan2(seg[..., 1], seg[..., 0]), axis=1)
-    return psi, seglen
-
-
-def _curvature(psi: np.ndarray, seglen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Curvature at interior vertices (T, K-2) in rad/mm and their arc-length positions (K-2,)
-    as a fraction of body length (median over frames)."""
-    ds = 0.5 * (seglen[:, 1:] + seglen[:, :-1])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kappa = np.diff(psi, axis=1) / ds
-    kappa = np.where(np.isfinite(kappa), kappa, 0.0)
-    s = np.concatenate([np.zeros((seglen.shape[0], 1)), np.cumsum(seglen, axis=1)], axis=1)
-    L = s[:, -1:]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.nanmedian(s[:, 1:-1] / L, axis=0)
-    if not np.all(np.isfinite(frac)):
-        frac = np.linspace(0, 1, seglen.shape[1] + 1)[1:-1]
-    return kappa, frac
-
-
 def _posture_pca(psi: np.ndarray, min_std_rad: float = 0.05) -> dict[str, float]:
     out = {"posture_variance_top4": NAN}
     for k in range(1, 5):
@@ -485,7 +468,7 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
             feats[key] = float(np.linalg.norm(cen[-1] - zc) <= float(z["radius"]))
     feats["mean_concentration"] = _f(np.nanmean(conc)) if np.isfinite(conc).any() else NAN
 
-    psi, seglen = _tangent_angles(cl)
+    psi, seglen = tangent_angles(cl)
     L = float(np.median(seglen.sum(axis=1))) if seglen.size else NAN
     feats["body_length"] = L
     if T < 3:
@@ -500,7 +483,7 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
     minutes = (T * dt) / 60.0  # observation time, one sample = dt
 
     # --- posture
-    kappa, frac = _curvature(psi, seglen)
+    kappa, frac = curvature_from_angles(psi, seglen)
     body = (frac >= p.tip_fraction) & (frac <= 1 - p.tip_fraction)
     if kappa.shape[1] and body.any():
         feats["rms_curvature"] = float(np.sqrt(np.mean(kappa[:, body] ** 2)))
@@ -517,23 +500,18 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
     feats["centroid_speed"] = float(np.mean(speed))
 
     # --- direction of motion relative to the body axis
-    k3 = max(1, cl.shape[1] // 3)
-    axis_vec = cl[:, :k3].mean(axis=1) - cl[:, -k3:].mean(axis=1)
-    axis_norm = np.linalg.norm(axis_vec, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        axis_unit = axis_vec / axis_norm[:, None]
-    axis_unit = np.where(np.isfinite(axis_unit), axis_unit, 0.0)
-    axis_heading = np.rad2deg(np.arctan2(axis_vec[:, 1], axis_vec[:, 0]))
+    unit = axis_unit(cl)
+    axis_heading = axis_heading_deg(cl)
     cen_d = _boxcar_valid(cen, int(round(p.direction_window_s * fs)))
     vd = np.gradient(cen_d, dt, axis=0)
-    u = np.einsum("ij,ij->i", vd, axis_unit)  # axial velocity, + forward
+    u = np.einsum("ij,ij->i", vd, unit)  # axial velocity, + forward
     moving = np.linalg.norm(vd, axis=1) > p.moving_speed_mm_s
     if moving.any():
         feats["forward_fraction"] = float(np.mean(u[moving] > 0))
 
     path_mm = float(np.sum(np.linalg.norm(np.diff(cen_s, axis=0), axis=1)))
     if path_mm >= 0.1:
-        unwrapped = np.rad2deg(np.unwrap(np.deg2rad(axis_heading)))
+        unwrapped = axis_heading_deg(cl, unwrap=True)
         feats["heading_drift"] = float((unwrapped[-1] - unwrapped[0]) / path_mm)
 
     revs = _reversals(t, u, fs, p)

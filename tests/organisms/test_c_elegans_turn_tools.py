@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bodies.worm.body import MUSCLE_NAMES, WormBody
+from bodies.worm.body import MUSCLE_NAMES
 from organisms.c_elegans.tools.evoked_turn import (
     episode_metrics,
     head_curvature,
-    wilson,
 )
 from organisms.c_elegans.tools.posture_bias import (
     curvature_bands,
@@ -25,22 +24,15 @@ def straight_worm(theta_deg, centre, n=25, length=1.0):
     return np.stack([centre[:, :1] + s * np.cos(th), centre[:, 1:] + s * np.sin(th)], axis=2)
 
 
-def test_ventral_head_bend_of_the_real_body_is_positive_curvature_and_a_clockwise_turn():
-    body = WormBody()
-    body.reset()
-    h0 = body.heading()
-    ventral_head = np.array([0.8 if n[1] == "V" and int(n[-2:]) <= 6 else 0.0 for n in MUSCLE_NAMES])
-    for _ in range(150):
-        body.step(ventral_head)
-    cl1 = body.centerline()[None]
-    assert head_curvature(cl1)[0] > 1.0                       # + = ventral, as documented
-    assert curvature_bands(cl1)["head"] > 1.0
-    assert body.heading() < h0 - 0.5                            # the nose turns clockwise (rad)
-    dorsal_head = np.array([0.8 if n[1] == "D" and int(n[-2:]) <= 6 else 0.0 for n in MUSCLE_NAMES])
-    body.reset()
-    for _ in range(150):
-        body.step(dorsal_head)
-    assert head_curvature(body.centerline()[None])[0] < -1.0
+def test_head_curvature_reads_the_head_band_only():
+    n = 25
+    psi = np.zeros((1, n - 1))
+    psi[0, 3:6] = np.cumsum(np.full(3, 0.1))       # a bend at 10-30 % of the body only
+    psi[0, 6:] = psi[0, 5]
+    seg = 1.0 / (n - 1)
+    pts = np.concatenate([[[0.0, 0.0]], np.cumsum(np.stack([np.cos(psi[0]), np.sin(psi[0])], 1) * seg, 0)])
+    assert head_curvature(pts[None])[0] > 0.5
+    assert curvature_bands(pts[None])["tail"] == pytest.approx(0.0, abs=1e-9)
 
 
 def test_episode_metrics_reads_a_backward_pulse_and_a_clockwise_turn():
@@ -55,13 +47,6 @@ def test_episode_metrics_reads_a_backward_pulse_and_a_clockwise_turn():
     assert episode_metrics(t, cl_ccw, 8.0, 11.0, 4.0)["ventral"] == 0.0
     with pytest.raises(ValueError, match="outside the episode"):
         episode_metrics(t, cl, 8.0, 11.0, 30.0)
-
-
-def test_wilson_interval():
-    p, lo, hi = wilson(0, 16)
-    assert p == 0 and lo == pytest.approx(0.0, abs=1e-12) and 0.15 < hi < 0.25
-    p, lo, hi = wilson(8, 16)
-    assert lo < 0.5 < hi and hi - 0.5 == pytest.approx(0.5 - lo)
 
 
 def test_drift_of_a_worm_circling_clockwise():

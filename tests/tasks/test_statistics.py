@@ -89,3 +89,16 @@ def test_bad_input_is_documented():
         bootstrap_ci([1.0, 2.0], n_boot=-1)
     with pytest.raises(ValueError, match="rng"):
         bootstrap_ci([1.0, 2.0], rng="seed")
+
+
+def test_wilson_interval_at_the_edges_and_in_the_middle():
+    from tasks.statistics import wilson_interval
+
+    p, lo, hi = wilson_interval(0, 16)
+    assert p == 0 and lo == 0.0 and 0.15 < hi < 0.25            # 0/16: upper bound ~0.19
+    p, lo, hi = wilson_interval(8, 16)
+    assert lo < 0.5 < hi and hi - 0.5 == pytest.approx(0.5 - lo)
+    assert wilson_interval(12, 16).lo == pytest.approx(0.505, abs=0.005)   # 0.75 [0.51, 0.90]
+    assert all(np.isnan(wilson_interval(0, 0)))
+    with pytest.raises(ValueError, match="k <= n"):
+        wilson_interval(5, 3)

@@ -53,7 +53,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.statistics import bootstrap_ci
+from bodies.worm import centerline
+from tasks.statistics import bootstrap_ci, wilson_interval
 
 from .evoked_backward import parse_seeds
 
@@ -83,25 +84,11 @@ def conditions(shuffle_seeds: list[int]) -> list[tuple[str, list[str], bool]]:
     return out
 
 
-def axis_heading_deg(cl: np.ndarray) -> np.ndarray:
-    """(T,) body-axis heading in degrees, unwrapped over time: head third minus tail third."""
-    k3 = max(1, cl.shape[1] // 3)
-    ax = cl[:, :k3].mean(axis=1) - cl[:, -k3:].mean(axis=1)
-    return np.rad2deg(np.unwrap(np.arctan2(ax[:, 1], ax[:, 0])))
-
-
 def head_curvature(cl: np.ndarray, head: tuple[float, float] = HEAD) -> np.ndarray:
     """(T,) mean signed curvature (1/mm, + = ventral) of the head segment ``head`` (fractions of
-    the body from the nose). With the centreline ordered nose to tail, d(tangent angle)/ds > 0 is
-    a ventral bend (the body's convention, bodies/worm/body.py)."""
-    seg = np.diff(cl, axis=1)
-    seglen = np.linalg.norm(seg, axis=2)
-    psi = np.unwrap(np.arctan2(seg[..., 1], seg[..., 0]), axis=1)
-    ds = 0.5 * (seglen[:, 1:] + seglen[:, :-1])
-    kappa = np.diff(psi, axis=1) / np.where(ds > 0, ds, np.nan)
-    frac = np.linspace(0, 1, cl.shape[1])[1:-1]
-    sel = (frac >= head[0]) & (frac <= head[1])
-    return np.nanmean(kappa[:, sel], axis=1)
+    the body from the nose; ``bodies.worm.centerline`` conventions)."""
+    kappa, frac = centerline.curvature(cl)
+    return kappa[:, (frac >= head[0]) & (frac <= head[1])].mean(axis=1)
 
 
 def motif_response(neural_t: np.ndarray, neural_v: np.ndarray, names, t_on: float, t_off: float) -> dict:
@@ -124,13 +111,8 @@ def episode_metrics(t: np.ndarray, cl: np.ndarray, t_on: float, t_off: float, af
         raise ValueError(f"centreline of shape {cl.shape} does not match {t.shape[0]} time points")
     if not t[0] <= t_on < t_off < t_off + after <= t[-1] + 1e-9:
         raise ValueError(f"windows {t_on}-{t_off}-{t_off + after} s fall outside the episode ({t[0]}-{t[-1]} s)")
-    th = axis_heading_deg(cl)
-    k3 = max(1, cl.shape[1] // 3)
-    ax = cl[:, :k3].mean(axis=1) - cl[:, -k3:].mean(axis=1)
-    unit = ax / np.linalg.norm(ax, axis=1, keepdims=True)
-    cen = cl.mean(axis=1)
-    vel = np.gradient(cen, t, axis=0)
-    v_ax = np.einsum("ij,ij->i", vel, unit)
+    th = centerline.axis_heading_deg(cl, unwrap=True)
+    v_ax = centerline.axial_velocity(t, cl)
     pulse = (t >= t_on) & (t < t_off)
     i0, i1 = int(np.searchsorted(t, t_off)), int(np.searchsorted(t, t_off + after))
     i1 = min(i1, len(t) - 1)
@@ -139,17 +121,6 @@ def episode_metrics(t: np.ndarray, cl: np.ndarray, t_on: float, t_off: float, af
     j = int(np.nanargmax(np.abs(kh)))
     return {"v_pulse": float(np.mean(v_ax[pulse])), "dtheta": dtheta, "abs_dtheta": abs(dtheta),
             "ventral": float(dtheta < 0), "head_bend": float(kh[j])}
-
-
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float, float]:
-    """Fraction k/n with its Wilson 95 % interval."""
-    if n == 0:
-        return float("nan"), float("nan"), float("nan")
-    p = k / n
-    den = 1 + z * z / n
-    mid = (p + z * z / (2 * n)) / den
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return p, float(mid - half), float(mid + half)
 
 
 def run_condition(args: list[str], pulsed: bool, out: Path, seed0: int, n: int, duration: float,
@@ -216,7 +187,7 @@ def main(argv=None) -> int:
         vp, ad, d, hb = (bootstrap_ci(col[k], n_boot=N_BOOT, rng=rng)
                          for k in ("v_pulse", "abs_dtheta", "dtheta", "head_bend"))
         k = int(col["ventral"].sum())
-        w = wilson(k, n)
+        w = wilson_interval(k, n)
         print(f"| {label} | {fmt(vp, 3)} | {fmt(ad, 0)} | {fmt(d, 0)} | {k}/{n} = {w[0]:.2f} "
               f"[{w[1]:.2f}, {w[2]:.2f}] | {fmt(hb, 2)} | "
               + " / ".join(f"{np.nanmean(col['dV_' + m]):+.1f}" for m in MOTIF) + " |", flush=True)

@@ -41,9 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bodies.worm import centerline
 from tasks.statistics import bootstrap_ci
-
-from .evoked_turn import axis_heading_deg
 
 N_BOOT = 4000  # bootstrap resamples per CI
 BANDS = {"head": (0.10, 0.30), "mid": (0.30, 0.70), "tail": (0.70, 0.90)}
@@ -52,18 +51,13 @@ PAIRS = (("VB", r"VB\d+", r"DB\d+"), ("SMD", r"SMDV[LR]", r"SMDD[LR]"))
 
 def curvature_bands(cl: np.ndarray) -> dict[str, float]:
     """Time-averaged signed curvature (1/mm, + = ventral) per body band of a centreline (T, K, 2)."""
-    seg = np.diff(cl, axis=1)
-    seglen = np.linalg.norm(seg, axis=2)
-    psi = np.unwrap(np.arctan2(seg[..., 1], seg[..., 0]), axis=1)
-    ds = 0.5 * (seglen[:, 1:] + seglen[:, :-1])
-    kappa = np.diff(psi, axis=1) / np.where(ds > 0, ds, np.nan)
-    frac = np.linspace(0, 1, cl.shape[1])[1:-1]
-    return {k: float(np.nanmean(kappa[:, (frac >= a) & (frac <= b)])) for k, (a, b) in BANDS.items()}
+    kappa, frac = centerline.curvature(cl)
+    return {k: float(np.mean(kappa[:, (frac >= a) & (frac <= b)])) for k, (a, b) in BANDS.items()}
 
 
 def drift(t: np.ndarray, cl: np.ndarray) -> tuple[float, float]:
     """(deg/s, deg/mm): body-axis heading change over the episode per second and per mm of path."""
-    th = axis_heading_deg(cl)
+    th = centerline.axis_heading_deg(cl, unwrap=True)
     cen = cl.mean(axis=1)
     path = float(np.linalg.norm(np.diff(cen, axis=0), axis=1).sum())
     dth = float(th[-1] - th[0])

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from bodies.worm import centerline
 from nervous_systems.yaml_file import parse_key_values
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -75,13 +76,7 @@ def write_variant(src: Path, dst: Path, offset: float, gain: float, extra: dict 
 def axial_velocity(npz: Path) -> float:
     """Mean centroid velocity projected on the body axis (tail->head = +), mm/s."""
     d = np.load(npz)
-    t, cl = d["t"], d["centerline"]
-    cen = cl.mean(axis=1)
-    k3 = max(1, cl.shape[1] // 3)
-    ax = cl[:, :k3].mean(axis=1) - cl[:, -k3:].mean(axis=1)
-    ax /= np.maximum(np.linalg.norm(ax, axis=1, keepdims=True), 1e-12)
-    v = np.gradient(cen, t, axis=0)
-    return float(np.mean(np.einsum("ij,ij->i", v, ax)))
+    return float(np.mean(centerline.axial_velocity(d["t"], d["centerline"])))
 
 
 def run_cell(params: Path, out: Path, seed: int, duration: float, ava_mV: float | None) -> dict:
