@@ -33,7 +33,8 @@ dimensions, an ``alpha`` outside (0, 1) or a negative ``n_boot`` is a ``ValueErr
 API: :func:`bootstrap_ci` (one sample, any statistic), :func:`bootstrap_diff_ci` (difference
 of a statistic between two independent samples), :func:`ratio_of_sums` (a pooled statistic:
 sum of column 0 over sum of column 1), :func:`resample_indices` and :func:`percentile_interval`
-(the two steps, for a statistic that needs the resampled indices themselves).
+(the two steps, for a statistic that needs the resampled indices themselves), and
+:func:`wilson_interval` (a proportion k/n, e.g. animals that turn ventrally; no resampling).
 """
 
 from __future__ import annotations
