@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tasks.statistics import bootstrap_ci
+
 DATA = Path(__file__).resolve().parent / "data"
 T_ON, T_OFF = 20.0, 60.0
 CLASSES = ("iMI", "cMI", "MON", "SMI")
@@ -116,11 +118,10 @@ def split_half_ceiling(cells: np.ndarray, n_rep: int = 200, seed: int = 0) -> fl
 
 
 def tau_spread(t, cells: np.ndarray, n_rep: int = 200, seed: int = 0) -> tuple[float, float]:
-    rng = np.random.default_rng(seed)
-    n = cells.shape[1]
-    taus = [rise_tau(t, cells[:, rng.integers(0, n, n)].mean(1)) for _ in range(n_rep)]
-    taus = np.asarray([x for x in taus if np.isfinite(x)])
-    return (float(np.percentile(taus, 5)), float(np.percentile(taus, 95))) if len(taus) else (float("nan"),) * 2
+    """5-95 % range of the class mean's rise tau over bootstrap resamples of the cells (cells: (T, N))."""
+    ci = bootstrap_ci(np.asarray(cells, float).T, lambda sample: rise_tau(t, sample.mean(axis=0)),
+                      n_boot=n_rep, rng=seed, alpha=0.10, vectorized=False)
+    return ci.lo, ci.hi
 
 
 # ---------------------------------------------------------------------------- scoring
