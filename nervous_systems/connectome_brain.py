@@ -47,9 +47,9 @@ class ConnectomeBrain:
         if model_overrides:
             model = model.with_overrides(**model_overrides)
         self.label = label
-        self._window = self._activation_window(activate_window_s, activate)
+        window = self._activation_window(activate_window_s, activate)
         # a pulse goes through the drive (see _apply); only a whole-episode activation is a perturbation
-        perturbation = Perturbation(list(lesion), [] if self._window else list(activate), activate_mV)
+        perturbation = Perturbation(list(lesion), [] if window else list(activate), activate_mV)
         self.backend = backend
         # per-neuron threshold shifts, given to the backend at construction: one rest-state solve
         shifts = {k: float(v) for k, v in (threshold_shift_mV or {}).items() if float(v) != 0.0}
@@ -71,12 +71,16 @@ class ConnectomeBrain:
             raise ValueError(f"backend {backend!r} (torch_options {torch_options!r}): choose backend "
                              "'brian2', 'kernel' or 'torch' (torch_options only with 'torch')")
         self._describe_extra = dict(describe_extra or {})
-        if self._window:
+        # pulses on the drive: (neuron indices, mV, first control step, end step); the scheduled
+        # activation pulse is restored by every reset, stimulate() adds one-off pulses
+        self._scheduled: list[tuple[np.ndarray, np.ndarray | float, int, int]] = []
+        if window:
             c = self.network.connectome
-            self._window_idx = np.asarray(c.index_of(c.resolve(list(activate))), int)
-            self._window_mV = float(activate_mV)
-            self._describe_extra["activation_pulse"] = {"neurons": list(activate), "mV": self._window_mV,
-                                                        "window_s": list(self._window)}
+            k_on, k_off = (int(np.ceil(x / control_dt - 1e-9)) for x in window)
+            self._scheduled.append((np.asarray(c.index_of(c.resolve(list(activate))), int),
+                                    float(activate_mV), k_on, k_off))
+            self._describe_extra["activation_pulse"] = {"neurons": list(activate), "mV": float(activate_mV),
+                                                        "window_s": list(window)}
         self.init_sd_mV = float(init_sd_mV)
         if self.init_sd_mV < 0 or (self.init_sd_mV > 0 and backend == "torch"):
             raise ValueError(f"init_sd_mV={init_sd_mV}: must be >= 0 (and > 0 needs brian2 or kernel)")
@@ -91,7 +95,7 @@ class ConnectomeBrain:
         self._rec_t: list[float] = []
         self._rec_v: list[np.ndarray] = []
         self._k = 0
-        self._pulses: list[tuple[np.ndarray, float, int]] = []  # (neuron index, mV, steps left)
+        self._pulses = list(self._scheduled)
 
     @staticmethod
     def _activation_window(window, activate) -> tuple[float, float] | None:
@@ -113,12 +117,12 @@ class ConnectomeBrain:
             drive = self.bridge.encode(obs, self.network.state()[0], self.network.v_rest)
         else:
             drive = self.bridge.encode(obs)
-        if self._window and self._window[0] <= self._k * self.control_dt < self._window[1]:
-            drive[self._window_idx] += self._window_mV  # the pulse: self._k control steps done so far
-        if self._pulses:  # stimulate(): impedance-calibrated current, see stimulate()
-            for idx, drive_mV, _ in self._pulses:
-                drive[idx] += drive_mV
-            self._pulses = [(i, a, n - 1) for i, a, n in self._pulses if n > 1]
+        if self._pulses:  # activate_window_s and stimulate(); self._k = control steps done so far
+            k = self._k
+            for idx, drive_mV, k_on, k_off in self._pulses:
+                if k_on <= k < k_off:
+                    drive[idx] += drive_mV
+            self._pulses = [p for p in self._pulses if p[3] > k + 1]
         self.network.set_drive(drive)
 
     def _read(self) -> np.ndarray:
@@ -133,7 +137,7 @@ class ConnectomeBrain:
     def reset(self, seed: int | None = None) -> None:
         b2 = brian2()
         self.bridge.reset()
-        self._rec_t, self._rec_v, self._k, self._pulses = [], [], 0, []
+        self._rec_t, self._rec_v, self._k, self._pulses = [], [], 0, list(self._scheduled)
         seed_rng = b2.seed if self.backend == "brian2" else self.network.seed
 
         def before_start():
@@ -180,7 +184,7 @@ class ConnectomeBrain:
         ok = np.isfinite(z) & (z > 0)
         # set_drive turns mV into current through G_in: drive mV = amplitude / (Z · G_in)
         drive = np.where(ok, float(amplitude) / np.where(ok, z * g_in, 1.0), float(amplitude))
-        self._pulses.append((idx, drive, steps))
+        self._pulses.append((idx, drive, self._k, self._k + steps))
 
     def record(self) -> dict:
         v = np.stack(self._rec_v) if self._rec_v else np.zeros((0, self.network.n), np.float32)
