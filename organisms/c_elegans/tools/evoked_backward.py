@@ -54,10 +54,27 @@ def conditions(shuffle_seeds: list[int]) -> list[tuple[str, list[str], bool]]:
            ("connectome, no tail cells (DA09, VA12 lesioned)", ["--brain", "connectome", "--lesion", "DA09", "VA12"], True),
            ("connectome, tail reflex gain 0", ["--brain", "connectome", "--brain-option", "params={tail0}"], True)]
     for s in shuffle_seeds:
-        out.append((f"shuffled {s}", ["--brain", "shuffled", "--brain-option", f"shuffle_seed={s}",
-                                      "--brain-option", f"params={PARAMS / 'fitted' / f'shuffled-{s}.yaml'}"], True))
+        out.append((f"shuffled {s}", shuffled_args(s), True))
     out.append(("connectome, not driven", ["--brain", "connectome"], False))
     return out
+
+
+def shuffled_args(seed: int) -> list[str]:
+    """CLI arguments of the degree-preserving shuffle ``seed`` with its own fitted parameter file."""
+    return ["--brain", "shuffled", "--brain-option", f"shuffle_seed={seed}",
+            "--brain-option", f"params={PARAMS / 'fitted' / f'shuffled-{seed}.yaml'}"]
+
+
+def run_episodes(label: str, args: list[str], out: Path, seed0: int, n: int, duration: float) -> None:
+    """``python -m runners run celegans/chemotaxis ARGS`` for seeds seed0 .. seed0 + n - 1 into ``out``
+    (resumes a finished run); a failure is one line naming the condition ``label``."""
+    cmd = [sys.executable, "-m", "runners", "run", "celegans/chemotaxis", *args, "--episodes", str(n),
+           "--duration", str(duration), "--seed", str(seed0), "--out", str(out), "--no-progress"]
+    try:
+        subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except subprocess.CalledProcessError as e:
+        msg = (e.stderr or b"").decode(errors="replace").strip().splitlines()
+        raise SystemExit(f"condition {label!r} failed: {msg[-1] if msg else e}") from None
 
 
 def tail_off_params(out: Path) -> Path:
@@ -76,13 +93,11 @@ def median(x: np.ndarray) -> float:
     return float(np.median(x)) if len(x) else float("nan")
 
 
-def run_condition(args: list[str], driven: bool, out: Path, seed0: int, n: int, duration: float,
-                  ava_mV: float) -> list[dict]:
-    cmd = [sys.executable, "-m", "runners", "run", "celegans/chemotaxis", *args, "--episodes", str(n),
-           "--duration", str(duration), "--seed", str(seed0), "--out", str(out), "--no-progress"]
+def run_condition(label: str, args: list[str], driven: bool, out: Path, seed0: int, n: int,
+                  duration: float, ava_mV: float) -> list[dict]:
     if driven:
-        cmd += ["--activate", "AVAL", "AVAR", "--brain-option", f"activate_mV={ava_mV}"]
-    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        args = [*args, "--activate", "AVAL", "AVAR", "--brain-option", f"activate_mV={ava_mV}"]
+    run_episodes(label, args, out, seed0, n, duration)
     rows = []
     for s in range(seed0, seed0 + n):
         f = json.loads((out / "episodes" / f"ep_{s:04d}.json").read_text()).get("features") or {}
@@ -121,11 +136,7 @@ def main(argv=None) -> int:
     print("|---|---|---|---|---|---|")
     for i, (label, args, driven) in enumerate(conditions(a.shuffle_seeds)):
         args = [x.format(tail0=tail0) for x in args]
-        try:
-            rows = run_condition(args, driven, a.out / f"c{i}", seed0, n, a.duration, a.ava_mV)
-        except subprocess.CalledProcessError as e:
-            msg = (e.stderr or b"").decode(errors="replace").strip().splitlines()
-            raise SystemExit(f"condition {label!r} failed: {msg[-1] if msg else e}") from None
+        rows = run_condition(label, args, driven, a.out / f"c{i}", seed0, n, a.duration, a.ava_mV)
         col = lambda k: np.array([r[k] for r in rows], float)  # noqa: E731
         # mean over animals, 95 % CI: animals resampled (one generator for the whole table)
         v = bootstrap_ci(col("v_axial"), n_boot=N_BOOT, rng=rng)

@@ -47,8 +47,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -56,10 +54,8 @@ import numpy as np
 from bodies.worm import centerline
 from tasks.statistics import bootstrap_ci, wilson_interval
 
-from .evoked_backward import parse_seeds
+from .evoked_backward import parse_seeds, run_episodes, shuffled_args
 
-ROOT = Path(__file__).resolve().parents[3]
-PARAMS = ROOT / "organisms" / "c_elegans" / "params"
 N_BOOT = 4000  # bootstrap resamples per CI
 HEAD = (0.10, 0.30)  # fraction of body length: the head segment whose bend is reported
 # head motor neurons of the turn motif (Gray 2005): potential change after the pulse, mean of L/R
@@ -78,9 +74,7 @@ def conditions(shuffle_seeds: list[int]) -> list[tuple[str, list[str], bool]]:
            ("connectome, RIV + SMD lesioned, no pulse", ["--brain", "connectome", "--lesion", "RIV", "SMD"],
             False)]
     for s in shuffle_seeds:
-        out.append((f"shuffled {s}, pulse", ["--brain", "shuffled", "--brain-option", f"shuffle_seed={s}",
-                                             "--brain-option", f"params={PARAMS / 'fitted' / f'shuffled-{s}.yaml'}"],
-                    True))
+        out.append((f"shuffled {s}, pulse", shuffled_args(s), True))
     return out
 
 
@@ -123,14 +117,10 @@ def episode_metrics(t: np.ndarray, cl: np.ndarray, t_on: float, t_off: float, af
             "ventral": float(dtheta < 0), "head_bend": float(kh[j])}
 
 
-def run_condition(args: list[str], pulsed: bool, out: Path, seed0: int, n: int, duration: float,
-                  ava_mV: float, t_on: float, t_off: float, neurons: list[str]) -> None:
-    cmd = [sys.executable, "-m", "runners", "run", "celegans/chemotaxis", *args, "--episodes", str(n),
-           "--duration", str(duration), "--seed", str(seed0), "--out", str(out), "--no-progress"]
-    if pulsed:
-        cmd += ["--activate", *neurons, "--brain-option", f"activate_mV={ava_mV}",
-                "--brain-option", f"activate_window_s=[{t_on},{t_off}]"]
-    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def pulse_args(neurons: list[str], mV: float, t_on: float, t_off: float) -> list[str]:
+    """CLI arguments of the pulse: ``neurons`` held ``mV`` above rest from t_on to t_off (s)."""
+    return ["--activate", *neurons, "--brain-option", f"activate_mV={mV}",
+            "--brain-option", f"activate_window_s=[{t_on},{t_off}]"]
 
 
 def condition_rows(out: Path, seed0: int, n: int, t_on: float, t_off: float, after: float) -> list[dict]:
@@ -177,11 +167,8 @@ def main(argv=None) -> int:
     table = []
     for i, (label, args, pulsed) in enumerate(conditions(a.shuffle_seeds)):
         out = a.out / f"c{i}"
-        try:
-            run_condition(args, pulsed, out, seed0, n, duration, a.ava_mV, t_on, t_off, a.pulse_neurons)
-        except subprocess.CalledProcessError as e:
-            msg = (e.stderr or b"").decode(errors="replace").strip().splitlines()
-            raise SystemExit(f"condition {label!r} failed: {msg[-1] if msg else e}") from None
+        pulse = pulse_args(a.pulse_neurons, a.ava_mV, t_on, t_off) if pulsed else []
+        run_episodes(label, [*args, *pulse], out, seed0, n, duration)
         rows = condition_rows(out, seed0, n, t_on, t_off, a.after)
         col = {k: np.array([r[k] for r in rows], float) for k in rows[0] if k != "seed"}
         vp, ad, d, hb = (bootstrap_ci(col[k], n_boot=N_BOOT, rng=rng)
