@@ -136,3 +136,24 @@ def test_after_motion_bins_use_the_preceding_motion_side():
     assert f["after_motion_toward_fraction_2_5s"] == 0.0 and f["after_motion_toward_fraction_2_5s_against"] == 1
     assert math.isnan(f["after_motion_toward_fraction_5_10s"])
     assert f["bout_rate_motion_hz"] == 0.0 and f["bout_rate_rest_hz"] == pytest.approx(2 / 6.0, rel=0.01)
+
+
+def test_rest_loss_null_ratio_penalises_a_flat_null_and_needs_a_known_version():
+    """The pre-registered rest-state term: a flat null (a unit silent at rest) costs the recorded
+    ratio squared; a null that goes below baseline like the recordings costs ~0."""
+    import numpy as np
+
+    from organisms.zebrafish.neural_metric import recorded_means
+
+    m = recorded_means()
+    t = m["time_s"].to_numpy(float)
+    rec = {c: float(F.null_ratio(t, m[f"{c}_preferred"].to_numpy(float)[:, None],
+                                 m[f"{c}_null"].to_numpy(float)[:, None])[0]) for c in F.NULL_CLASSES}
+    assert rec["iMI"] == pytest.approx(-0.46, abs=0.01) and rec["cMI"] == pytest.approx(-0.52, abs=0.01)
+    assert rec["SMI"] == pytest.approx(-0.71, abs=0.01)
+    pref = np.where((t >= 20) & (t < 60), 1.0, 0.0)[:, None]
+    assert F.null_ratio(t, pref, np.zeros_like(pref))[0] == 0.0
+    assert F.null_ratio(t, pref, -0.5 * pref)[0] == pytest.approx(-0.5)
+    assert F.null_ratio(t, np.zeros_like(pref), -pref)[0] == 0.0  # no preferred response: no ratio
+    with pytest.raises(ValueError, match="loss"):
+        F.losses({"t": t}, loss="v2")

@@ -80,6 +80,21 @@ ASYM_WEIGHT = 4.0
 TAU_CLASSES = ("iMI", "cMI", "SMI")
 TAU_WEIGHT = 0.5
 TAU_MISSING_S = 80.0
+#: the loss versions (README "A rest-state constraint from the recordings", pre-registered):
+#: "v1" = the loss above; "rest" = v1 + NULL_WEIGHT x the null-suppression term of NULL_CLASSES
+LOSSES = ("v1", "rest")
+LOSS_LABEL = {"v1": "v1: signed [pref, null] after the best non-negative scale + tau + asym",
+              "rest": "rest: v1 + 1.0 x (model - recorded null/preferred deflection ratio)^2, iMI/cMI/SMI"}
+#: classes whose recorded null-direction response goes below the pre-motion baseline by a stated
+#: fraction of the preferred response (40-60 s vs 10-20 s): iMI -0.46, cMI -0.52, SMI -0.71. MON
+#: is left out: its preferred deflection late in motion is itself negative (no ratio).
+NULL_CLASSES = ("iMI", "cMI", "SMI")
+NULL_WEIGHT = 1.0
+NULL_WINDOW = (40.0, 60.0)
+#: model ratio clipped to this range; a model whose preferred deflection is below NULL_EPS (rate
+#: units, calcium) counts as ratio 0 (no suppression measurable)
+NULL_CLIP = (-2.0, 1.0)
+NULL_EPS = 1e-3
 
 
 def base_value(p: dict, key: str) -> float:
@@ -249,9 +264,25 @@ def _bsub(t, y):
     return y - y[pre].mean(0, keepdims=True)
 
 
-def losses(sim: dict, leftward: list[bool] | None = None, asym_weight: float | None = None) -> tuple[np.ndarray, dict]:
+def null_ratio(t: np.ndarray, pref: np.ndarray, null: np.ndarray) -> np.ndarray:
+    """Null / preferred deflection (mean over NULL_WINDOW minus mean over 10-20 s) per column of
+    (T, P) baseline-free traces; 0 where the preferred deflection is below NULL_EPS."""
+    base = (t >= 10.0) & (t < T_ON)
+    late = (t >= NULL_WINDOW[0]) & (t < NULL_WINDOW[1])
+    dp = pref[late].mean(0) - pref[base].mean(0)
+    dn = null[late].mean(0) - null[base].mean(0)
+    ok = dp > NULL_EPS
+    return np.where(ok, np.clip(dn / np.where(ok, dp, 1.0), *NULL_CLIP), 0.0)
+
+
+def losses(sim: dict, leftward: list[bool] | None = None, asym_weight: float | None = None,
+           loss: str = "v1") -> tuple[np.ndarray, dict]:
     """Loss per candidate (mean over classes of the normalised squared error, plus the time
-    constant term; averaged over the conditions) and its parts per class."""
+    constant term; averaged over the conditions) and its parts per class. ``loss="rest"`` adds
+    NULL_WEIGHT x the mean over NULL_CLASSES of (model - recorded null/preferred ratio)^2
+    (parts ``<cls>_null``)."""
+    if loss not in LOSSES:
+        raise ValueError(f"loss {loss!r}: not one of {', '.join(LOSSES)}")
     rec = recorded_means()
     t_rec = rec["time_s"].to_numpy(float)
     t = sim["t"]
@@ -277,12 +308,18 @@ def losses(sim: dict, leftward: list[bool] | None = None, asym_weight: float | N
                         v = mt[key] if np.isfinite(mt[key]) else TAU_MISSING_S
                         pen[j] += min(math.log(max(v, 0.25) / rt[key]) ** 2, 4.0)
             per[f"{cls}_tau"] = pen / 2
+        if cls in NULL_CLASSES:  # computed for every loss version (reported); enters the total with "rest"
+            n_t = len(t_rec)
+            rr = null_ratio(t_rec, r[:n_t, None], r[n_t:, None])[0]
+            per[f"{cls}_null"] = (null_ratio(t_rec, m[:n_t], m[n_t:]) - rr) ** 2
     # a symmetric baseline before motion (10-20 s), as recorded: a hemisphere locked on by noise
     # or by the kick (a bistable switch, not a leaky integrator) costs ASYM_WEIGHT x |L - R|
     base = (t >= 10.0) & (t < T_ON)
     per["asym"] = np.mean([np.abs(sim[f"{pop}_L"][base] - sim[f"{pop}_R"][base]).mean(0) for pop in ("iMI+", "cMI")], 0)
     total = np.mean([per[c] for c in CLASSES], 0) + TAU_WEIGHT * np.mean([per[f"{c}_tau"] for c in TAU_CLASSES], 0) \
         + (ASYM_WEIGHT if asym_weight is None else asym_weight) * per["asym"]
+    if loss == "rest":
+        total = total + NULL_WEIGHT * np.mean([per[f"{c}_null"] for c in NULL_CLASSES], 0)
     C, P = sim.get("C", 1), sim.get("P", len(total))
     return total.reshape(C, P).mean(0), {k: v.reshape(C, P).mean(0) for k, v in per.items()}
 
@@ -312,7 +349,8 @@ def _git_commit() -> str:
         return "unknown"
 
 
-def fit(brain: str, wiring_seed: int | None, out: Path, generations: int | None = None, kick: bool = True) -> dict:
+def fit(brain: str, wiring_seed: int | None, out: Path, generations: int | None = None, kick: bool = True,
+        loss: str = "v1") -> dict:
     import cma
 
     out.mkdir(parents=True, exist_ok=True)
@@ -327,7 +365,7 @@ def fit(brain: str, wiring_seed: int | None, out: Path, generations: int | None 
     cond_kicks = [fb.kick_vector("R" if lw else "L") if k else None for lw, _, k in conds]
 
     def run(values):
-        return losses(fb.simulate(values, cond_drives, cond_seeds, kicks=cond_kicks), cond_left, aw)
+        return losses(fb.simulate(values, cond_drives, cond_seeds, kicks=cond_kicks), cond_left, aw, loss=loss)
 
     x0 = to_unit(fb.p0)
     gens = int(generations or CMA["generations"])
@@ -338,8 +376,9 @@ def fit(brain: str, wiring_seed: int | None, out: Path, generations: int | None 
     wh = hashlib.sha256(np.concatenate([fb.wiring.pre, fb.wiring.post]).astype(np.int64).tobytes()
                         + np.asarray(fb.wiring.weight, float).tobytes()).hexdigest()[:16]
     hist = json.loads(state_path.read_text())["history"] if state_path.exists() else []
-    if hist and (hist[0]["brain"], hist[0]["wiring_seed"], hist[0].get("wiring_hash")) != (brain, wiring_seed, wh):
-        raise SystemExit(f"{state_path}: a fit of another brain or wiring; use another --out")
+    if hist and (hist[0]["brain"], hist[0]["wiring_seed"], hist[0].get("wiring_hash"), hist[0].get("loss_version", "v1")) \
+            != (brain, wiring_seed, wh, loss):
+        raise SystemExit(f"{state_path}: a fit of another brain, wiring or loss; use another --out")
     for g in hist:  # replay: the same asks, the recorded losses
         xs = es.ask()
         if not np.allclose(np.asarray(xs), np.asarray(g["x"]), atol=1e-9):
@@ -354,7 +393,7 @@ def fit(brain: str, wiring_seed: int | None, out: Path, generations: int | None 
         lo = [float(v) if np.isfinite(v) else 10.0 for v in lo]
         es.tell(xs, lo)
         hist.append({"generation": len(hist) + 1, "brain": brain, "wiring_seed": wiring_seed, "wiring_hash": wh,
-                     "x": [list(map(float, x)) for x in xs], "loss": lo, "wall_s": time.time() - t0})
+                     "loss_version": loss, "x": [list(map(float, x)) for x in xs], "loss": lo, "wall_s": time.time() - t0})
         best = min((l, x) for g in hist for l, x in zip(g["loss"], g["x"]))
         tmp = state_path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"history": hist, "best_loss": best[0], "best_x": best[1]}))
@@ -364,7 +403,7 @@ def fit(brain: str, wiring_seed: int | None, out: Path, generations: int | None 
     best_loss, best_x = min((l, x) for g in hist for l, x in zip(g["loss"], g["x"]))
     best = from_unit(best_x)
     sim = fb.simulate([best, from_unit(x0)], cond_drives, cond_seeds, kicks=cond_kicks)
-    bl, bper = losses(sim, cond_left, aw)
+    bl, bper = losses(sim, cond_left, aw, loss=loss)
     tr = class_traces(sim, cond_left)
     taus = {cls: [time_constants(sim["t"], tr[f"{cls}_preferred"][:, 2 * c]) for c in range(len(conds))] for cls in CLASSES}
     taus0 = {cls: [time_constants(sim["t"], tr[f"{cls}_preferred"][:, 2 * c + 1]) for c in range(len(conds))] for cls in CLASSES}
@@ -375,10 +414,11 @@ def fit(brain: str, wiring_seed: int | None, out: Path, generations: int | None 
            "optimiser": {**CMA, "generations": gens, "evaluations": gens * CMA["popsize"], "bounds": "unit box",
                          "parameters": [list(p) for p in PARAMS], "dt_s": DT, "conditions": [list(c) for c in conds], "kick": KICK if kick else 0.0,
                          "asym_weight": ASYM_WEIGHT if kick else 0.0,
-                         "tau_classes": list(TAU_CLASSES), "tau_weight": TAU_WEIGHT},
+                         "tau_classes": list(TAU_CLASSES), "tau_weight": TAU_WEIGHT,
+                         "loss_version": loss, "loss_label": LOSS_LABEL[loss]},
            "git_commit": _git_commit(),
            "command": f"python -m organisms.zebrafish.tools.fit_integrator --brain {brain}"
-                      + (f" --seed {wiring_seed}" if wiring_seed is not None else "") + ("" if kick else " --no-kick")
+                      + (f" --seed {wiring_seed}" if wiring_seed is not None else "") + ("" if kick else " --no-kick") + ("" if loss == "v1" else f" --loss {loss}")
                       + f" --out {out}"}
     (out / "fit_result.json").write_text(json.dumps(res, indent=1))
     return res
@@ -409,7 +449,8 @@ def readout_gain(brain: str, wiring_seed: int | None, values: dict, reference: f
 def write_fits(results: list[dict], path: Path = FITS) -> None:
     """models/integrator_fits.yaml: one entry per (brain, wiring seed); plain data. Entries of the
     existing file that ``results`` does not re-make are kept (a fit of a new draw is added, not
-    swapped for the whole file)."""
+    swapped for the whole file). Every entry carries ``loss_version`` (entries written before the
+    loss had versions get "v1")."""
     import yaml
 
     from nervous_systems.yaml_file import load_yaml
@@ -419,10 +460,14 @@ def write_fits(results: list[dict], path: Path = FITS) -> None:
                     "proofread class means (preferred + null, 80 s protocol). Applied by the brain factory "
                     "(brain option fitted=true, the default). Key: '<brain>/<wiring seed>'.",
            "fits": dict(((load_yaml(path) or {}).get("fits") or {}) if path.exists() else {})}
+    for k, e in doc["fits"].items():
+        doc["fits"][k] = {"loss_version": e.get("loss_version", "v1"), **{a: b for a, b in e.items() if a != "loss_version"}}
     for r in sorted(results, key=lambda r: (r["brain"], r["wiring_seed"] if r["wiring_seed"] is not None else -1)):
         from ..integrator_sbm import DEFAULT_SEED
         seed = r["wiring_seed"] if r["wiring_seed"] is not None else DEFAULT_SEED[r["brain"]]
+        lv = r["optimiser"].get("loss_version", "v1")
         doc["fits"][f"{r['brain']}/{seed}"] = {
+            "loss_version": lv, "loss_label": LOSS_LABEL[lv],
             "overrides": {k: round(float(v), 5) for k, v in r["overrides"].items()},
             "loss": round(r["loss"], 4), "initial_loss": round(r["initial_loss"], 4),
             "loss_per_class": {k: round(v, 4) for k, v in r["loss_per_class"].items()},
@@ -438,6 +483,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--generations", type=int, default=None, help=f"default {CMA['generations']} (the budget)")
     ap.add_argument("--no-kick", action="store_true", help="the first fit's conditions (no kicked-null-hemisphere trial)")
+    ap.add_argument("--loss", default="v1", choices=LOSSES, help="loss version (README: 'A rest-state constraint')")
+    ap.add_argument("--fits", type=Path, default=FITS, help="with --collect --write: the fits file (default models/integrator_fits.yaml)")
     ap.add_argument("--collect", nargs="+", type=Path, help="fit folders to gather into models/integrator_fits.yaml")
     ap.add_argument("--write", action="store_true", help="with --collect: write models/integrator_fits.yaml")
     ap.add_argument("--readout", action="store_true",
@@ -456,11 +503,11 @@ def main(argv=None) -> int:
                 r["overrides"] = {**r["overrides"], "integrator.readout_gain": g}
                 print(f"{r['brain']:20s} readout_gain {g:.3g}")
         if a.write:
-            write_fits(res)
+            write_fits(res, a.fits)
         return 0
     if a.out is None:
         ap.error("--out is required")
-    r = fit(a.brain, a.seed, a.out, a.generations, kick=not a.no_kick)
+    r = fit(a.brain, a.seed, a.out, a.generations, kick=not a.no_kick, loss=a.loss)
     print(json.dumps({k: r[k] for k in ("brain", "wiring_seed", "overrides", "loss", "initial_loss", "loss_per_class", "rate_taus_fitted")}, indent=1))
     return 0
 
