@@ -16,11 +16,14 @@ Options of the connectome brains: ``connectome`` (dataset name), ``lesion`` / ``
 (dict of parameter values), ``receptor_signs`` (bool: ACh/GABA signs from the Fenyves 2020
 receptor prediction as well as Glu; default ``RECEPTOR_SIGNS_DEFAULT``), ``record_dt`` (s), ``bridge`` (path to another bridge YAML),
 ``backend`` ("brian2" default, or "torch": the same model in PyTorch, CUDA when present) with
-``torch_options`` (``device``, ``dtype``, ``threads``).
+``torch_options`` (``device``, ``dtype``, ``threads``), ``init_sd_mV`` (per-seed initial-state spread),
+``animal_cv`` (each seed one animal: every class's chemical, gap and NMJ strengths scaled by
+log-normal factors with this coefficient of variation, drawn from the seed; default 0).
 """
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from bodies.worm.body import MUSCLE_NAMES
@@ -52,7 +55,9 @@ def _connectome_brain(organism, observation_space, action_space, control_dt=None
     from nervous_systems.shuffle import degree_preserving_shuffle
     from nervous_systems.yaml_file import load_yaml
 
-    from .params import apply_class_params, load_params
+    from nervous_systems.per_animal import PerAnimalBrain
+
+    from .params import ANIMAL_JITTER, apply_class_params, draw_animal, load_params
     from .wiring import apply_receptor_signs, apply_sign_overrides, nerve_ring_neurons
 
     control_dt = _require_control_dt(control_dt)
@@ -81,14 +86,33 @@ def _connectome_brain(organism, observation_space, action_space, control_dt=None
     bridge_path = Path(options.pop("bridge", BRIDGE_YAML))
     bridge_cfg = params.apply_to_bridge(load_yaml(bridge_path))
     overrides = {**params.model_overrides(), **(options.pop("model_overrides", None) or {})}
-    brain = ConnectomeBrain(connectome, bridge_cfg, MUSCLE_NAMES, control_dt, label=kind, lesion=lesion,
-                            model_overrides=overrides or None, threshold_shift_mV=thresholds,
-                            describe_extra={"params": params.source,
-                                            "sign_overrides": connectome.provenance.get("sign_overrides"),
-                                            "receptor_signs": connectome.provenance.get("receptor_signs", False)},
-                            **options)
-    brain.bridge.source = str(bridge_path)
-    return brain
+    animal_cv = _animal_cv(options.pop("animal_cv", 0.0))
+    describe = {"params": params.source, "sign_overrides": connectome.provenance.get("sign_overrides"),
+                "receptor_signs": connectome.provenance.get("receptor_signs", False)}
+
+    def build(rng):
+        wiring = connectome if rng is None else draw_animal(connectome, animal_cv, rng)[0]
+        brain = ConnectomeBrain(wiring, copy.deepcopy(bridge_cfg), MUSCLE_NAMES, control_dt, label=kind,
+                                lesion=lesion, model_overrides=overrides or None,
+                                threshold_shift_mV=thresholds, describe_extra=describe, **options)
+        brain.bridge.source = str(bridge_path)
+        return brain
+
+    if animal_cv == 0:
+        return build(None)
+    return PerAnimalBrain(build, {"cv": animal_cv, "drawn": "per class: " + ", ".join(ANIMAL_JITTER)
+                                  + " (log-normal, mean 1; organisms/c_elegans/params.draw_animal)"})
+
+
+def _animal_cv(value) -> float:
+    try:
+        cv = float(value)
+    except (TypeError, ValueError):
+        cv = float("nan")
+    if not (0.0 <= cv <= 2.0):
+        raise ValueError(f"brain option animal_cv={value!r}: expected a number from 0 (every seed the same "
+                         "animal) to 2 (coefficient of variation of each class's connection strengths)")
+    return cv
 
 
 def _shuffled_brain(organism, observation_space, action_space, control_dt=None, **options):
