@@ -12,7 +12,8 @@ choice (``organisms.c_elegans``: per-class connection strengths); ``describe(rng
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

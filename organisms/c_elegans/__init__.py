@@ -52,10 +52,9 @@ def _connectome_brain(organism, observation_space, action_space, control_dt=None
     """Build a connectome brain of ``kind`` (connectome, shuffled, no-nerve-ring) with its parameter
     file (``params/<kind>.yaml`` unless ``params=PATH``) applied; see :mod:`.params`."""
     from nervous_systems.connectome_brain import ConnectomeBrain
+    from nervous_systems.per_animal import PerAnimalBrain
     from nervous_systems.shuffle import degree_preserving_shuffle
     from nervous_systems.yaml_file import load_yaml
-
-    from nervous_systems.per_animal import PerAnimalBrain
 
     from .params import ANIMAL_JITTER, apply_class_params, draw_animal, load_params
     from .wiring import apply_receptor_signs, apply_sign_overrides, nerve_ring_neurons
