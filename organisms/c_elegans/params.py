@@ -235,7 +235,14 @@ def _check_name(name: str, where: str) -> None:
                               "bridge.tonic.<NEURON>.mV, bridge.motor.gain|tone)")
 
 
-def default_params_path(brain: str) -> Path:
+def default_params_path(brain: str, shuffle_seed: int | None = None) -> Path:
+    """The file a registered brain loads by default: ``params/<brain>.yaml``; for ``shuffled``
+    with a shuffle seed S that has its own equal-budget fit, ``params/fitted/shuffled-S.yaml``
+    (each control wiring with its own fitted parameters)."""
+    if brain == "shuffled" and shuffle_seed is not None:
+        fitted = PARAMS_DIR / "fitted" / f"shuffled-{int(shuffle_seed)}.yaml"
+        if fitted.exists():
+            return fitted
     if brain not in DEFAULT_FILES:
         raise ParamsFileError(f"no default parameter file for brain {brain!r}; "
                               f"known: {sorted(DEFAULT_FILES)}")

@@ -193,3 +193,20 @@ def test_animal_cv_rejects_bad_values_in_one_line(bad):
     with pytest.raises(ValueError, match="animal_cv") as e:
         make_brain("connectome", "celegans", None, None, control_dt=0.01, animal_cv=bad)
     assert "\n" not in str(e.value)
+
+
+def test_shuffled_brain_loads_its_own_shuffles_fit_by_default():
+    from nervous_systems.brain import make_brain
+    cases = [({}, "fitted/shuffled-1.yaml", 1), ({"shuffle_seed": 3}, "fitted/shuffled-3.yaml", 3),
+             ({"shuffle_seed": 7}, "params/shuffled.yaml", 7)]            # no fit for seed 7: start values
+    for opts, file, seed in cases:
+        b = make_brain("shuffled", "celegans", None, None, control_dt=0.01, **opts)
+        try:
+            assert b.info()["params"].endswith(file)
+            assert b.network.connectome.provenance["shuffled"]["seed"] == seed
+        finally:
+            b.close()
+    with pytest.raises(ValueError, match="shuffle_seed"):
+        make_brain("connectome", "celegans", None, None, control_dt=0.01, shuffle_seed=1)
+    with pytest.raises(ValueError, match="whole number"):
+        make_brain("shuffled", "celegans", None, None, control_dt=0.01, shuffle_seed="one")
