@@ -373,7 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--stimulate", nargs="+", metavar="NEURON", help="only these atlas neurons")
     s.add_argument("--amplitude", type=finite_float, default=20.0, help="pulse depolarisation, mV")
     s.add_argument("--pulse", type=positive_float, default=0.5, help="pulse duration, s")
-    s.add_argument("--epoch", type=positive_float, default=2.0, help="simulated s per stimulation")
+    s.add_argument("--epoch", type=positive_float, default=8.0,  # = atlas.ProtocolConfig.epoch_s
+                   help="simulated s per stimulation (long enough for the network to return to rest)")
     s.add_argument("--seed", type=int_at_least(0), default=0, help="seed of the ceiling's random splits")
     s.add_argument("--ceiling-reps", type=int_at_least(1), default=5, help="random splits for the ceiling")
     s.add_argument("--no-controls", action="store_true", help="skip the shuffled/connectome control run")

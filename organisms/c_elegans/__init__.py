@@ -5,7 +5,8 @@ Brains registered here for organism ``celegans``:
 ``connectome``  Brian2 graded-potential network (Kunert et al. 2014) wired from the connectome
                 (default Cook et al. 2019 hermaphrodite), driven through ``bridge.yaml``.
 ``shuffled``    the same, with degree-preserving rewired chemical synapses and gap junctions
-                (``shuffle_seed`` option): what the wiring itself contributes.
+                (``shuffle_seed`` option, default 1; seeds 1-3 load their own fitted parameters):
+                what the wiring itself contributes.
 ``no-nerve-ring`` the same with every nerve-ring neuron lesioned (``wiring.nerve_ring_neurons``):
                 what the ring (sensory and interneurons, command and head motor neurons) contributes.
 ``reflex``      hand-written CPG + klinokinesis controller, no network (behaviour-only baseline).
@@ -16,11 +17,14 @@ Options of the connectome brains: ``connectome`` (dataset name), ``lesion`` / ``
 (dict of parameter values), ``receptor_signs`` (bool: ACh/GABA signs from the Fenyves 2020
 receptor prediction as well as Glu; default ``RECEPTOR_SIGNS_DEFAULT``), ``record_dt`` (s), ``bridge`` (path to another bridge YAML),
 ``backend`` ("brian2" default, or "torch": the same model in PyTorch, CUDA when present) with
-``torch_options`` (``device``, ``dtype``, ``threads``).
+``torch_options`` (``device``, ``dtype``, ``threads``), ``init_sd_mV`` (per-seed initial-state spread),
+``animal_cv`` (each seed one animal: every class's chemical, gap and NMJ strengths scaled by
+log-normal factors with this coefficient of variation, drawn from the seed; default 0).
 """
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from bodies.worm.body import MUSCLE_NAMES
@@ -35,6 +39,10 @@ TASKS = {"chemotaxis": "cgym/CElegansChemotaxis-v0"}
 # (Fenyves 2020; organisms/c_elegans/wiring.apply_receptor_signs). Default set from measurements
 # in organisms/c_elegans/README.md (section 1, "Sign rule").
 RECEPTOR_SIGNS_DEFAULT = True
+# the rewiring the `shuffled` brain uses without a shuffle_seed option: the first of the three
+# shuffles with their own equal-budget fit (params/fitted/shuffled-1|2|3.yaml), which the brain
+# loads by default (params.default_params_path); seeds without a fit load params/shuffled.yaml
+SHUFFLED_DEFAULT_SEED = 1
 
 
 def _require_control_dt(control_dt) -> float:
@@ -49,16 +57,22 @@ def _connectome_brain(organism, observation_space, action_space, control_dt=None
     """Build a connectome brain of ``kind`` (connectome, shuffled, no-nerve-ring) with its parameter
     file (``params/<kind>.yaml`` unless ``params=PATH``) applied; see :mod:`.params`."""
     from nervous_systems.connectome_brain import ConnectomeBrain
+    from nervous_systems.per_animal import PerAnimalBrain
     from nervous_systems.shuffle import degree_preserving_shuffle
     from nervous_systems.yaml_file import load_yaml
 
-    from .params import apply_class_params, load_params
+    from .params import ANIMAL_JITTER, apply_class_params, default_params_path, draw_animal, load_params
     from .wiring import apply_receptor_signs, apply_sign_overrides, nerve_ring_neurons
 
     control_dt = _require_control_dt(control_dt)
     options.setdefault("backend", "kernel")  # w-kernel: compiled graded_kernel (= brian2 to 1e-13 mV); backend=brian2 still works
     params_path = options.pop("params", None)
-    params = load_params(params_path if params_path else kind)
+    shuffle_seed = options.pop("shuffle_seed", None)
+    if kind == "shuffled":
+        shuffle_seed = _shuffle_seed(SHUFFLED_DEFAULT_SEED if shuffle_seed is None else shuffle_seed)
+    elif shuffle_seed is not None:
+        raise ValueError(f"brain option shuffle_seed is for the 'shuffled' brain, not {kind!r}")
+    params = load_params(params_path if params_path else default_params_path(kind, shuffle_seed))
     connectome = load_connectome(options.pop("connectome", "cook2019_herm"))
     receptor_signs = options.pop("receptor_signs", RECEPTOR_SIGNS_DEFAULT)
     if not isinstance(receptor_signs, bool):
@@ -66,11 +80,8 @@ def _connectome_brain(organism, observation_space, action_space, control_dt=None
     if receptor_signs:
         connectome = apply_receptor_signs(connectome)
     connectome = apply_sign_overrides(connectome)
-    shuffle_seed = options.pop("shuffle_seed", None)
     if kind == "shuffled":
-        connectome = degree_preserving_shuffle(connectome, seed=int(shuffle_seed or 0))
-    elif shuffle_seed is not None:
-        raise ValueError(f"brain option shuffle_seed is for the 'shuffled' brain, not {kind!r}")
+        connectome = degree_preserving_shuffle(connectome, seed=shuffle_seed)
     connectome, thresholds = apply_class_params(connectome, params)
     lesion = list(options.pop("lesion", []) or [])
     if kind == "no-nerve-ring":
@@ -81,14 +92,43 @@ def _connectome_brain(organism, observation_space, action_space, control_dt=None
     bridge_path = Path(options.pop("bridge", BRIDGE_YAML))
     bridge_cfg = params.apply_to_bridge(load_yaml(bridge_path))
     overrides = {**params.model_overrides(), **(options.pop("model_overrides", None) or {})}
-    brain = ConnectomeBrain(connectome, bridge_cfg, MUSCLE_NAMES, control_dt, label=kind, lesion=lesion,
-                            model_overrides=overrides or None, threshold_shift_mV=thresholds,
-                            describe_extra={"params": params.source,
-                                            "sign_overrides": connectome.provenance.get("sign_overrides"),
-                                            "receptor_signs": connectome.provenance.get("receptor_signs", False)},
-                            **options)
-    brain.bridge.source = str(bridge_path)
-    return brain
+    animal_cv = _animal_cv(options.pop("animal_cv", 0.0))
+    describe = {"params": params.source, "sign_overrides": connectome.provenance.get("sign_overrides"),
+                "receptor_signs": connectome.provenance.get("receptor_signs", False)}
+
+    def build(rng):
+        wiring = connectome if rng is None else draw_animal(connectome, animal_cv, rng)[0]
+        brain = ConnectomeBrain(wiring, copy.deepcopy(bridge_cfg), MUSCLE_NAMES, control_dt, label=kind,
+                                lesion=lesion, model_overrides=overrides or None,
+                                threshold_shift_mV=thresholds, describe_extra=describe, **options)
+        brain.bridge.source = str(bridge_path)
+        return brain
+
+    if animal_cv == 0:
+        return build(None)
+    return PerAnimalBrain(build, {"cv": animal_cv, "drawn": "per class: " + ", ".join(ANIMAL_JITTER)
+                                  + " (log-normal, mean 1; organisms/c_elegans/params.draw_animal)"})
+
+
+def _shuffle_seed(value) -> int:
+    try:
+        seed = int(value)
+    except (TypeError, ValueError):
+        seed = -1
+    if seed < 0 or str(value).strip() not in (str(seed), f"{seed}.0"):
+        raise ValueError(f"brain option shuffle_seed={value!r}: expected a whole number >= 0")
+    return seed
+
+
+def _animal_cv(value) -> float:
+    try:
+        cv = float(value)
+    except (TypeError, ValueError):
+        cv = float("nan")
+    if not (0.0 <= cv <= 2.0):
+        raise ValueError(f"brain option animal_cv={value!r}: expected a number from 0 (every seed the same "
+                         "animal) to 2 (coefficient of variation of each class's connection strengths)")
+    return cv
 
 
 def _shuffled_brain(organism, observation_space, action_space, control_dt=None, **options):

@@ -235,7 +235,14 @@ def _check_name(name: str, where: str) -> None:
                               "bridge.tonic.<NEURON>.mV, bridge.motor.gain|tone)")
 
 
-def default_params_path(brain: str) -> Path:
+def default_params_path(brain: str, shuffle_seed: int | None = None) -> Path:
+    """The file a registered brain loads by default: ``params/<brain>.yaml``; for ``shuffled``
+    with a shuffle seed S that has its own equal-budget fit, ``params/fitted/shuffled-S.yaml``
+    (each control wiring with its own fitted parameters)."""
+    if brain == "shuffled" and shuffle_seed is not None:
+        fitted = PARAMS_DIR / "fitted" / f"shuffled-{int(shuffle_seed)}.yaml"
+        if fitted.exists():
+            return fitted
     if brain not in DEFAULT_FILES:
         raise ParamsFileError(f"no default parameter file for brain {brain!r}; "
                               f"known: {sorted(DEFAULT_FILES)}")
@@ -305,3 +312,34 @@ def apply_class_params(connectome, params: ParamSet):
         for n in members(cls_name):
             shifts[n] = shifts.get(n, 0.0) + float(mv)
     return connectome, shifts
+
+
+# what one animal's draw scales (brain option ``animal_cv``): per class, the three connection
+# strengths a parameter file can set per class (``gain``, ``gap_gain``, ``nmj_gain``)
+ANIMAL_JITTER = ("gain", "gap_gain", "nmj_gain")
+
+
+def draw_animal(connectome, cv: float, rng: np.random.Generator):
+    """Connectome copy for one animal: every class's outgoing chemical synapses, gap junctions and
+    NMJs scaled by its own log-normal factors (mean 1, coefficient of variation ``cv``), drawn
+    from ``rng`` (three per class, classes in sorted order). A gap junction between classes A and B
+    is scaled by f_A × f_B, as ``gap_gain`` is. Per class, never per edge. Returns
+    (connectome, {"gain": {class: f}, "gap_gain": {...}, "nmj_gain": {...}})."""
+    from nervous_systems.per_animal import lognormal_factors
+
+    classes = sorted(set(connectome.neurons["cell_class"].astype(str)))
+    f = lognormal_factors(rng, len(classes) * len(ANIMAL_JITTER), cv).reshape(len(classes), len(ANIMAL_JITTER))
+    of_class = connectome.neurons["cell_class"].astype(str)
+    row = {c: i for i, c in enumerate(classes)}
+    e = connectome.edges.copy()
+    kind = e["kind"].to_numpy()
+    chem, gap, nmj = kind == "chem", kind == "gap", kind == "nmj"
+    pre = e["pre"].map(of_class).map(row).to_numpy(int)          # every edge starts at a neuron
+    post_gap = e.loc[gap, "post"].map(of_class).map(row).to_numpy(int)
+    w = e["weight"].to_numpy(float).copy()
+    w[chem] *= f[pre[chem], 0]
+    w[gap] *= f[pre[gap], 1] * f[post_gap, 1]
+    w[nmj] *= f[pre[nmj], 2]
+    e["weight"] = w
+    out = connectome.with_edges(e, name=connectome.name, animal_cv=float(cv))
+    return out, {k: {c: float(f[i, j]) for c, i in row.items()} for j, k in enumerate(ANIMAL_JITTER)}

@@ -150,3 +150,63 @@ def test_init_sd_makes_each_seed_start_from_its_own_state():
         b.close()
     assert np.allclose(states[0], states[2])               # same seed, same animal
     assert np.abs(states[0] - states[1]).max() > 0.5e-3     # another seed starts elsewhere (> 0.5 mV)
+
+
+def test_animal_cv_draws_each_seeds_class_strengths_reproducibly():
+    from nervous_systems.brain import make_brain
+    from nervous_systems.per_animal import PerAnimalBrain
+    plain = make_brain("connectome", "celegans", None, None, control_dt=0.01)
+    b = make_brain("connectome", "celegans", None, None, control_dt=0.01, animal_cv=0.3,
+                   model_overrides={"sigma_noise": 0.0})
+    obs = {"concentration": np.ones(1, np.float32), "dcdt": np.zeros(1, np.float32),
+           "curvature": np.zeros(23, np.float32), "touch": np.zeros(1, np.float32)}
+    try:
+        assert not isinstance(plain, PerAnimalBrain)            # animal_cv 0: one brain for every seed
+        base = plain.network.connectome.edges
+        w0 = base["weight"].to_numpy()
+        weights, states = [], []
+        for seed in (1, 2, 1):
+            b.reset(seed)
+            for _ in range(20):
+                b.act(obs)
+            weights.append(b.network.connectome.edges["weight"].to_numpy().copy())
+            states.append(b.network.state()[0].copy())
+        assert b.info()["animal"]["cv"] == 0.3 and b.info()["animal"]["seed"] == 1
+    finally:
+        plain.close()
+        b.close()
+    assert np.array_equal(weights[0], weights[2]) and np.allclose(states[0], states[2])  # same seed, same animal
+    assert np.abs(states[0] - states[1]).max() > 0.5e-3          # noise off: only the draw differs
+    # one factor per class and kind: every chemical edge of a class scaled alike, classes differ
+    r = weights[0] / w0
+    chem = (base["kind"] == "chem").to_numpy()
+    cls = base["pre"].map(load_connectome().neurons["cell_class"]).to_numpy()
+    per_class = {c: r[chem & (cls == c)] for c in set(cls[chem])}
+    assert all(np.ptp(v) < 1e-9 for v in per_class.values())
+    f = np.array([v[0] for v in per_class.values()])
+    assert 0.85 < f.mean() < 1.15 and 0.2 < f.std() / f.mean() < 0.4   # mean 1, CV 0.3 (~100 classes)
+
+
+@pytest.mark.parametrize("bad", ["-0.1", "x", "3"])
+def test_animal_cv_rejects_bad_values_in_one_line(bad):
+    from nervous_systems.brain import make_brain
+    with pytest.raises(ValueError, match="animal_cv") as e:
+        make_brain("connectome", "celegans", None, None, control_dt=0.01, animal_cv=bad)
+    assert "\n" not in str(e.value)
+
+
+def test_shuffled_brain_loads_its_own_shuffles_fit_by_default():
+    from nervous_systems.brain import make_brain
+    cases = [({}, "fitted/shuffled-1.yaml", 1), ({"shuffle_seed": 3}, "fitted/shuffled-3.yaml", 3),
+             ({"shuffle_seed": 7}, "params/shuffled.yaml", 7)]            # no fit for seed 7: start values
+    for opts, file, seed in cases:
+        b = make_brain("shuffled", "celegans", None, None, control_dt=0.01, **opts)
+        try:
+            assert b.info()["params"].endswith(file)
+            assert b.network.connectome.provenance["shuffled"]["seed"] == seed
+        finally:
+            b.close()
+    with pytest.raises(ValueError, match="shuffle_seed"):
+        make_brain("connectome", "celegans", None, None, control_dt=0.01, shuffle_seed=1)
+    with pytest.raises(ValueError, match="whole number"):
+        make_brain("shuffled", "celegans", None, None, control_dt=0.01, shuffle_seed="one")

@@ -22,13 +22,13 @@ def mean(d, *names):
 
 
 def test_default_params_are_the_behavioural_fit_started_from_the_probe_fit():
-    """Default = the equal-budget behavioural fit (its fit block), which changed only the spec's
+    """Default = the equal-budget gait fit (its fit block), which changed only the spec's
     parameters; every other entry is the probe fit's (A-type gain hand-set to 30 mV)."""
     from organisms.c_elegans.params import load_params
     d = load_params("connectome")
     f = load_params(str(PARAMS_DIR / "connectome_probe_fit.yaml")).values()
     fitted = {p["path"].split(".", 1)[1] for p in d.fit_info["parameters"]}
-    assert d.fit_info["spec"].endswith("chemotaxis_equal_budget.yaml")
+    assert d.fit_info["spec"].endswith("chemotaxis_gait.yaml")
     same = {k: v for k, v in d.values().items() if k not in fitted and k != "bridge.A_stretch.gain_mV"}
     assert same == {k: f[k] for k in same}
 

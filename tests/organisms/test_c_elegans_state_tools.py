@@ -43,3 +43,24 @@ def test_evoked_backward_seed_range_and_tail_off_copy(tmp_path):
     doc = yaml.safe_load(path.read_text())
     assert doc["parameters"]["bridge.tail_stretch.gain_mV"]["value"] == 0.0
 
+
+
+def test_animal_spread_reads_runs_and_counts_only_crawling_animals(tmp_path):
+    import json
+
+    from organisms.c_elegans.tools.animal_spread import crawling, spread, table
+    eps = tmp_path / "run" / "episodes"
+    eps.mkdir(parents=True)
+    speeds = [0.20, 0.22, 0.24, 0.01]                       # the last animal does not crawl
+    for i, v in enumerate(speeds):
+        f = {"centroid_speed": v, "undulation_frequency": 0.3, "wavelength": 0.6,
+             "forward_fraction": 1.0 if v > 0.05 else 0.5}
+        (eps / f"ep_{i}.json").write_text(json.dumps({"status": "ok", "features": f}))
+    s = spread(np.array(speeds))
+    assert s["n"] == 4 and abs(s["sd"] - np.std(speeds, ddof=1)) < 1e-12
+    assert s["sd_ci"][0] <= s["sd"] <= s["sd_ci"][1]
+    out = table([tmp_path / "run"])
+    assert "| 3/4 |" in out and "Ramot 2008" in out
+    assert crawling([{"forward_fraction": 0.95, "centroid_speed": 0.04}]) == 0
+    with pytest.raises(SystemExit, match="no episodes"):
+        table([tmp_path])

@@ -4,6 +4,7 @@ resume after a kill = an uninterrupted run, held-out evaluation."""
 import importlib.util
 import os
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -225,3 +226,12 @@ def test_cli_parsers_have_help_for_every_option():
     assert args.func is fit.cli_main and args.controls
     assert fit.controls_commands("celegans/chemotaxis", "F.yaml", "o")[1].endswith(
         "--brain shuffled --brain-option shuffle_seed=1")
+
+
+@pytest.mark.parametrize("spec_path", sorted(
+    str(p) for p in (Path(__file__).resolve().parents[2] / "organisms" / "c_elegans" / "fits").glob("*.yaml")))
+def test_every_committed_worm_fit_spec_parses_and_its_start_file_allows_its_parameters(spec_path):
+    spec = fit.load_fit_spec(spec_path)
+    cands = fit.Candidates(spec, Path("unused"))        # resolves every path against params_base
+    assert len(cands.params) == len(spec.parameters) >= 6
+    assert all(p.low < p.high for p in cands.params)
