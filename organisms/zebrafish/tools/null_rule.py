@@ -31,8 +31,10 @@ CASES = [("connectome", 0, "own")] \
     + [("no-integrator-edges", 0, "own")]
 
 
-def replica(brain: str, draw: int, values: dict) -> dict:
-    from .fit_integrator import CONDITIONS, PARAMS, FastBrain, losses
+def replica_sim(brain: str, draw: int, values: dict) -> tuple[dict, list[bool]]:
+    """The fit's three trials (``fit_integrator.CONDITIONS``) for one parameter set in the numpy
+    replica: (sim, leftward per trial), as ``fit_integrator.losses`` takes them."""
+    from .fit_integrator import CONDITIONS, PARAMS, FastBrain
 
     fb = FastBrain(brain, draw)
     v = {k: values[k] for k, *_ in PARAMS if k in values}
@@ -40,15 +42,26 @@ def replica(brain: str, draw: int, values: dict) -> dict:
     conds = CONDITIONS
     kicks = [fb.kick_vector("R" if lw else "L") if k else None for lw, _, k in conds]
     sim = fb.simulate([v], [drives[lw] for lw, _, _ in conds], [sd for _, sd, _ in conds], kicks=kicks)
-    total, per = losses(sim, [lw for lw, _, _ in conds])
+    return sim, [lw for lw, _, _ in conds]
+
+
+def rest_measures(sim: dict) -> dict:
+    """Trial 0 (leftward: left hemisphere preferred, no kick) of a replica run: the iMI+ rate at
+    rest (mean of both hemispheres, 10-20 s) and the iMI+ preferred - null signal at the end of the
+    motion (55-60 s)."""
     t = sim["t"]
     rest = (t >= 10.0) & (t < 20.0)
     end = (t >= 55.0) & (t < 60.0)
-    # condition 0: leftward (left hemisphere preferred), no kick
-    rest_rate = float(0.5 * (sim["iMI+_L"][rest, 0] + sim["iMI+_R"][rest, 0]).mean())
-    signal = float((sim["iMI+_L"][end, 0] - sim["iMI+_R"][end, 0]).mean())
-    return {"loss": float(total[0]), **{k: float(x[0]) for k, x in per.items()},
-            "rest_iMI+": rest_rate, "signal_iMI+": signal}
+    return {"rest_iMI+": float(0.5 * (sim["iMI+_L"][rest, 0] + sim["iMI+_R"][rest, 0]).mean()),
+            "signal_iMI+": float((sim["iMI+_L"][end, 0] - sim["iMI+_R"][end, 0]).mean())}
+
+
+def replica(brain: str, draw: int, values: dict) -> dict:
+    from .fit_integrator import losses
+
+    sim, left = replica_sim(brain, draw, values)
+    total, per = losses(sim, left)
+    return {"loss": float(total[0]), **{k: float(x[0]) for k, x in per.items()}, **rest_measures(sim)}
 
 
 def evaluate_case(brain: str, draw: int, fit: str) -> dict:

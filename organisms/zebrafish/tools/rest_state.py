@@ -63,25 +63,17 @@ def data_report() -> str:
 
 def fit_state(path: Path, brain: str, draw: int) -> dict:
     from ..integrator_sbm import fitted_overrides
-    from .fit_integrator import CONDITIONS, NULL_CLASSES, PARAMS, FastBrain, losses
+    from .fit_integrator import NULL_CLASSES, losses
+    from .null_rule import replica_sim, rest_measures
 
     ov, src = fitted_overrides(brain, draw, path=path, fit="own")
     if src != f"{brain}/{draw}":
         raise SystemExit(f"{path}: no own fit for {brain}/{draw}")
-    fb = FastBrain(brain, draw)
-    v = {k: ov[k] for k, *_ in PARAMS if k in ov}
-    kicks = [fb.kick_vector("R" if lw else "L") if k else None for lw, _, k in CONDITIONS]
-    dr = {lw: fb.visual_drive(leftward=lw) for lw in (True, False)}
-    sim = fb.simulate([v], [dr[lw] for lw, _, _ in CONDITIONS], [sd for _, sd, _ in CONDITIONS], kicks=kicks)
-    left = [lw for lw, _, _ in CONDITIONS]
+    sim, left = replica_sim(brain, draw, ov)
     l1, per = losses(sim, left, loss="v1")
     l2, _ = losses(sim, left, loss="rest")
-    t = sim["t"]
-    rest, end = (t >= 10) & (t < 20), (t >= 55) & (t < 60)
     return {"key": f"{brain}/{draw}", "file": str(path), "loss_v1": float(l1[0]), "loss_rest": float(l2[0]),
-            **{f"{c}_null": float(per[f"{c}_null"][0]) for c in NULL_CLASSES},
-            "rest_iMI+": float(0.5 * (sim["iMI+_L"][rest, 0] + sim["iMI+_R"][rest, 0]).mean()),
-            "signal_iMI+": float((sim["iMI+_L"][end, 0] - sim["iMI+_R"][end, 0]).mean())}
+            **{f"{c}_null": float(per[f"{c}_null"][0]) for c in NULL_CLASSES}, **rest_measures(sim)}
 
 
 def main(argv=None) -> int:
