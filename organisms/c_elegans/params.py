@@ -322,8 +322,9 @@ ANIMAL_JITTER = ("gain", "gap_gain", "nmj_gain")
 def draw_animal(connectome, cv: float, rng: np.random.Generator):
     """Connectome copy for one animal: every class's outgoing chemical synapses, gap junctions and
     NMJs scaled by its own log-normal factors (mean 1, coefficient of variation ``cv``), drawn
-    from ``rng`` (three per class, classes in sorted order). A gap junction between classes A and B
-    is scaled by f_A × f_B, as ``gap_gain`` is. Per class, never per edge. Returns
+    from ``rng`` (three per class, classes in sorted order). A gap junction is scaled by the factors
+    of both its ends, f_A × f_B: between two classes as ``gap_gain`` does, but within one class by
+    f_A² (``gap_gain`` applies its value once there). Per class, never per edge. Returns
     (connectome, {"gain": {class: f}, "gap_gain": {...}, "nmj_gain": {...}})."""
     from nervous_systems.per_animal import lognormal_factors
 
