@@ -13,7 +13,13 @@ Bouts (:func:`detect_bouts`)
     tail-tip angle θ = Σ joint angles (rad, + = left); activity = |dθ/dt| smoothed over 40 ms
     (> one 29 Hz beat); a bout is a run of activity above ``activity_threshold`` (10 rad/s),
     runs closer than 50 ms merged, trimmed to the first and last sample whose unsmoothed
-    |dθ/dt| exceeds the threshold, runs shorter than 40 ms dropped. Without tail angles the head
+    |dθ/dt| exceeds the threshold, a run starting less than ``min_interval_s`` (0.187 s) after
+    the onset of the bout before it joined to that bout, runs shorter than 40 ms dropped. The
+    0.187 s is the shortest inter-bout interval (onset to onset) in the Karpenko 2020 library
+    (15,624 intervals; Le Goc 2021's shortest of 76,095 is 0.441 s; ``tests/tasks/test_optomotor.py``
+    checks it against the reference data): no real bout starts sooner, so a shorter interval is
+    one bout whose tail paused (vigorous model bouts pause 60–90 ms between a large first bend and
+    the counter-bend; counted apart they were two opposite ~77° "turns"). Without tail angles the head
     speed above ``speed_threshold`` (5 mm/s) is used instead. Per bout: onset/offset (s),
     duration, tail-beat frequency (from the n extrema of θ, one per half-beat, whatever the
     turn bias: f = (n−1) / (2 Δt) between the first and last extremum), peak head speed and displacement / heading change from just
@@ -59,6 +65,7 @@ class BoutParams:
     speed_threshold: float = 5.0  # mm/s, fallback without tail angles
     smooth_s: float = 0.04
     merge_gap_s: float = 0.05
+    min_interval_s: float = 0.187  # s, onset to onset: the reference libraries' shortest (docstring)
     min_duration_s: float = 0.04
     glide_s: float = 0.3
     turn_threshold_deg: float = 10.0
@@ -115,7 +122,13 @@ def detect_bouts(trajectory: Mapping[str, Any], params: BoutParams = BoutParams(
             if idx.size:
                 trimmed.append([a + int(idx[0]), a + int(idx[-1]) + 1])
         merged = trimmed
-    runs = [(a, b) for a, b in merged if (b - a) * dt >= params.min_duration_s]
+    joined: list[list[int]] = []
+    for a, b in merged:  # no bout starts sooner after the previous bout's onset than real ones do
+        if joined and (a - joined[-1][0]) * dt < params.min_interval_s:
+            joined[-1][1] = b
+        else:
+            joined.append([a, b])
+    runs = [(a, b) for a, b in joined if (b - a) * dt >= params.min_duration_s]
     xy = np.asarray(trajectory["head_xy"], float).reshape(t.size, 2)
     heading = np.asarray(trajectory["heading"], float).ravel()
     speed = np.asarray(trajectory["speed"], float).ravel() if "speed" in trajectory else \

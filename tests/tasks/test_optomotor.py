@@ -14,7 +14,7 @@ import pytest
 import tasks  # noqa: F401  (registers the envs)
 from bodies import BodyDivergedError
 from bodies.larva import N_JOINTS, bout
-from tasks.optomotor.features import detect_bouts, extract_features, omr_correct_fraction
+from tasks.optomotor.features import BoutParams, detect_bouts, extract_features, omr_correct_fraction
 from tasks.optomotor.stimulus import Dots, Grating, Schedule, ScheduleError
 
 SHORT = [  # 1 s rest, 6 s motion toward the fish's left, 1 s rest
@@ -209,6 +209,40 @@ def test_features_of_a_synthetic_trajectory():
     still = dict(traj, tail_angles=np.zeros_like(ta))
     g = extract_features(still, {})
     assert g["n_bouts"] == 0 and math.isnan(g["omr_correct_fraction"]) and g["bout_rate_hz"] == 0
+
+
+def test_a_bout_whose_tail_pauses_is_one_bout_not_two_opposite_turns():
+    """A part starting less than min_interval_s after a bout's onset joins that bout (the model's
+    vigorous bouts pause 60-90 ms between the first bend and the counter-bend)."""
+    fs = 250.0
+    t = np.arange(0, 3, 1 / fs)
+    ta = np.zeros((t.size, N_JOINTS))
+    heading = np.zeros(t.size)
+    for o, d, turn in ((1.0, 0.06, +1.4), (1.16, 0.05, -1.0)):   # onsets 0.16 s apart, 0.10 s pause
+        m = (t >= o) & (t < o + d)
+        ta[m] = 0.05 * np.sin(2 * np.pi * 29 * (t[m] - o))[:, None]
+        heading[t >= o + d] += turn
+    traj = {"t": t, "tail_angles": ta, "head_xy": np.c_[t, 0 * t], "heading": heading,
+            "speed": np.ones_like(t), "motion_on": np.ones_like(t), "motion_direction_fish": 0 * t + math.pi / 2}
+    split = detect_bouts(traj, BoutParams(min_interval_s=0.0))
+    assert len(split) == 2 and split[0]["heading_change_deg"] > 60 and split[1]["heading_change_deg"] < -40
+    (one,) = detect_bouts(traj)
+    assert one["onset_s"] == pytest.approx(1.0, abs=0.01)
+    assert one["heading_change_deg"] == pytest.approx(math.degrees(0.4), abs=1.0)
+
+
+def test_min_interval_is_the_shortest_real_inter_bout_interval():
+    """BoutParams.min_interval_s is the shortest onset-to-onset interval of the two libraries."""
+    from tasks.optomotor.tools.spontaneous_scorecard import karpenko_fish, legoc_fish
+
+    data = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "zebrafish"
+    if not data.exists():
+        pytest.skip(f"{data} not present")
+    shortest = []
+    for load in (karpenko_fish, legoc_fish):
+        ibi = np.concatenate([s["ibi"] for seqs in load(data).values() for s in seqs])
+        shortest.append(float(ibi[np.isfinite(ibi) & (ibi > 0)].min()))
+    assert min(shortest) == pytest.approx(BoutParams().min_interval_s, abs=0.0005)
 
 
 @pytest.mark.parametrize("follow", [+1.0, -1.0])

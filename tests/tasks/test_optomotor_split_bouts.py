@@ -2,12 +2,7 @@
 
 import math
 
-from tasks.optomotor.tools.split_bouts import (
-    close_pairs,
-    merge_close,
-    turn_sizes,
-    with_counts,
-)
+from tasks.optomotor.tools.split_bouts import close_pairs, turn_sizes, with_counts
 
 
 def _bout(onset, dh, motion=True, side=math.pi / 2, duration=0.2):
@@ -32,12 +27,7 @@ def test_close_pairs_use_the_onset_to_onset_interval():
     assert len(close_pairs(bouts, 0.25)) == 2
 
 
-def test_merging_a_split_pair_sums_its_heading_change_and_keeps_the_first_onset():
-    bouts = [_bout(0.0, 90, duration=0.08), _bout(0.16, -70, duration=0.05), _bout(1.0, -20)]
+
+def test_with_counts_uses_the_scorer_turn_rule():
+    bouts = [_bout(0.0, 90), _bout(0.16, -70), _bout(1.0, -20), _bout(2.0, 5), _bout(3.0, 30, motion=False)]
     assert with_counts(bouts) == {"with": 1, "against": 2}
-    merged = merge_close(bouts, 0.187)
-    assert len(merged) == 2
-    assert merged[0]["onset_s"] == 0.0 and merged[0]["heading_change_deg"] == 20
-    assert abs(merged[0]["duration_s"] - 0.21) < 1e-12
-    assert with_counts(merged) == {"with": 1, "against": 1}
-    assert bouts[0]["heading_change_deg"] == 90   # the input is not changed
