@@ -167,7 +167,9 @@ def _nanmedian(x) -> float:
     return float(np.median(x)) if x.size else float("nan")
 
 
-def _side_counts(bouts: list[dict], params: BoutParams, during_motion: bool) -> tuple[int, int]:
+def side_counts(bouts: list[dict], params: BoutParams, during_motion: bool) -> tuple[int, int]:
+    """Turns (|Δheading| > ``params.turn_threshold_deg``, lateral stimulus) starting in motion
+    (``during_motion``) or rest epochs: (with the stimulus side, against it)."""
     w = ag = 0
     for b in bouts:
         if b["motion_on"] != during_motion:
@@ -216,15 +218,15 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
         s = np.sign(turns)
         f["turn_side_persistence"] = float(np.mean(s[1:] == s[:-1]))
     # OMR
-    w, ag = _side_counts(bouts, params, during_motion=True)
+    w, ag = side_counts(bouts, params, during_motion=True)
     f["omr_turns_with"], f["omr_turns_against"] = float(w), float(ag)
     # the same over ALL bouts in motion (sign of the heading change, |dh| > 1 deg): weak
     # lateral biases below the 10 deg turn threshold count too
-    w1, a1 = _side_counts(bouts, BoutParams(**{**params.__dict__, "turn_threshold_deg": 1.0}), during_motion=True)
+    w1, a1 = side_counts(bouts, BoutParams(**{**params.__dict__, "turn_threshold_deg": 1.0}), during_motion=True)
     f["omr_bouts_with"], f["omr_bouts_against"] = float(w1), float(a1)
     f["omr_bout_fraction_with"] = w1 / (w1 + a1) if w1 + a1 else nan
     f["omr_correct_fraction"] = w / (w + ag) if w + ag else nan
-    rw, rag = _side_counts(bouts, params, during_motion=False)
+    rw, rag = side_counts(bouts, params, during_motion=False)
     f["rest_turns_toward_side"], f["rest_turns_away_from_side"] = float(rw), float(rag)
     f["rest_turn_fraction_toward_side"] = rw / (rw + rag) if rw + rag else nan
     motion = np.asarray(trajectory.get("motion_on", np.zeros(t.size)), float).ravel()
@@ -252,7 +254,7 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
             since = b["onset_s"] - mon[mon <= b["onset_s"]].max() if (mon <= b["onset_s"]).any() else None
             if since is not None and lo <= since < hi:
                 sel.append(b)
-        w2, a2 = _side_counts(sel, params, during_motion=True)
+        w2, a2 = side_counts(sel, params, during_motion=True)
         key = f"omr_correct_fraction_{lo:g}_{hi:g}s"
         f[f"{key}_with"], f[f"{key}_against"] = float(w2), float(a2)
         f[key] = w2 / (w2 + a2) if w2 + a2 else nan

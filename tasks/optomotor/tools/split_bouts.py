@@ -27,20 +27,21 @@ from pathlib import Path
 
 import numpy as np
 
-from ..features import BoutParams, detect_bouts, pooled_fraction
+from ..features import BoutParams, detect_bouts, pooled_fraction, side_counts
 
 SIZE_BINS = ((10.0, 30.0), (30.0, 60.0), (60.0, 120.0), (120.0, 180.0))
 NO_INTERVAL_RULE = BoutParams(min_interval_s=0.0)
 
 
 def turn_sizes(bouts: list[dict]) -> list[dict]:
-    """Turns in motion epochs (|dh| > 10°, lateral stimulus) by |dh| bin."""
+    """Turns in motion epochs (the scorer's rule) by |dh| bin: count, P(with), median duration."""
     rows = []
     for lo, hi in SIZE_BINS:
         sel = [b for b in bouts if b["motion_on"] and abs(np.sin(b["motion_direction_fish"])) > 0.5
                and lo < abs(b["heading_change_deg"]) <= hi]
-        with_ = [np.sign(b["heading_change_deg"]) == np.sign(np.sin(b["motion_direction_fish"])) for b in sel]
-        rows.append({"lo": lo, "hi": hi, "n": len(sel), "p_with": float(np.mean(with_)) if sel else float("nan"),
+        c = with_counts(sel)
+        n = c["with"] + c["against"]
+        rows.append({"lo": lo, "hi": hi, "n": n, "p_with": c["with"] / n if n else float("nan"),
                      "duration_s": float(np.median([b["duration_s"] for b in sel])) if sel else float("nan")})
     return rows
 
@@ -50,17 +51,10 @@ def close_pairs(bouts: list[dict], min_interval_s: float = BoutParams().min_inte
     return [(a, b) for a, b in itertools.pairwise(bouts) if b["onset_s"] - a["onset_s"] < min_interval_s]
 
 
-def with_counts(bouts: list[dict], turn_deg: float = 10.0) -> dict:
-    """Turns in motion epochs with / against the stimulus side (the scorer's turn rule)."""
-    w = ag = 0
-    for b in bouts:
-        side = np.sin(b["motion_direction_fish"])
-        if not b["motion_on"] or abs(side) <= 0.5 or abs(b["heading_change_deg"]) <= turn_deg:
-            continue
-        if np.sign(b["heading_change_deg"]) == np.sign(side):
-            w += 1
-        else:
-            ag += 1
+def with_counts(bouts: list[dict]) -> dict:
+    """Turns in motion epochs with / against the stimulus side, by the scorer's own rule
+    (:func:`tasks.optomotor.features.side_counts`), as a dict for ``pooled_fraction``."""
+    w, ag = side_counts(bouts, BoutParams(), during_motion=True)
     return {"with": w, "against": ag}
 
 
