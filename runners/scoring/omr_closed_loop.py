@@ -50,7 +50,8 @@ def load(folders):
             npz = f.with_suffix(".npz")
             if npz.exists():  # re-extract: features added since the episode ran are computed too
                 with np.load(npz, allow_pickle=False) as z:
-                    d["features"] = extract_features({k: z[k] for k in z.files if not k.startswith("neural")})
+                    d["features"] = extract_features({k: z[k] for k in z.files if not k.startswith("neural")},
+                                                     d.get("task_info") or {})
             c = d["config"]
             coh = float(c["task_options"].get("coherence", 1.0))
             wseed = c.get("brain_info", {}).get("wiring_seed")

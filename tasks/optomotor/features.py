@@ -5,7 +5,8 @@ Input (the arrays the runner saves from ``info["record"]``, at ``record_rate_hz`
     trajectory = {"t": (T,) s, "head_xy": (T, 2) mm, "heading": (T,) rad, "tail_angles": (T, N_J) rad,
                   "speed": (T,) mm/s, "motion_on": (T,) 0/1, "motion_direction_fish": (T,) rad, ...}
 
-Only these arrays are used (the scorer re-extracts from the npz); ``task_info`` is not needed.
+Only these arrays are used (the scorer re-extracts from the npz); of ``task_info`` only
+``stimulus.lock_to_heading`` is read (the after-motion bins, below).
 :func:`extract_features` returns a flat ``dict[str, float]`` (NaN where undefined, never raises on
 well-formed degenerate input: a fish that never swims gives ``n_bouts = 0`` and NaNs).
 
@@ -40,9 +41,13 @@ OMR
     ``rest_turn_fraction_toward_side``: the same count during rest epochs against the side of
     the (static) pattern's direction — the chance control (~0.5 with no side bias).
     ``after_motion_toward_fraction_<lo>_<hi>s``: turns in rest epochs 0–2, 2–5, 5–10 s after a
-    motion offset toward the side the preceding motion moved to (its world direction at the
-    offset, seen from the fish's heading at the bout): the decay of the bias after the motion
-    stops (Bahl & Engert 2020; 0.5 = forgotten).
+    motion offset toward the side the preceding motion moved to: the decay of the bias after the
+    motion stops (Bahl & Engert 2020; 0.5 = forgotten). The side is taken in the frame the
+    stimulus was shown in: for a stimulus locked to the fish's heading (the env's default, as in
+    closed-loop virtual-reality assays) the fish-frame side of the preceding motion, whatever the
+    fish's heading since; for a world-fixed stimulus (``task_info["stimulus"]["lock_to_heading"]``
+    false) the preceding motion's world direction at the offset, seen from the fish's heading at
+    the bout. ``task_info`` is read only for that flag (absent: locked).
 """
 
 from __future__ import annotations
@@ -259,8 +264,8 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
         f[f"{key}_with"], f[f"{key}_against"] = float(w2), float(a2)
         f[key] = w2 / (w2 + a2) if w2 + a2 else nan
     # after-motion bias: bouts in rest epochs by time since the last motion offset, counted as
-    # turns toward the side the PRECEDING motion moved to (its world direction at offset, seen
-    # from the fish's heading at the bout)
+    # turns toward the side the PRECEDING motion moved to, in the stimulus's frame (module doc)
+    locked = bool(((task_info or {}).get("stimulus") or {}).get("lock_to_heading", True))
     heading = np.asarray(trajectory.get("heading", np.zeros(t.size)), float).ravel()
     mdir = np.asarray(trajectory.get("motion_direction_fish", np.zeros(t.size)), float).ravel()
     m = motion > 0.5
@@ -277,9 +282,12 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
             since = b["onset_s"] - t[i_off]
             if not lo <= since < hi or abs(b["heading_change_deg"]) <= params.turn_threshold_deg:
                 continue
-            world = mdir[i_off - 1] + heading[i_off - 1]
-            i_b = min(int(np.searchsorted(t, b["onset_s"])), t.size - 1)
-            side = math.sin(world - heading[max(i_b - 1, 0)])
+            if locked:  # the pattern turned with the fish: its side in the fish's frame
+                side = math.sin(mdir[i_off - 1])
+            else:  # world-fixed: the world direction at the offset, seen from the heading now
+                world = mdir[i_off - 1] + heading[i_off - 1]
+                i_b = min(int(np.searchsorted(t, b["onset_s"])), t.size - 1)
+                side = math.sin(world - heading[max(i_b - 1, 0)])
             if abs(side) <= 0.5:
                 continue
             if np.sign(b["heading_change_deg"]) == np.sign(side):

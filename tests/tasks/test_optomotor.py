@@ -211,6 +211,35 @@ def test_features_of_a_synthetic_trajectory():
     assert g["n_bouts"] == 0 and math.isnan(g["omr_correct_fraction"]) and g["bout_rate_hz"] == 0
 
 
+def test_after_motion_side_is_taken_in_the_stimulus_frame():
+    """After leftward motion stops, a fish that keeps turning left (45° per bout, 270° in all)
+    keeps turning toward the preceding motion. With the pattern locked to its heading (the
+    default) every such turn counts as toward; with a world-fixed pattern the same turns count
+    against once the world direction has moved to the fish's other side."""
+    fs = 250.0
+    t = np.arange(0, 10, 1 / fs)
+    ta = np.zeros((t.size, N_JOINTS))
+    heading = np.zeros(t.size)
+    for onset in (2.5, 3.5, 4.5, 5.5, 6.5, 7.5):  # 0.5-5.5 s after the motion stops at 2 s
+        m = (t >= onset) & (t < onset + 0.16)
+        ta[m] = 0.05 * np.sin(2 * np.pi * 29 * (t[m] - onset))[:, None]
+        heading[t >= onset + 0.08] += math.radians(45.0)
+    traj = {"t": t, "tail_angles": ta, "head_xy": np.c_[t, 0 * t], "heading": heading,
+            "speed": np.ones_like(t), "motion_on": (t < 2.0).astype(float),
+            "motion_direction_fish": np.full(t.size, math.pi / 2)}  # locked: +90° in the fish's frame
+    locked = extract_features(traj, {"stimulus": {"lock_to_heading": True}})
+    default = extract_features(traj, {})  # locked is the default
+    assert all(default[k] == locked[k] for k in locked if k.startswith("after_motion") and k.endswith(("with", "against")))
+    with_ = sum(locked[f"after_motion_toward_fraction_{b}_with"] for b in ("0_2s", "2_5s", "5_10s"))
+    against = sum(locked[f"after_motion_toward_fraction_{b}_against"] for b in ("0_2s", "2_5s", "5_10s"))
+    assert (with_, against) == (6, 0)
+    world = extract_features(traj, {"stimulus": {"lock_to_heading": False}})
+    # world direction +90°; headings at the bouts 0, 45, ..., 225°: sin(90° - h) = 1, 0.71 (toward),
+    # 0 (not lateral: skipped), -0.71, -1, -0.71 (against)
+    assert world["after_motion_toward_fraction_0_2s_with"] == 2
+    assert world["after_motion_toward_fraction_2_5s_against"] + world["after_motion_toward_fraction_5_10s_against"] == 3
+
+
 def test_a_bout_whose_tail_pauses_is_one_bout_not_two_opposite_turns():
     """A part starting less than min_interval_s after a bout's onset joins that bout (the model's
     vigorous bouts pause 60-90 ms between the first bend and the counter-bend)."""
