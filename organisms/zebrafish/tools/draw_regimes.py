@@ -3,7 +3,7 @@
     python -m organisms.zebrafish.tools.draw_regimes organisms/zebrafish/figures/omr60.json \\
         organisms/zebrafish/figures/omr60_more.json --out organisms/zebrafish/figures/draw_regimes.md
 
-The pre-registered test of the README ("Does the fit's rest state decide whether a draw turns?"):
+The pre-registered test of RECORD.md ("Does the fit's rest state decide whether a draw turns?"):
 for every wiring draw with its own fit in ``models/integrator_fits.yaml`` and a closed-loop
 P(turn with motion) in the ``per_draw`` rows of the given ``omr_closed_loop`` scorecards, the
 rest state of its own fit (``tools/null_rule.py``'s numpy ``replica``: mean iMI+ rate of both

@@ -80,7 +80,7 @@ ASYM_WEIGHT = 4.0
 TAU_CLASSES = ("iMI", "cMI", "SMI")
 TAU_WEIGHT = 0.5
 TAU_MISSING_S = 80.0
-#: the loss versions (README "A rest-state constraint from the recordings", pre-registered):
+#: the loss versions (RECORD.md "A rest-state constraint from the recordings", pre-registered):
 #: "v1" = the loss above; "rest" = v1 + NULL_WEIGHT x the null-suppression term of NULL_CLASSES
 LOSSES = ("v1", "rest")
 LOSS_LABEL = {"v1": "v1: signed [pref, null] after the best non-negative scale + tau + asym",
@@ -483,7 +483,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--generations", type=int, default=None, help=f"default {CMA['generations']} (the budget)")
     ap.add_argument("--no-kick", action="store_true", help="the first fit's conditions (no kicked-null-hemisphere trial)")
-    ap.add_argument("--loss", default="v1", choices=LOSSES, help="loss version (README: 'A rest-state constraint')")
+    ap.add_argument("--loss", default="v1", choices=LOSSES, help="loss version (organisms/zebrafish/RECORD.md: 'A rest-state constraint')")
     ap.add_argument("--fits", type=Path, default=FITS, help="with --collect --write: the fits file (default models/integrator_fits.yaml)")
     ap.add_argument("--collect", nargs="+", type=Path, help="fit folders to gather into models/integrator_fits.yaml")
     ap.add_argument("--write", action="store_true", help="with --collect: write models/integrator_fits.yaml")
