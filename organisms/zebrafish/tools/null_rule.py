@@ -47,13 +47,25 @@ def replica_sim(brain: str, draw: int, values: dict) -> tuple[dict, list[bool]]:
 
 def rest_measures(sim: dict) -> dict:
     """Trial 0 (leftward: left hemisphere preferred, no kick) of a replica run: the iMI+ rate at
-    rest (mean of both hemispheres, 10-20 s) and the iMI+ preferred - null signal at the end of the
-    motion (55-60 s)."""
+    rest (mean of both hemispheres, 10-20 s), the iMI+ preferred - null signal at the end of the
+    motion (55-60 s), and how that left - right difference fades after the motion stops (the
+    memory the turn side is read from): its decay time constant (back to 37 %; of the rates and
+    through the GCaMP kernel, comparable with ``rest_state data``; NaN if it has not decayed by the
+    end of the trial) and its value at the end (78-80 s)."""
+    from ..neural_metric import calcium
+    from .fit_integrator import time_constants
+
     t = sim["t"]
     rest = (t >= 10.0) & (t < 20.0)
     end = (t >= 55.0) & (t < 60.0)
+    last = t >= t[-1] - 2.0
+    raw = sim["iMI+_L"][:, 0] - sim["iMI+_R"][:, 0]
+    diff = raw - raw[rest].mean()
     return {"rest_iMI+": float(0.5 * (sim["iMI+_L"][rest, 0] + sim["iMI+_R"][rest, 0]).mean()),
-            "signal_iMI+": float((sim["iMI+_L"][end, 0] - sim["iMI+_R"][end, 0]).mean())}
+            "signal_iMI+": float(raw[end].mean()),
+            "decay_iMI+_LR_s": float(time_constants(t, diff)["decay_s"]),
+            "decay_iMI+_LR_calcium_s": float(time_constants(t, calcium(diff, float(t[1] - t[0])))["decay_s"]),
+            "end_iMI+_LR": float(diff[last].mean())}
 
 
 def replica(brain: str, draw: int, values: dict) -> dict:
