@@ -38,3 +38,18 @@ def test_an_episode_without_the_integrator_is_named(tmp_path):
              neural_names=np.array(["BOUT"]), motion_on=np.zeros(3), motion_direction_fish=np.zeros(3))
     with pytest.raises(SystemExit, match="ep_1.npz: no iMI"):
         main([str(tmp_path / "run")])
+
+
+def test_drive_means_split_motion_and_rest(tmp_path, capsys):
+    from organisms.zebrafish.tools.integrator_state import drive_means
+
+    ep = tmp_path / "run" / "episodes"
+    ep.mkdir(parents=True)
+    _episode(ep / "ep_1.npz", 0.0)
+    _episode(ep / "ep_2.npz", 0.0, side=-1.0)
+    r = drive_means(sorted(ep.glob("*.npz")))["means"]
+    assert r[("|iMI+ L − R|", "motion")] == pytest.approx(0.1) and r[("|iMI+ L − R|", "rest")] == pytest.approx(0.0)
+    assert r[("iMI+ L + R", "motion")] == pytest.approx(0.2)   # (0.2 + 0.0 + 2 x 0.1) / 2 episodes
+    assert r[("iMI+ L + R", "rest")] == pytest.approx(0.2) and r[("BOUT", "motion")] == 0.0
+    assert main([str(tmp_path / "run"), "--drive"]) == 0
+    assert "0.100 / 0.000" in capsys.readouterr().out

@@ -1,6 +1,6 @@
 """The integrator's side state over a closed-loop schedule: iMI+ left minus right, per time bin.
 
-    python -m organisms.zebrafish.tools.integrator_state RUN [RUN ...] [--bin 3]
+    python -m organisms.zebrafish.tools.integrator_state RUN [RUN ...] [--bin 3] [--drive]
 
 RUN is a run folder (``cgym run --out``, or one condition folder of a ``cgym sweep``) whose
 episodes recorded the circuit's populations (``neural_v`` with ``neural_names``). For each run
@@ -10,7 +10,11 @@ direction in the fish's frame (``motion_direction_fish`` where ``motion_on``; 0 
 The schedules draw the side of the first motion epoch per episode, so each episode is first
 flipped (both columns times the sign of its first motion epoch's direction): the table reads
 "towards the first epoch's side = +". Every episode of a run must share one schedule's timing
-(the sweeps' fixed schedules do). Read-only: it runs nothing.
+(the sweeps' fixed schedules do). With ``--drive`` it prints instead, per run, the mean over
+episodes of what the bout trigger and the turn readout see, in motion and in rest epochs: the
+bout-drive unit ``BOUT``, the summed integrator rate ``iMI+_L + iMI+_R`` and its side signal
+``|iMI+_L − iMI+_R|`` (does the bout drive follow the evidence? the chronometric question).
+Read-only: it runs nothing.
 """
 
 from __future__ import annotations
@@ -54,16 +58,53 @@ def side_state(npz_files: list[Path], bin_s: float = 3.0) -> dict:
     return {"episodes": len(npz_files), "rows": rows}
 
 
+def drive_means(npz_files: list[Path]) -> dict:
+    """Mean over episodes of BOUT, iMI+_L + iMI+_R and |iMI+_L − iMI+_R| in motion and in rest epochs."""
+    if not npz_files:
+        raise SystemExit("no episodes/*.npz in the run folder")
+    keys = ("BOUT", "iMI+ L + R", "|iMI+ L − R|")
+    acc = {(k, m): [] for k in keys for m in ("motion", "rest")}
+    for f in npz_files:
+        with np.load(f) as d:
+            if "neural_names" not in d.files:
+                raise SystemExit(f"{f}: no neural recording (neural_names); run with the circuit brain")
+            names = [str(n) for n in d["neural_names"]]
+            for n in ("BOUT", "iMI+_L", "iMI+_R"):
+                if n not in names:
+                    raise SystemExit(f"{f}: no {n} in neural_names")
+            v, nt = d["neural_v"], d["neural_t"]
+            moving = np.interp(nt, d["t"], d["motion_on"]) > 0.5
+            left, right = v[:, names.index("iMI+_L")], v[:, names.index("iMI+_R")]
+            series = {"BOUT": v[:, names.index("BOUT")], "iMI+ L + R": left + right, "|iMI+ L − R|": np.abs(left - right)}
+        for k, y in series.items():
+            for m, sel in (("motion", moving), ("rest", ~moving)):
+                if sel.any():
+                    acc[(k, m)].append(float(y[sel].mean()))
+    return {"episodes": len(npz_files),
+            "means": {km: (float(np.mean(x)) if x else float("nan")) for km, x in acc.items()}}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="+", type=Path)
     ap.add_argument("--bin", type=float, default=3.0, help="bin width, s (default 3)")
+    ap.add_argument("--drive", action="store_true",
+                    help="print the bout drive and the integrator's sum and side signal in motion / rest instead")
     a = ap.parse_args(argv)
     if a.bin <= 0:
         ap.error("--bin must be > 0")
+    if a.drive:
+        print("| run | episodes | BOUT, motion / rest | iMI+ L + R, motion / rest | \\|iMI+ L − R\\|, motion / rest |")
+        print("|---|---|---|---|---|")
     for run in a.runs:
         if not run.is_dir():
             raise SystemExit(f"{run}: not a run folder")
+        if a.drive:
+            r = drive_means(sorted((run / "episodes").glob("*.npz")))
+            mm = r["means"]
+            cells = " | ".join(f"{mm[(k, 'motion')]:.3f} / {mm[(k, 'rest')]:.3f}" for k in ("BOUT", "iMI+ L + R", "|iMI+ L − R|"))
+            print(f"| {run} | {r['episodes']} | {cells} |")
+            continue
         res = side_state(sorted((run / "episodes").glob("*.npz")), a.bin)
         print(f"\n{run} ({res['episodes']} episodes)\n")
         print("| t (s) | iMI+ L − R (first epoch's side +) | motion direction, fish frame (rad; 0 = rest) |")
