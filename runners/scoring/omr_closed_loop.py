@@ -21,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from organisms.zebrafish.tools.psychometric import REFERENCE
 from tasks.optomotor.features import (AFTER_BINS_S, TIME_BINS_S, extract_features, omr_correct_fraction,
                                       pooled_fraction, rest_turn_fraction_toward_side)
+from tasks.optomotor.random_dots_reference import after_motion, build_up
+from tasks.optomotor.random_dots_reference import summary as wild_type_reference
 from tasks.statistics import bootstrap_ci
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,10 +189,47 @@ def table(rows, vs, folders, out=None, draws=None, schedules=None):
             lines.append(f"| {d['brain']} | {d['coherence']:g} | {d['wiring_seed']} | {','.join(d['integrator_fit'])} | "
                          f"{d['n_episodes']} ({','.join(map(str, d['seeds']))}) | {_f(d['p_with'])} (n={d['p_with']['n_turns']}) | "
                          f"{_f(d['p_with_all_bouts'])} (n={d['p_with_all_bouts']['n_turns']}) |")
-    lines += ["", f"Reference ({REFERENCE['source']}): P(with) at coherence "
-              + ", ".join(f"{c:g} → {p:g}" for c, p in zip(REFERENCE["coherence"], REFERENCE["correct"]))
-              + " (provisional except 0)."]
+    lines += reference_section(rows)
     return "\n".join(lines) + "\n"
+
+
+def _r(a):
+    return f"{a['mean']:.2f} [{a['lo']:.2f}, {a['hi']:.2f}]"
+
+
+def reference_section(rows, ref=None) -> list[str]:
+    """The model's rows beside wild-type larvae (:mod:`tasks.optomotor.random_dots_reference`)."""
+    ref = wild_type_reference() if ref is None else ref
+    by = {(r["brain"], r["coherence"]): r for r in rows}
+    brains = [b for b in BRAINS if any(k[0] == b for k in by)]
+    out = ["", "## Against wild-type larvae", "",
+           f"Reference: {ref['source']}. Real values: mean over the {ref['n_experiments']} experiments "
+           "[lowest, highest experiment mean]; each experiment a mean over its fish. Their fraction counts "
+           "**every** bout (no turn threshold), so the model column is its all-bout P(with); their motion "
+           "epoch is 10 s and the rest is dots at 0 % coherence (here: 15 s, and a static pattern).", "",
+           "| coherence | wild type: P(bout toward the motion) | " + " | ".join(f"{b}: all bouts" for b in brains)
+           + " | wild type: bouts/s in motion | " + " | ".join(f"{b}: bouts/s in motion" for b in brains) + " |",
+           "|---|---|" + "---|" * len(brains) + "---|" + "---|" * len(brains)]
+    for i, c in enumerate(ref["coherence"]):
+        pa = [by.get((b, c), {}).get("p_with_all_bouts") for b in brains]
+        br = [by.get((b, c), {}).get("bout_rate_motion_hz") for b in brains]
+        out.append(f"| {c:g} | {_r(ref['p_correct'][i])} | " + " | ".join(_f(p) if p else "—" for p in pa)
+                   + f" | {_r(ref['bout_rate_hz'][i])} | " + " | ".join(_t(x) if x else "—" for x in br) + " |")
+    out += ["", "After the motion stops (fraction toward the preceding motion; wild type: every bout, 2 s bins; "
+            "model: turns > 10°, its own bins):", "",
+            "| coherence | wild type 0–2 s / 2–4 s | " + " | ".join(f"{b}: 0–2 / 2–5 / 5–10 s" for b in brains) + " |",
+            "|---|---|" + "---|" * len(brains)]
+    for c in ref["coherence"]:
+        if c == 0:
+            continue
+        wt = " / ".join(f"{a['mean']:.2f}" for a in after_motion(ref, c))
+        cells = []
+        for b in brains:
+            r = by.get((b, c))
+            am = (r or {}).get("after_motion_toward")
+            cells.append(" / ".join(f"{am[k]['value']:.2f}" for k in ("0_2", "2_5", "5_10")) if am else "—")
+        out.append(f"| {c:g} | {wt} | " + " | ".join(cells) + " |")
+    return out
 
 
 def figure(rows, path):
@@ -230,11 +268,22 @@ def figure(rows, path):
             for part in (slice(0, 3), slice(3, 6)):  # in motion | after it: not joined across the offset
                 axs[2].errorbar(tx[part], yv[part], yerr=ye[:, part], marker="o", capsize=3, color=colors[brain],
                                 label=brain if part.start == 0 else None)
-    rc = np.array(REFERENCE["coherence"]) * 100
-    axs[0].plot(rc, REFERENCE["correct"], "k--", marker="s", mfc="w",
-                label="Bahl & Engert 2020: PROVISIONAL (from memory) except 0.5 at 0 %")
-    axs[1].plot(rc, 1.0 / np.array(REFERENCE["interbout_interval_s"]), "k--", marker="s", mfc="w",
-                label="1 / IBI, Bahl & Engert 2020 (provisional)")
+    ref = wild_type_reference()
+    rc = np.array(ref["coherence"]) * 100
+    for ax, key in ((axs[0], "p_correct"), (axs[1], "bout_rate_hz")):
+        m = np.array([a["mean"] for a in ref[key]])
+        rng = np.array([[a["mean"] - a["lo"], a["hi"] - a["mean"]] for a in ref[key]]).T
+        ax.errorbar(rc, m, yerr=rng, color="k", marker="s", ms=7, lw=2, capsize=4, zorder=5,
+                    label=f"wild-type larvae, all bouts (mean, range of {ref['n_experiments']} experiments)")
+    wt_t = [(b["since_lo_s"] + b["since_hi_s"]) / 2 for b in build_up(ref, 0.5)] + \
+        [12 + (b["since_lo_s"] + b["since_hi_s"]) / 2 for b in after_motion(ref, 0.5)]
+    wt_b = build_up(ref, 0.5) + after_motion(ref, 0.5)
+    wt_y = np.array([b["mean"] for b in wt_b])
+    wt_e = np.array([[b["mean"] - b["lo"], b["hi"] - b["mean"]] for b in wt_b]).T
+    n_on = len(build_up(ref, 0.5))
+    for part in (slice(0, n_on), slice(n_on, None)):
+        axs[2].errorbar(np.array(wt_t)[part], wt_y[part], yerr=wt_e[:, part], color="k", marker="s", lw=2, capsize=3,
+                        zorder=5, label="wild type, all bouts (2 s bins)" if part.start == 0 else None)
     axs[0].axhline(0.5, color="0.7", lw=0.8)
     axs[0].set(xlabel="coherence (%)", ylabel="P(turn with motion)", ylim=(0.3, 1.02),
                title="psychometric, closed loop (95 % CI)")
@@ -288,7 +337,8 @@ def main(argv=None):
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".md").write_text(md)
     out.with_suffix(".json").write_text(json.dumps({"rows": rows, "verdicts": vs, "per_draw": draws, "sweeps": folders,
-                                                    "ci": "bootstrap over episodes; control draws pooled"}, indent=1))
+                                                    "ci": "bootstrap over episodes; control draws pooled",
+                                                    "wild_type_reference": wild_type_reference()}, indent=1))
     figure(rows, out.with_suffix(".png"))
     print(md)
     return 0

@@ -24,19 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-#: Bahl & Engert 2020 (Nat Neurosci 23:94-102, doi:10.1038/s41593-019-0534-9; title, journal
-#: and DOI verified against the publisher / PubMed pages with the `search` tool), free-swimming
-#: random-dot task, Fig. 1. Only the 0 % point is fixed by symmetry; the others are PROVISIONAL:
-#: read from memory of the figure, the values were NOT verified (the figure's numbers are not in
-#: any source available in this session).
-REFERENCE = {
-    "source": "Bahl & Engert 2020, doi:10.1038/s41593-019-0534-9, Fig. 1 (values PROVISIONAL except 0 %)",
-    "coherence": [0.0, 0.25, 0.5, 1.0],
-    "correct": [0.5, 0.6, 0.7, 0.8],
-    "correct_provisional": [False, True, True, True],
-    "interbout_interval_s": [1.5, 1.35, 1.2, 1.0],
-    "interbout_interval_provisional": [True, True, True, True],
-}
+#: The comparison with real larvae is the closed-loop scorer's (``runners.scoring.omr_closed_loop``,
+#: wild-type data of ``tasks/optomotor/random_dots_reference.py``); this open-loop tool of the first
+#: version prints and plots the model only.
 
 
 def _one(job):
@@ -103,7 +93,7 @@ def main(argv=None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     res = {"command": "python -m organisms.zebrafish.tools.psychometric " + " ".join(argv or __import__("sys").argv[1:]),
            "brains": a.brains, "coherences": a.coherences, "seeds": a.seeds, "trials": a.trials,
-           "overrides": ov, "wall_s": time.time() - t0, "reference": REFERENCE, "summary": table,
+           "overrides": ov, "wall_s": time.time() - t0, "summary": table,
            "runs": [{k: v for k, v in r.items() if k != "trace"} for r in runs]}
     out.with_suffix(".json").write_text(json.dumps(res, indent=1))
     md = [f"Fictive random-dot protocol (open loop, brain side), {len(a.seeds)} run(s) x {a.trials} trials x "
@@ -119,9 +109,8 @@ def main(argv=None) -> int:
         md.append(f"| {b} | {float(c):.0%} | {f(cc['value'])} [{f(cc['ci'][0])}, {f(cc['ci'][1])}] | {cc['n_bouts']} | "
                   f"{f(s['bout_rate_motion_hz'])} / {f(s['bout_rate_rest_hz'])} | {f(s['latency_first_bout_s'], 1)} | "
                   + " / ".join(f(s[f'after_{lo}_{hi}s']['value']) for lo, hi in ((0, 2), (2, 5), (5, 10))) + " |")
-    md += ["", f"Reference: {REFERENCE['source']}: P(correct) " +
-           ", ".join(f"{c:.0%}: {v}{'*' if pv else ''}" for c, v, pv in zip(REFERENCE['coherence'], REFERENCE['correct'], REFERENCE['correct_provisional']))
-           + " (* provisional)."]
+    md += ["", "Real larvae: see the closed-loop scorer (runners.scoring.omr_closed_loop), which compares with "
+           "wild-type data (tasks/optomotor/random_dots_reference.py)."]
     out.with_suffix(".md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
     _figure(table, a.brains, a.coherences, out.with_suffix(".png"))
@@ -144,9 +133,6 @@ def _figure(table, brains, cohs, path):
         ax[1].plot(x, 1 / np.maximum(rate, 1e-9), marker="o", label=b)
         aft = [[q[f"after_{lo_}_{hi_}s"]["value"] for lo_, hi_ in ((0, 2), (2, 5), (5, 10))] for q in s]
         ax[2].plot([1, 3.5, 7.5], aft[-1], marker="o", label=f"{b} ({cohs[-1]:.0%})")
-    ref = REFERENCE
-    ax[0].plot(np.array(ref["coherence"]) * 100, ref["correct"], "k--", marker="s", label="Bahl & Engert 2020 (provisional)")
-    ax[1].plot(np.array(ref["coherence"]) * 100, ref["interbout_interval_s"], "k--", marker="s", label="Bahl & Engert 2020 (provisional)")
     ax[0].axhline(0.5, color="0.7", lw=0.8)
     ax[2].axhline(0.5, color="0.7", lw=0.8)
     ax[0].set(xlabel="coherence (%)", ylabel="P(bout toward motion)", title="psychometric", ylim=(0.3, 1.02))
