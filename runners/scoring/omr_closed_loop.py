@@ -57,6 +57,9 @@ def load(folders):
             coh = float(c["task_options"].get("coherence", 1.0))
             wseed = c.get("brain_info", {}).get("wiring_seed")
             fit = c.get("brain_info", {}).get("integrator_fit")
+            mo = (c.get("brain_options") or {}).get("model_overrides")
+            if mo:  # a run with parameters changed by hand says so wherever its fit is shown
+                fit = f"{fit} + model_overrides {json.dumps(mo, sort_keys=True)}"
             groups[(c["brain"], coh)].append({"seed": d["seed"], "wiring_seed": wseed, "fit": fit,
                                              "features": d["features"], "wall_s": d.get("wall_time_s"),
                                              "schedule": str(c["task_options"].get("schedule", "random_dots")),
