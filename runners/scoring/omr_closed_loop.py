@@ -21,11 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.optomotor.features import (AFTER_BINS_S, TIME_BINS_S, extract_features, omr_correct_fraction,
+from tasks.optomotor.features import (AFTER_BINS_ALL_BOUTS_S, AFTER_BINS_S, TIME_BINS_S, extract_features,
+                                      omr_correct_fraction,
                                       pooled_fraction, rest_turn_fraction_toward_side)
 from tasks.optomotor.random_dots_reference import after_motion, build_up
 from tasks.optomotor.random_dots_reference import summary as wild_type_reference
-from tasks.statistics import bootstrap_ci
+from tasks.statistics import bootstrap_ci, percentile_interval, resample_indices
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,6 +81,9 @@ def summarise(groups):
                                                     f"omr_correct_fraction_{lo:g}_{hi:g}s_against") for lo, hi in TIME_BINS_S}
         after = {f"{lo:g}_{hi:g}": pooled_fraction(fl, f"after_motion_toward_fraction_{lo:g}_{hi:g}s_with",
                                                     f"after_motion_toward_fraction_{lo:g}_{hi:g}s_against") for lo, hi in AFTER_BINS_S}
+        after_all = {f"{lo:g}_{hi:g}": pooled_fraction(fl, f"after_motion_bout_toward_fraction_{lo:g}_{hi:g}s_with",
+                                                        f"after_motion_bout_toward_fraction_{lo:g}_{hi:g}s_against")
+                     for lo, hi in AFTER_BINS_ALL_BOUTS_S}
         fits = sorted({str(e.get("fit")) for e in eps})
         ibi = _feature_mean_ci(fl, "interbout_interval_median_s")
         lat = _feature_mean_ci(fl, "omr_latency_s")
@@ -88,9 +92,29 @@ def summarise(groups):
                      "wiring_seeds": sorted({e["wiring_seed"] for e in eps}),
                      "p_with": p, "p_with_all_bouts": p_all, "rest_toward_side": rest,
                      "bout_rate_hz": rate, "bout_rate_motion_hz": rate_m, "interbout_interval_s": ibi, "latency_s": lat,
-                     "p_with_since_onset": since, "after_motion_toward": after, "integrator_fit": fits,
+                     "p_with_since_onset": since, "after_motion_toward": after,
+                     "after_motion_all_bouts": after_all, "integrator_fit": fits,
+                     "bout_rate_motion_per_episode": [float(f.get("bout_rate_motion_hz", np.nan)) for f in fl],
                      "mean_wall_s": float(np.mean([e["wall_s"] for e in eps if e["wall_s"]]))})
+    zero = {r["brain"]: r for r in rows if r["coherence"] == 0.0}
+    for r in rows:  # the chronometric slope: bout rate in motion over the same brain's at 0 %
+        base = zero.get(r["brain"])
+        r["bout_rate_ratio_to_0"] = ratio_ci(r["bout_rate_motion_per_episode"],
+                                             base["bout_rate_motion_per_episode"]) if base else None
     return rows
+
+
+def ratio_ci(a, b, n_boot: int = 2000, seed: int = 0) -> dict | None:
+    """mean(a) / mean(b) with a 95 % percentile-bootstrap CI, the episodes of a and of b resampled
+    independently (tasks.statistics); None without finite values on both sides."""
+    a = np.asarray(a, float)
+    b = np.asarray(b, float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if not a.size or not b.size or b.mean() <= 0:
+        return None
+    boots = a[resample_indices(a.size, n_boot, seed)].mean(1) / b[resample_indices(b.size, n_boot, seed + 1)].mean(1)
+    lo, hi = percentile_interval(boots)
+    return {"value": float(a.mean() / b.mean()), "ci_low": lo, "ci_high": hi}
 
 
 def per_draw(groups):
@@ -200,6 +224,16 @@ def _r(a):
     return f"{a['mean']:.2f} [{a['lo']:.2f}, {a['hi']:.2f}]"
 
 
+def _verdict(model: dict | None, real: dict) -> str:
+    """pass: the model's CI inside the real range; fail: entirely outside; unclear: straddles."""
+    if not model or not np.isfinite(model.get("ci_low", np.nan)) or not np.isfinite(model.get("ci_high", np.nan)):
+        return "no data"
+    lo, hi = model["ci_low"], model["ci_high"]
+    if real["lo"] <= lo and hi <= real["hi"]:
+        return "pass"
+    return "fail" if hi < real["lo"] or lo > real["hi"] else "unclear"
+
+
 def reference_section(rows, ref=None) -> list[str]:
     """The model's rows beside wild-type larvae (:mod:`tasks.optomotor.random_dots_reference`)."""
     ref = wild_type_reference() if ref is None else ref
@@ -218,6 +252,30 @@ def reference_section(rows, ref=None) -> list[str]:
         br = [by.get((b, c), {}).get("bout_rate_motion_hz") for b in brains]
         out.append(f"| {c:g} | {_r(ref['p_correct'][i])} | " + " | ".join(_f(p) if p else "—" for p in pa)
                    + f" | {_r(ref['bout_rate_hz'][i])} | " + " | ".join(_t(x) if x else "—" for x in br) + " |")
+    out += ["", "**Judged against the real range** (per brain; pass = the model's 95 % CI lies inside the range of "
+            "the seven experiments' means, fail = entirely outside it, unclear = it straddles an edge; the model's "
+            "measures as the real ones': every bout, bout rate in motion over the same brain's at 0 %, every bout "
+            "0–2 and 2–4 s after the motion stops):", "",
+            "| brain | measure | coherence | wild type [range] | model [95 % CI] | verdict |", "|---|---|---|---|---|---|"]
+    for b in brains:
+        for label, key_ref, key_model, cohs in (
+                ("P(bout toward the motion)", "p_correct", "p_with_all_bouts", (0.25, 0.5, 1.0)),
+                ("bout rate / bout rate at 0 %", "bout_rate_ratio", "bout_rate_ratio_to_0", (0.25, 0.5, 1.0))):
+            for c in cohs:
+                i = ref["coherence"].index(c)
+                m = (by.get((b, c)) or {}).get(key_model)
+                out.append(f"| {b} | {label} | {c:g} | {_r(ref[key_ref][i])} | {_f(m) if m else '—'} | "
+                           f"{_verdict(m, ref[key_ref][i])} |")
+        for c in (0.5, 1.0):
+            am = (by.get((b, c)) or {}).get("after_motion_all_bouts") or {}
+            for real, k in zip(after_motion(ref, c), ("0_2", "2_4")):
+                m = am.get(k)
+                out.append(f"| {b} | after the motion, {k.replace('_', '–')} s | {c:g} | {_r(real)} | "
+                           f"{_f(m) if m else '—'} | {_verdict(m, real)} |")
+    counts = {b: {v: sum(1 for line in out if line.startswith(f"| {b} |") and line.endswith(f"| {v} |"))
+                  for v in ("pass", "fail", "unclear")} for b in brains}
+    out += ["", "Verdicts per brain: " + "; ".join(
+        f"{b} {c['pass']} pass, {c['fail']} fail, {c['unclear']} unclear" for b, c in counts.items()) + "."]
     out += ["", "After the motion stops (fraction toward the preceding motion; wild type: every bout, 2 s bins; "
             "model: turns > 10°, its own bins):", "",
             "| coherence | wild type 0–2 s / 2–4 s | " + " | ".join(f"{b}: 0–2 / 2–5 / 5–10 s" for b in brains) + " |",

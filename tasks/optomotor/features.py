@@ -48,6 +48,8 @@ OMR
     fish's heading since; for a world-fixed stimulus (``task_info["stimulus"]["lock_to_heading"]``
     false) the preceding motion's world direction at the offset, seen from the fish's heading at
     the bout. ``task_info`` is read only for that flag (absent: locked).
+    ``after_motion_bout_toward_fraction_0_2s`` / ``_2_4s``: the same over every bout (|Δheading|
+    > 1°) in 2 s bins, the measure of the wild-type reference (``random_dots_reference.py``).
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ from ..statistics import bootstrap_ci, ratio_of_sums
 
 TIME_BINS_S = ((0.0, 2.0), (2.0, 5.0), (5.0, 10.0))
 AFTER_BINS_S = ((0.0, 2.0), (2.0, 5.0), (5.0, 10.0))
+#: the real larvae's after-motion bins (tasks/optomotor/random_dots_reference.py: 2 s bins, every bout)
+AFTER_BINS_ALL_BOUTS_S = ((0.0, 2.0), (2.0, 4.0))
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,37 @@ def _motion_onsets(t: np.ndarray, motion: np.ndarray) -> np.ndarray:
     return t[idx]
 
 
+def _after_motion_counts(bouts, t, heading, mdir, off_idx, lo: float, hi: float, threshold_deg: float,
+                         locked: bool) -> tuple[int, int]:
+    """Rest-epoch bouts starting ``lo``–``hi`` s after the last motion offset with |Δheading| >
+    ``threshold_deg``: (toward the preceding motion's side, away from it); the side as in the
+    module doc (fish frame for a heading-locked stimulus, world frame otherwise)."""
+    w = a = 0
+    for b in bouts:
+        if b["motion_on"] or not off_idx.size:
+            continue
+        k = off_idx[t[off_idx] <= b["onset_s"]]
+        if not k.size:
+            continue
+        i_off = int(k[-1])
+        since = b["onset_s"] - t[i_off]
+        if not lo <= since < hi or abs(b["heading_change_deg"]) <= threshold_deg:
+            continue
+        if locked:  # the pattern turned with the fish: its side in the fish's frame
+            side = math.sin(mdir[i_off - 1])
+        else:  # world-fixed: the world direction at the offset, seen from the heading now
+            world = mdir[i_off - 1] + heading[i_off - 1]
+            i_b = min(int(np.searchsorted(t, b["onset_s"])), t.size - 1)
+            side = math.sin(world - heading[max(i_b - 1, 0)])
+        if abs(side) <= 0.5:
+            continue
+        if np.sign(b["heading_change_deg"]) == np.sign(side):
+            w += 1
+        else:
+            a += 1
+    return w, a
+
+
 def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any] | None = None,
                      params: BoutParams = BoutParams()) -> dict[str, float]:
     """Per-episode features (flat dict of floats); see the module docstring."""
@@ -264,39 +299,21 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
         f[f"{key}_with"], f[f"{key}_against"] = float(w2), float(a2)
         f[key] = w2 / (w2 + a2) if w2 + a2 else nan
     # after-motion bias: bouts in rest epochs by time since the last motion offset, counted as
-    # turns toward the side the PRECEDING motion moved to, in the stimulus's frame (module doc)
+    # turns toward the side the PRECEDING motion moved to, in the stimulus's frame (module doc);
+    # once for turns (> turn_threshold_deg, AFTER_BINS_S) and once for every bout (> 1 deg, the
+    # real larvae's measure, in their 2 s bins AFTER_BINS_ALL_BOUTS_S)
     locked = bool(((task_info or {}).get("stimulus") or {}).get("lock_to_heading", True))
     heading = np.asarray(trajectory.get("heading", np.zeros(t.size)), float).ravel()
     mdir = np.asarray(trajectory.get("motion_direction_fish", np.zeros(t.size)), float).ravel()
     m = motion > 0.5
     off_idx = np.nonzero(~m & np.r_[False, m[:-1]])[0] if t.size else np.zeros(0, int)
-    for lo, hi in AFTER_BINS_S:
-        w2 = a2 = 0
-        for b in bouts:
-            if b["motion_on"] or not off_idx.size:
-                continue
-            k = off_idx[t[off_idx] <= b["onset_s"]]
-            if not k.size:
-                continue
-            i_off = int(k[-1])
-            since = b["onset_s"] - t[i_off]
-            if not lo <= since < hi or abs(b["heading_change_deg"]) <= params.turn_threshold_deg:
-                continue
-            if locked:  # the pattern turned with the fish: its side in the fish's frame
-                side = math.sin(mdir[i_off - 1])
-            else:  # world-fixed: the world direction at the offset, seen from the heading now
-                world = mdir[i_off - 1] + heading[i_off - 1]
-                i_b = min(int(np.searchsorted(t, b["onset_s"])), t.size - 1)
-                side = math.sin(world - heading[max(i_b - 1, 0)])
-            if abs(side) <= 0.5:
-                continue
-            if np.sign(b["heading_change_deg"]) == np.sign(side):
-                w2 += 1
-            else:
-                a2 += 1
-        key = f"after_motion_toward_fraction_{lo:g}_{hi:g}s"
-        f[f"{key}_with"], f[f"{key}_against"] = float(w2), float(a2)
-        f[key] = w2 / (w2 + a2) if w2 + a2 else nan
+    for bins, thr, name in ((AFTER_BINS_S, params.turn_threshold_deg, "after_motion_toward_fraction"),
+                            (AFTER_BINS_ALL_BOUTS_S, 1.0, "after_motion_bout_toward_fraction")):
+        for lo, hi in bins:
+            w2, a2 = _after_motion_counts(bouts, t, heading, mdir, off_idx, lo, hi, thr, locked)
+            key = f"{name}_{lo:g}_{hi:g}s"
+            f[f"{key}_with"], f[f"{key}_against"] = float(w2), float(a2)
+            f[key] = w2 / (w2 + a2) if w2 + a2 else nan
     return {k: float(v) for k, v in f.items()}
 
 

@@ -12,6 +12,8 @@ their range (lowest and highest experiment mean):
   motion (no turn threshold: compare with the scorer's "all bouts" P(with));
 * ``bout_rate_hz`` — bouts per second in the motion epoch (the chronometric measure);
 * ``interbout_interval_s``;
+* ``bout_rate_ratio`` — each experiment's bout rate at a coherence over its own rate at 0 % (the
+  chronometric slope, free of the experiments' different overall rates);
 * ``binned`` — ``p_correct`` in 2 s bins of trial time, 8–24 s: the build-up after the motion starts
   (10 s) and the decay after it stops (20 s; the dots then move at 0 % coherence, they do not stop).
 """
@@ -63,6 +65,11 @@ def summary(rows: list[dict] | None = None) -> dict:
     for q, scale in (("p_correct_pct", 0.01), ("bout_rate_hz", 1.0), ("interbout_interval_s", 1.0)):
         name = q.replace("_pct", "")
         out[name] = [_agg([r["mean"] * scale for r in rows if r["quantity"] == q and r["coherence"] == c]) for c in coh]
+    by_exp = {}
+    for r in rows:
+        if r["quantity"] == "bout_rate_hz":
+            by_exp.setdefault(r["experiment"], {})[r["coherence"]] = r["mean"]
+    out["bout_rate_ratio"] = [_agg([e[c] / e[0.0] for e in by_exp.values()]) for c in coh]
     binned = {}
     for c in coh:
         sel = [r for r in rows if r["quantity"] == "p_correct_pct_binned" and r["coherence"] == c]

@@ -69,3 +69,31 @@ def test_controls_pooled_over_draws_and_listed_per_draw(tmp_path, capsys):
     assert per[1]["integrator_fit"] == ["block-shuffled/1"]
     assert "bootstrap over episodes" in md and "pooled over their" in md and "`random_dots_60` (60 s)" in md
     assert (tmp_path / "t.png").exists()
+
+
+def test_verdict_against_a_real_range_and_the_rate_ratio():
+    real = {"mean": 0.7, "lo": 0.66, "hi": 0.76}
+    assert omr._verdict({"value": 0.7, "ci_low": 0.67, "ci_high": 0.75}, real) == "pass"
+    assert omr._verdict({"value": 0.8, "ci_low": 0.77, "ci_high": 0.83}, real) == "fail"
+    assert omr._verdict({"value": 0.75, "ci_low": 0.70, "ci_high": 0.80}, real) == "unclear"
+    assert omr._verdict(None, real) == "no data"
+    r = omr.ratio_ci([1.2, 1.3, 1.25, 1.35], [1.0, 1.05, 0.95, 1.0])
+    assert r["value"] == pytest.approx(1.275, abs=1e-9) and r["ci_low"] < r["value"] < r["ci_high"]
+    assert r["ci_low"] > 1.0                       # every resample of a clearly faster condition stays above 1
+    assert omr.ratio_ci([1.0], [float("nan")]) is None
+
+
+def test_the_reference_section_judges_every_brain_it_has(tmp_path):
+    from tasks.optomotor.random_dots_reference import summary
+
+    ref = summary()
+    rows = [{"brain": "connectome", "coherence": c,
+             "p_with_all_bouts": {"value": 0.5, "ci_low": 0.45, "ci_high": 0.55, "n_turns": 100},
+             "bout_rate_motion_hz": (1.0, 0.9, 1.1), "bout_rate_ratio_to_0": {"value": 1.0, "ci_low": 0.9, "ci_high": 1.1},
+             "after_motion_all_bouts": {"0_2": {"value": 0.5, "ci_low": 0.4, "ci_high": 0.6},
+                                        "2_4": {"value": 0.5, "ci_low": 0.49, "ci_high": 0.53}},
+             "after_motion_toward": {k: {"value": 0.5} for k in ("0_2", "2_5", "5_10")}} for c in ref["coherence"]]
+    text = "\n".join(omr.reference_section(rows, ref))
+    assert "| connectome | P(bout toward the motion) | 0.5 | 0.71 [0.66, 0.76] | 0.50 [0.45, 0.55] | fail |" in text
+    assert "| connectome | after the motion, 2–4 s | 0.5 |" in text and "sbm-redraw" not in text
+    assert "Verdicts per brain: connectome" in text

@@ -240,6 +240,27 @@ def test_after_motion_side_is_taken_in_the_stimulus_frame():
     assert world["after_motion_toward_fraction_2_5s_against"] + world["after_motion_toward_fraction_5_10s_against"] == 3
 
 
+def test_after_motion_all_bout_bins_count_small_bouts_in_2_s_bins():
+    """The real larvae's measure: every bout (> 1°), 0–2 and 2–4 s after the offset."""
+    fs = 250.0
+    t = np.arange(0, 8, 1 / fs)
+    ta = np.zeros((t.size, N_JOINTS))
+    heading = np.zeros(t.size)
+    for onset, dh in ((2.5, 5.0), (3.5, -5.0), (4.5, 5.0), (5.5, 30.0)):   # 0.5, 1.5, 2.5, 3.5 s after
+        m = (t >= onset) & (t < onset + 0.16)
+        ta[m] = 0.05 * np.sin(2 * np.pi * 29 * (t[m] - onset))[:, None]
+        heading[t >= onset + 0.08] += math.radians(dh)
+    traj = {"t": t, "tail_angles": ta, "head_xy": np.c_[t, 0 * t], "heading": heading,
+            "speed": np.ones_like(t), "motion_on": (t < 2.0).astype(float),
+            "motion_direction_fish": np.full(t.size, math.pi / 2)}
+    f = extract_features(traj, {})
+    assert (f["after_motion_bout_toward_fraction_0_2s_with"], f["after_motion_bout_toward_fraction_0_2s_against"]) == (1, 1)
+    assert (f["after_motion_bout_toward_fraction_2_4s_with"], f["after_motion_bout_toward_fraction_2_4s_against"]) == (2, 0)
+    # the turn bins see only the 30° turn (3.5 s after the offset: the 2–5 s bin)
+    assert f["after_motion_toward_fraction_0_2s_with"] + f["after_motion_toward_fraction_0_2s_against"] == 0
+    assert f["after_motion_toward_fraction_2_5s_with"] == 1
+
+
 def test_a_bout_whose_tail_pauses_is_one_bout_not_two_opposite_turns():
     """A part starting less than min_interval_s after a bout's onset joins that bout (the model's
     vigorous bouts pause 60-90 ms between the first bend and the counter-bend)."""
