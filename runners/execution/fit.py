@@ -36,7 +36,15 @@ Fit spec (YAML)::
         - {feature: reversal_rate, target: reference, weight: 0.5}   # |mean - ref mean| / ref sd
         - {feature: centroid_speed, target: 0.22, scale: 0.03, weight: 1.0}
       failed_value: -1.0                 # objective of a candidate with no usable episode
-    seeds: {start: 1000, count: 8}       # TRAINING seeds (every candidate runs all of them)
+    probes:                              # optional: more episodes per candidate under other
+      - name: backward                   # brain / task options, each scored by its own penalties
+        brain_options: {activate: [AVAL, AVAR], activate_mV: 20}   # on top of the candidate's
+        task_options: {}                 # on top of the spec's
+        duration: 20                     # default: the spec's
+        penalties:                       # numeric targets only; subtracted from the objective
+          - {feature: forward_fraction, target: 0.0, scale: 0.25, weight: 1.0}
+    seeds: {start: 1000, count: 8}       # TRAINING seeds (every candidate runs all of them,
+                                         # its probes too)
     budget: {generations: 20}            # and/or {episodes: 1280}: stop at whichever comes first
     optimiser: {popsize: 8, sigma0: 0.25, seed: 1}    # sigma0 in units of the bounds' width
 
@@ -102,10 +110,11 @@ STATE_SCHEMA = "cgym.fit-state/1"
 
 TOP_KEYS = ("name", "task", "brain", "brain_options", "task_options", "duration",
             "record_rate_hz", "params_base", "parameters", "objective", "seeds", "budget",
-            "optimiser", "notes")
+            "optimiser", "notes", "probes")
 PARAM_KEYS = ("path", "bounds", "scale", "init")
 OBJECTIVE_KEYS = ("feature", "goal", "penalties", "failed_value")
 PENALTY_KEYS = ("feature", "target", "scale", "weight")
+PROBE_KEYS = ("name", "brain_options", "task_options", "duration", "penalties")
 BUDGET_KEYS = ("generations", "episodes")
 OPTIMISER_KEYS = ("popsize", "sigma0", "seed")
 # words that address connections: never a fit parameter
@@ -183,6 +192,17 @@ class Objective:
         return self.feature in POPULATION_FEATURES
 
 
+@dataclass(frozen=True)
+class Probe:
+    """Episodes of every candidate under other brain / task options (e.g. a command neuron held
+    depolarised), scored only by their penalties, which the candidate's objective loses."""
+    name: str
+    brain_options: dict
+    task_options: dict
+    duration: float | None
+    penalties: tuple[Penalty, ...]
+
+
 @dataclass
 class FitSpec:
     task: str
@@ -203,16 +223,23 @@ class FitSpec:
     name: str = ""
     source: str = "<fit spec>"
     raw: dict = field(default_factory=dict)
+    probes: tuple[Probe, ...] = ()
 
     def hash(self) -> str:
         """What makes the fit what it is (a resume must match it)."""
-        return config_hash({"task": self.task, "brain": self.brain,
-                            "brain_options": self.brain_options, "task_options": self.task_options,
-                            "duration": self.duration, "record_rate_hz": self.record_rate_hz,
-                            "params_base": self.params_base,
-                            "parameters": [p.as_dict() for p in self.parameters],
-                            "objective": self.raw.get("objective"), "seeds": self.seeds,
-                            "popsize": self.popsize, "sigma0": self.sigma0, "seed": self.opt_seed})
+        d = {"task": self.task, "brain": self.brain,
+             "brain_options": self.brain_options, "task_options": self.task_options,
+             "duration": self.duration, "record_rate_hz": self.record_rate_hz,
+             "params_base": self.params_base,
+             "parameters": [p.as_dict() for p in self.parameters],
+             "objective": self.raw.get("objective"), "seeds": self.seeds,
+             "popsize": self.popsize, "sigma0": self.sigma0, "seed": self.opt_seed}
+        if self.probes:  # (absent: the hash of a fit made before probes existed is unchanged)
+            d["probes"] = self.raw.get("probes")
+        return config_hash(d)
+
+    def episodes_per_candidate(self) -> int:
+        return len(self.seeds) * (1 + len(self.probes))
 
     def optimiser_settings(self) -> dict:
         cma = _import_cma()
@@ -222,7 +249,7 @@ class FitSpec:
 
     def budget(self) -> dict:
         return {"generations": self.generations, "episodes": self.max_episodes,
-                "episodes_per_generation": self.popsize * len(self.seeds)}
+                "episodes_per_generation": self.popsize * self.episodes_per_candidate()}
 
 
 def _unknown(key, allowed, where) -> FitError:
@@ -373,22 +400,7 @@ def parse_fit_spec(data: Any, source: str = "<fit spec>") -> FitSpec:
         goal = "target"
     elif goal not in ("maximize", "minimize"):
         raise FitError(f"{where}: goal must be maximize, minimize or {{target: V}}, got {goal!r}")
-    pens = []
-    for j, pen in enumerate(obj.get("penalties") or []):
-        pw = f"{where}.penalties[{j}]"
-        if not isinstance(pen, dict) or "feature" not in pen or "target" not in pen:
-            raise FitError(f"{pw}: a penalty is {{feature:, target: NUMBER|reference, weight:}}")
-        _check_keys(pen, PENALTY_KEYS, pw)
-        t = pen["target"]
-        if t != "reference":
-            t = _number(t, f"{pw}.target")
-        sc = None if pen.get("scale") is None else _number(pen["scale"], f"{pw}.scale")
-        if sc is not None and sc <= 0:
-            raise FitError(f"{pw}: scale must be > 0")
-        if t != "reference" and sc is None:
-            raise FitError(f"{pw}: a numeric target needs scale: (the distance counted as 1)")
-        pens.append(Penalty(str(pen["feature"]), t, sc, _number(pen.get("weight", 1.0),
-                                                                  f"{pw}.weight")))
+    pens = _parse_penalties(obj.get("penalties"), where)
     failed = None if obj.get("failed_value") is None else _number(obj["failed_value"],
                                                                      f"{where}.failed_value")
     objective = Objective(str(obj["feature"]), goal, target, tscale, tuple(pens), failed)
@@ -429,12 +441,70 @@ def parse_fit_spec(data: Any, source: str = "<fit spec>") -> FitSpec:
     task = data.get("task")
     if task is not None and not isinstance(task, str):
         raise FitError(f"{source}: task must be a task name like celegans/chemotaxis")
+    probes = _parse_probes(data.get("probes"), source)
     return FitSpec(task=task or "", brain=str(data["brain"]), parameters=params,
                    objective=objective, seeds=seeds, brain_options=dict(bopts),
                    task_options=dict(topts), duration=duration, record_rate_hz=rate,
                    params_base=(str(data["params_base"]) if data.get("params_base") else None),
                    generations=gens, max_episodes=eps, popsize=popsize, sigma0=sigma0,
-                   opt_seed=seed, name=str(data.get("name") or ""), source=source, raw=dict(data))
+                   opt_seed=seed, name=str(data.get("name") or ""), source=source, raw=dict(data),
+                   probes=probes)
+
+
+def _parse_penalties(raw, where: str, numeric_only: bool = False) -> tuple[Penalty, ...]:
+    pens = []
+    if raw is not None and not isinstance(raw, list):
+        raise FitError(f"{where}.penalties: a list of {{feature:, target:, scale:, weight:}}")
+    for j, pen in enumerate(raw or []):
+        pw = f"{where}.penalties[{j}]"
+        if not isinstance(pen, dict) or "feature" not in pen or "target" not in pen:
+            raise FitError(f"{pw}: a penalty is {{feature:, target: NUMBER|reference, weight:}}")
+        _check_keys(pen, PENALTY_KEYS, pw)
+        t = pen["target"]
+        if t == "reference" and numeric_only:
+            raise FitError(f"{pw}: a probe's penalty needs a numeric target (the reference "
+                           f"library describes unperturbed animals)")
+        if t != "reference":
+            t = _number(t, f"{pw}.target")
+        sc = None if pen.get("scale") is None else _number(pen["scale"], f"{pw}.scale")
+        if sc is not None and sc <= 0:
+            raise FitError(f"{pw}: scale must be > 0")
+        if t != "reference" and sc is None:
+            raise FitError(f"{pw}: a numeric target needs scale: (the distance counted as 1)")
+        pens.append(Penalty(str(pen["feature"]), t, sc, _number(pen.get("weight", 1.0),
+                                                                  f"{pw}.weight")))
+    return tuple(pens)
+
+
+def _parse_probes(raw, source: str) -> tuple[Probe, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        raise FitError(f"{source}: probes must be a non-empty list of {{name:, brain_options:, penalties:}}")
+    out = []
+    for i, pr in enumerate(raw):
+        where = f"{source}: probes[{i}]"
+        if not isinstance(pr, dict):
+            raise FitError(f"{where}: a probe is a mapping (name:, brain_options:, task_options:, "
+                           f"duration:, penalties:)")
+        _check_keys(pr, PROBE_KEYS, where)
+        name = pr.get("name")
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", name or ""):
+            raise FitError(f"{where}: name must be letters, digits, _ or - (it labels the episodes)")
+        bo, to = pr.get("brain_options") or {}, pr.get("task_options") or {}
+        if not isinstance(bo, dict) or not isinstance(to, dict):
+            raise FitError(f"{where}: brain_options / task_options must be mappings")
+        dur = None if pr.get("duration") is None else _number(pr["duration"], f"{where}.duration")
+        if dur is not None and dur <= 0:
+            raise FitError(f"{where}: duration must be > 0 s")
+        pens = _parse_penalties(pr.get("penalties"), where, numeric_only=True)
+        if not pens:
+            raise FitError(f"{where}: a probe needs at least one penalty (else it changes nothing)")
+        out.append(Probe(name, dict(bo), dict(to), dur, pens))
+    names = [p.name for p in out]
+    if len(set(names)) != len(names):
+        raise FitError(f"{source}: probes: names repeat: {sorted({n for n in names if names.count(n) > 1})}")
+    return tuple(out)
 
 
 def load_fit_spec(path: str | Path) -> FitSpec:
@@ -655,8 +725,17 @@ def score_candidate(objective: Objective, features: list[dict], reference: str |
         score = -abs(value - objective.target) / objective.target_scale
     else:
         score = value
-    pen_total = 0.0
-    for pen in objective.penalties:
+    pen_total = penalty_total(objective.penalties, feats, reference, details)
+    details["objective_raw"] = value
+    return float(score - pen_total), details
+
+
+def penalty_total(penalties, feats: list[dict], reference: str | None, details: dict,
+                  prefix: str = "") -> float:
+    """Sum of weight × |mean feature − target| / scale over ``penalties`` (a feature undefined in
+    every episode costs a fixed 10 × weight); each term goes into ``details``."""
+    total = 0.0
+    for pen in penalties:
         vals = np.array([f.get(pen.feature, np.nan) for f in feats], float)
         m = float(np.nanmean(vals)) if np.isfinite(vals).any() else np.nan
         if pen.target == "reference":
@@ -665,11 +744,22 @@ def score_candidate(objective: Objective, features: list[dict], reference: str |
         else:
             t, sc = float(pen.target), float(pen.scale)
         d = abs(m - t) / sc if math.isfinite(m) else 10.0   # undefined: a large fixed penalty
-        pen_total += pen.weight * d
-        details[f"penalty:{pen.feature}"] = {"mean": m, "target": t, "scale": sc,
-                                             "penalty": pen.weight * d}
-    details["objective_raw"] = value
-    return float(score - pen_total), details
+        total += pen.weight * d
+        details[f"{prefix}penalty:{pen.feature}"] = {"mean": m, "target": t, "scale": sc,
+                                                     "penalty": pen.weight * d}
+    return total
+
+
+def score_with_probes(spec: FitSpec, main: list[dict | None], probes: list[list[dict | None]],
+                      reference: str | None) -> tuple[float, dict]:
+    """The candidate's objective minus its probes' penalties. A probe none of whose episodes
+    ran costs 10 × weight per penalty (as an undefined feature does)."""
+    score, details = score_candidate(spec.objective, main, reference)
+    for probe, feats in zip(spec.probes, probes):
+        used = [f for f in feats if f]
+        details[f"probe:{probe.name}"] = {"n_episodes": len(feats), "n_used": len(used)}
+        score -= penalty_total(probe.penalties, used, reference, details, prefix=f"probe:{probe.name}:")
+    return float(score), details
 
 
 # ============================================================================ optimiser
@@ -740,10 +830,18 @@ class FitResult:
 
 
 def _spec_for_generation(spec: FitSpec, task: str, cands: list[dict], seeds, g: int) -> SweepSpec:
+    """The generation's sweep: every candidate on the training seeds, then, probe by probe, every
+    candidate again under the probe's options (conditions in that order)."""
     conds = [Condition(task=task, brain=spec.brain, brain_options=o,
                        task_options=dict(spec.task_options), duration=spec.duration,
                        record_rate_hz=spec.record_rate_hz, label=f"cand{k:03d}")
              for k, o in enumerate(cands)]
+    for probe in spec.probes:
+        conds += [Condition(task=task, brain=spec.brain, brain_options={**o, **probe.brain_options},
+                            task_options={**spec.task_options, **probe.task_options},
+                            duration=probe.duration or spec.duration,
+                            record_rate_hz=spec.record_rate_hz, label=f"cand{k:03d}-{probe.name}")
+                  for k, o in enumerate(cands)]
     return SweepSpec(conditions=conds, seeds=list(seeds), name=f"{spec.name or 'fit'}-gen{g:04d}",
                      wcon=False, source=f"{spec.source} (generation {g})",
                      raw={"fit_spec": spec.source, "generation": g})
@@ -864,13 +962,14 @@ def run_fit(spec: FitSpec | str | Path, out: str | Path, task: str | None = None
         log(f"resuming {out_dir}: {len(history)} generation(s) replayed from {STATE_FILE}")
 
     n_seeds = len(spec.seeds)
-    per_gen = spec.popsize * n_seeds
+    per_gen = spec.popsize * spec.episodes_per_candidate()
     max_gens = spec.generations if spec.generations is not None else 10 ** 9
     if spec.max_episodes is not None:
         max_gens = min(max_gens, spec.max_episodes // per_gen)
     if max_gens < 1:
         raise FitError(f"{spec.source}: budget.episodes {spec.max_episodes} is less than one "
-                       f"generation ({spec.popsize} candidates × {n_seeds} seeds = {per_gen})")
+                       f"generation ({spec.popsize} candidates × {n_seeds} seeds"
+                       f"{f' × {1 + len(spec.probes)} conditions' if spec.probes else ''} = {per_gen})")
 
     bar = None
     if progress:
@@ -900,7 +999,9 @@ def run_fit(spec: FitSpec | str | Path, out: str | Path, task: str | None = None
             episodes_run += summ.n_ran
             wall_run += wall if summ.n_ran else 0.0
             feats = collect_features(gen_dir, sweep)
-            scored = [score_candidate(spec.objective, f, reference) for f in feats]
+            n = len(X)
+            scored = [score_with_probes(spec, feats[k], [feats[(j + 1) * n + k] for j in range(len(spec.probes))],
+                                        reference) for k in range(n)]
             fitness = [-s for s, _ in scored]          # CMA-ES minimises
             opt.tell(X, fitness)
             history.append({"generation": g, "X": X, "fitness": fitness,
@@ -994,7 +1095,9 @@ def _write_fitted(out_dir: Path, spec: FitSpec, cands: Candidates, best: dict,
         "best_values": {k: float(v) for k, v in values.items()},
         "brain_option_values": {p.path[len("brain_options."):]: float(values[p.path])
                                 for p in cands.params if p.target == "brain_options"},
-        "objective": spec.raw.get("objective"), "best_objective": float(best["objective"]),
+        "objective": spec.raw.get("objective"),
+        **({"probes": spec.raw.get("probes")} if spec.probes else {}),
+        "best_objective": float(best["objective"]),
         "best_generation": best["generation"], "generations": len(history),
         "episodes": sum(h["episodes"] for h in history), "budget": spec.budget(),
         "optimiser": spec.optimiser_settings(), "training_seeds": spec.seeds,

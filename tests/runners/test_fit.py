@@ -235,3 +235,48 @@ def test_every_committed_worm_fit_spec_parses_and_its_start_file_allows_its_para
     cands = fit.Candidates(spec, Path("unused"))        # resolves every path against params_base
     assert len(cands.params) == len(spec.parameters) >= 6
     assert all(p.low < p.high for p in cands.params)
+
+
+def _probe_spec(tmp_path, **over):
+    probe = {"name": "fast", "brain_options": {"lesion": ["FAST"]}, "duration": 0.3,
+             "penalties": [{"feature": "centroid_speed", "target": 0.2, "scale": 0.05, "weight": 2.0}]}
+    return spec_dict(tmp_path, probes=[{**probe, **over}])
+
+
+@pytest.mark.parametrize("over, match", [
+    ({"penalties": []}, "needs at least one penalty"),
+    ({"penalties": [{"feature": "centroid_speed", "target": "reference"}]}, "numeric target"),
+    ({"name": "a b"}, "name must be"),
+    ({"brain_option": {}}, "Did you mean brain_options"),
+    ({"duration": -1}, "duration must be > 0"),
+])
+def test_bad_probes_say_what_is_wrong(tmp_path, over, match):
+    with pytest.raises(fit.FitError, match=match):
+        fit.parse_fit_spec(_probe_spec(tmp_path, **over), "fit.yaml")
+
+
+def test_probes_enter_the_hash_and_the_budget_only_when_given(tmp_path):
+    plain = fit.parse_fit_spec(spec_dict(tmp_path), "fit.yaml")
+    probed = fit.parse_fit_spec(_probe_spec(tmp_path), "fit.yaml")
+    assert plain.hash() != probed.hash()
+    assert plain.budget()["episodes_per_generation"] == 4 * 2
+    assert probed.budget()["episodes_per_generation"] == 4 * 2 * 2
+
+
+@needs_cma
+def test_a_probe_runs_every_candidate_again_and_its_penalty_lowers_the_objective(tmp_path):
+    res = run(tmp_path, "p", {**_probe_spec(tmp_path), "budget": {"generations": 1}})
+    assert res.episodes == 4 * 2 * 2
+    st = recording.read_json(tmp_path / "p" / fit.STATE_FILE)
+    g1 = st["generations"][0]
+    for k, (obj, det) in enumerate(zip(g1["objective"], g1["details"])):
+        def speeds(pattern):
+            eps = [recording.read_json(p) for p in sorted((tmp_path / "p" / "gen_0001").glob(pattern))]
+            assert len(eps) == 2 and all(e["status"] == "ok" for e in eps)
+            return sum(e["features"]["centroid_speed"] for e in eps) / 2
+        main, probe = speeds(f"cand{k:03d}_*/episodes/*.json"), speeds(f"cand{k:03d}-fast_*/episodes/*.json")
+        assert probe > main                        # the probe's option (the FAST lesion) took effect
+        assert obj == pytest.approx(-abs(main - 0.12) / 0.05 - 2.0 * abs(probe - 0.2) / 0.05)
+        assert det["probe:fast"]["n_used"] == 2
+    fitted = yaml.safe_load((tmp_path / "p" / fit.FITTED_FILE).read_text())
+    assert fitted["fit"]["probes"][0]["name"] == "fast"
