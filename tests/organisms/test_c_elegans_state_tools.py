@@ -44,6 +44,20 @@ def test_evoked_backward_seed_range_and_tail_off_copy(tmp_path):
     assert doc["parameters"]["bridge.tail_stretch.gain_mV"]["value"] == 0.0
 
 
+def test_evoked_backward_judges_uninstalled_fits_by_their_files(tmp_path):
+    from organisms.c_elegans.tools.evoked_backward import conditions, main
+
+    fits = tmp_path / "fits"
+    conds = dict((label, args) for label, args, _ in conditions([2], fits))
+    assert f"params={fits / 'connectome' / 'fitted_params.yaml'}" in conds["connectome"]
+    assert f"params={fits / 'shuffled-2' / 'fitted_params.yaml'}" in conds["shuffled 2"]
+    assert "--lesion" in conds["connectome, no A class (VA, DA lesioned)"]
+    installed = dict((label, args) for label, args, _ in conditions([2]))
+    assert not any(a.startswith("params=") for a in installed["connectome"])
+    with pytest.raises(SystemExit, match="no .*connectome/fitted_params.yaml"):
+        main(["--fits", str(fits), "--out", str(tmp_path / "o")])
+
+
 
 def test_animal_spread_reads_runs_and_counts_only_crawling_animals(tmp_path):
     import json

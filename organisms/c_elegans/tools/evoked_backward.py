@@ -2,6 +2,11 @@
 
     python -m organisms.c_elegans.tools.evoked_backward --out runs/evoked_backward
     python -m organisms.c_elegans.tools.evoked_backward --seeds 1000-1007 --duration 20 --ava-mV 20 --out DIR
+    python -m organisms.c_elegans.tools.evoked_backward --fits runs/fit10b --seeds 13100-13107 --out DIR
+
+``--fits DIR`` judges the parameter files of a set of equal-budget fits that are not installed:
+``DIR/connectome/fitted_params.yaml`` replaces the connectome's file (also under the tail-reflex
+variant) and ``DIR/shuffled-S/fitted_params.yaml`` shuffle S's.
 
 Each condition runs ``--seeds`` closed-loop episodes of ``celegans/chemotaxis`` through the ordinary
 CLI (``python -m runners run``) with ``--activate AVAL AVAR --brain-option activate_mV=X`` (AVA held
@@ -47,22 +52,29 @@ PARAMS = ROOT / "organisms" / "c_elegans" / "params"
 N_BOOT = 4000
 
 
-def conditions(shuffle_seeds: list[int]) -> list[tuple[str, list[str], bool]]:
-    """(label, extra CLI arguments, AVA driven?) for every condition."""
-    out = [("connectome", ["--brain", "connectome"], True),
-           ("connectome, no A class (VA, DA lesioned)", ["--brain", "connectome", "--lesion", "VA", "DA"], True),
-           ("connectome, no tail cells (DA09, VA12 lesioned)", ["--brain", "connectome", "--lesion", "DA09", "VA12"], True),
+def conditions(shuffle_seeds: list[int], fits: Path | None = None) -> list[tuple[str, list[str], bool]]:
+    """(label, extra CLI arguments, AVA driven?) for every condition (``fits``: module doc)."""
+    conn = ["--brain", "connectome"]
+    if fits is not None:
+        conn += ["--brain-option", f"params={connectome_params(fits)}"]
+    out = [("connectome", conn, True),
+           ("connectome, no A class (VA, DA lesioned)", [*conn, "--lesion", "VA", "DA"], True),
+           ("connectome, no tail cells (DA09, VA12 lesioned)", [*conn, "--lesion", "DA09", "VA12"], True),
            ("connectome, tail reflex gain 0", ["--brain", "connectome", "--brain-option", "params={tail0}"], True)]
     for s in shuffle_seeds:
-        out.append((f"shuffled {s}", shuffled_args(s), True))
-    out.append(("connectome, not driven", ["--brain", "connectome"], False))
+        out.append((f"shuffled {s}", shuffled_args(s, fits), True))
+    out.append(("connectome, not driven", conn, False))
     return out
 
 
-def shuffled_args(seed: int) -> list[str]:
+def connectome_params(fits: Path | None) -> Path:
+    return PARAMS / "connectome.yaml" if fits is None else fits / "connectome" / "fitted_params.yaml"
+
+
+def shuffled_args(seed: int, fits: Path | None = None) -> list[str]:
     """CLI arguments of the degree-preserving shuffle ``seed`` with its own fitted parameter file."""
-    return ["--brain", "shuffled", "--brain-option", f"shuffle_seed={seed}",
-            "--brain-option", f"params={PARAMS / 'fitted' / f'shuffled-{seed}.yaml'}"]
+    f = PARAMS / "fitted" / f"shuffled-{seed}.yaml" if fits is None else fits / f"shuffled-{seed}" / "fitted_params.yaml"
+    return ["--brain", "shuffled", "--brain-option", f"shuffle_seed={seed}", "--brain-option", f"params={f}"]
 
 
 def run_episodes(label: str, args: list[str], out: Path, seed0: int, n: int, duration: float) -> None:
@@ -77,9 +89,9 @@ def run_episodes(label: str, args: list[str], out: Path, seed0: int, n: int, dur
         raise SystemExit(f"condition {label!r} failed: {msg[-1] if msg else e}") from None
 
 
-def tail_off_params(out: Path) -> Path:
+def tail_off_params(out: Path, source: Path = PARAMS / "connectome.yaml") -> Path:
     """A copy of the connectome's parameter file with the tail reflex switched off."""
-    doc = yaml.safe_load((PARAMS / "connectome.yaml").read_text())
+    doc = yaml.safe_load(source.read_text())
     add_bridge_entry(doc["parameters"], "bridge.tail_stretch.gain_mV", 0.0, unit="mV",
                      source="evoked_backward diagnostic: tail reflex off")
     doc["description"] = "evoked_backward variant of params/connectome.yaml: bridge.tail_stretch.gain_mV = 0"
@@ -125,16 +137,22 @@ def main(argv=None) -> int:
     ap.add_argument("--ava-mV", type=float, default=20.0)
     ap.add_argument("--shuffle-seeds", type=int, nargs="*", default=[1, 2, 3])
     ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--fits", type=Path, help="judge the fitted files of DIR/<brain>/fitted_params.yaml instead of the installed ones")
     a = ap.parse_args(argv)
     seed0, n = parse_seeds(a.seeds)
+    if a.fits is not None:
+        need = [connectome_params(a.fits)] + [a.fits / f"shuffled-{s}" / "fitted_params.yaml" for s in a.shuffle_seeds]
+        missing = [str(p) for p in need if not p.is_file()]
+        if missing:
+            raise SystemExit(f"--fits {a.fits}: no {missing[0]}")
     a.out.mkdir(parents=True, exist_ok=True)
-    tail0 = tail_off_params(a.out)
+    tail0 = tail_off_params(a.out, connectome_params(a.fits))
     rng = np.random.default_rng(0)
     table = []
     print(f"AVA held at +{a.ava_mV:g} mV, {n} animals x {a.duration:g} s (seeds {a.seeds}); mean [95 % CI over animals]")
     print("| condition | v_axial mm/s | backward fraction | tail-to-head wave (animals) | wavelength (body lengths) | Hz |")
     print("|---|---|---|---|---|---|")
-    for i, (label, args, driven) in enumerate(conditions(a.shuffle_seeds)):
+    for i, (label, args, driven) in enumerate(conditions(a.shuffle_seeds, a.fits)):
         args = [x.format(tail0=tail0) for x in args]
         rows = run_condition(label, args, driven, a.out / f"c{i}", seed0, n, a.duration, a.ava_mV)
         col = lambda k: np.array([r[k] for r in rows], float)  # noqa: E731
@@ -149,7 +167,8 @@ def main(argv=None) -> int:
         print(f"| {label} | {v[0]:+.3f} [{v[1]:+.3f}, {v[2]:+.3f}] | {b[0]:.2f} [{b[1]:.2f}, {b[2]:.2f}] "
               f"| {n_back} / {len(rows)} | {wl:.2f} | {hz:.2f} |", flush=True)
     (a.out / "evoked_backward.json").write_text(json.dumps(
-        {"seeds": a.seeds, "duration_s": a.duration, "ava_mV": a.ava_mV, "conditions": table}, indent=1))
+        {"seeds": a.seeds, "duration_s": a.duration, "ava_mV": a.ava_mV,
+         "fits": str(a.fits) if a.fits else "installed", "conditions": table}, indent=1))
     return 0
 
 
