@@ -42,11 +42,11 @@ def _ci(d: dict, nd: int = 2) -> str:
     return f"{v:+.{nd}f} [{d['ci_low']:+.{nd}f}, {d['ci_high']:+.{nd}f}]"
 
 
-def row(run: Path, label: str | None = None) -> str:
+def row(run: Path, label: str | None = None, digits: int = 2) -> str:
     feats = load_features(run)
     mean = lambda k: float(np.nanmean([np.nan if f.get(k) is None else f[k] for f in feats]))  # noqa: E731
     k = pooled_klinokinesis(feats, event="reversal")
-    return (f"| {label or run.name} | {len(feats)} | {_ci(chemotaxis_index(feats))} | {_ci(approach_index(feats))} "
+    return (f"| {label or run.name} | {len(feats)} | {_ci(chemotaxis_index(feats), digits)} | {_ci(approach_index(feats), digits)} "
             f"| {mean('centroid_speed'):.3f} | {mean('undulation_frequency'):.2f} | {mean('reversal_rate'):.2f} "
             f"| {k['n_events_neg']} / {k['n_events_pos']} | {k['rate_neg']:.2f} / {k['rate_pos']:.2f} | {_ci(k)} |")
 
@@ -54,12 +54,16 @@ def row(run: Path, label: str | None = None) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="+", type=Path, help="run folders (each with episodes/ep_*.json)")
+    ap.add_argument("--digits", type=int, default=2, choices=range(1, 6), metavar="N",
+                    help="decimals of the chemotaxis and approach indices and their CIs (default 2)")
     a = ap.parse_args(argv)
     print(HEADER)
     print("|" + "---|" * (HEADER.count("|") - 1))
-    for run in a.runs:
+    names = [r.name for r in a.runs]
+    for run in a.runs:  # two runs of the same name are told apart by their parent folder
+        label = f"{run.parent.name}/{run.name}" if names.count(run.name) > 1 else run.name
         try:
-            print(row(run))
+            print(row(run, label, a.digits))
         except (OSError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2

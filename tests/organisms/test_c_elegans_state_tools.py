@@ -78,3 +78,11 @@ def test_animal_spread_reads_runs_and_counts_only_crawling_animals(tmp_path):
     assert crawling([{"forward_fraction": 0.95, "centroid_speed": 0.04}]) == 0
     with pytest.raises(SystemExit, match="no episodes"):
         table([tmp_path])
+
+
+def test_an_animal_with_undefined_features_does_not_crawl():
+    from organisms.c_elegans.tools.animal_spread import crawling
+
+    assert crawling([{"forward_fraction": None, "centroid_speed": 0.1},
+                     {"forward_fraction": 0.95, "centroid_speed": None},
+                     {"forward_fraction": 0.95, "centroid_speed": 0.1}]) == 1

@@ -53,7 +53,9 @@ def _sd(x, axis=None) -> float:
 
 
 def crawling(features: list[dict]) -> int:
-    return sum(1 for f in features if f.get("forward_fraction", 0) >= 0.9 and f.get("centroid_speed", 0) >= 0.05)
+    """Animals with forward fraction >= 0.9 and speed >= 0.05 mm/s (an undefined feature, e.g. the
+    forward fraction of an animal that never moved, counts as not crawling)."""
+    return sum(1 for f in features if (f.get("forward_fraction") or 0) >= 0.9 and (f.get("centroid_speed") or 0) >= 0.05)
 
 
 def table(runs: list[Path]) -> str:
