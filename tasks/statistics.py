@@ -34,7 +34,8 @@ API: :func:`bootstrap_ci` (one sample, any statistic), :func:`bootstrap_diff_ci`
 of a statistic between two independent samples), :func:`ratio_of_sums` (a pooled statistic:
 sum of column 0 over sum of column 1), :func:`resample_indices` and :func:`percentile_interval`
 (the two steps, for a statistic that needs the resampled indices themselves), and
-:func:`wilson_interval` (a proportion k/n, e.g. animals that turn ventrally; no resampling).
+:func:`wilson_interval` (a proportion k/n, e.g. animals that turn ventrally; no resampling), and
+:func:`ci_range_verdict` (a model's CI judged against a range of real animals or experiments).
 """
 
 from __future__ import annotations
@@ -192,3 +193,15 @@ def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> CI:
     mid = (p + z * z / (2 * n)) / den
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
     return CI(p, float(max(0.0, mid - half)), float(min(1.0, mid + half)))
+
+
+def ci_range_verdict(ci_low: float, ci_high: float, lo: float, hi: float) -> str | None:
+    """A model's 95 % CI judged against a real range [``lo``, ``hi``] (e.g. the 5–95 % of per-fish
+    values, or the range of experiment means): ``"pass"`` when the CI lies inside it, ``"fail"``
+    when entirely outside, ``"unclear"`` when it straddles an edge (more episodes would decide);
+    None when the CI is not finite (the caller says why)."""
+    if not (np.isfinite(ci_low) and np.isfinite(ci_high)):
+        return None
+    if lo <= ci_low and ci_high <= hi:
+        return "pass"
+    return "fail" if ci_high < lo or ci_low > hi else "unclear"

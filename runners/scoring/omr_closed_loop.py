@@ -26,7 +26,7 @@ from tasks.optomotor.features import (AFTER_BINS_ALL_BOUTS_S, AFTER_BINS_S, TIME
                                       pooled_fraction, rest_turn_fraction_toward_side)
 from tasks.optomotor.random_dots_reference import after_motion, build_up
 from tasks.optomotor.random_dots_reference import summary as wild_type_reference
-from tasks.statistics import bootstrap_ci, percentile_interval, resample_indices
+from tasks.statistics import bootstrap_ci, ci_range_verdict, percentile_interval, resample_indices
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,13 +77,9 @@ def summarise(groups):
         rest = rest_turn_fraction_toward_side(fl)
         rate = _feature_mean_ci(fl, "bout_rate_hz")
         rate_m = _feature_mean_ci(fl, "bout_rate_motion_hz")
-        since = {f"{lo:g}_{hi:g}": pooled_fraction(fl, f"omr_correct_fraction_{lo:g}_{hi:g}s_with",
-                                                    f"omr_correct_fraction_{lo:g}_{hi:g}s_against") for lo, hi in TIME_BINS_S}
-        after = {f"{lo:g}_{hi:g}": pooled_fraction(fl, f"after_motion_toward_fraction_{lo:g}_{hi:g}s_with",
-                                                    f"after_motion_toward_fraction_{lo:g}_{hi:g}s_against") for lo, hi in AFTER_BINS_S}
-        after_all = {f"{lo:g}_{hi:g}": pooled_fraction(fl, f"after_motion_bout_toward_fraction_{lo:g}_{hi:g}s_with",
-                                                        f"after_motion_bout_toward_fraction_{lo:g}_{hi:g}s_against")
-                     for lo, hi in AFTER_BINS_ALL_BOUTS_S}
+        since = _binned(fl, "omr_correct_fraction", TIME_BINS_S)
+        after = _binned(fl, "after_motion_toward_fraction", AFTER_BINS_S)
+        after_all = _binned(fl, "after_motion_bout_toward_fraction", AFTER_BINS_ALL_BOUTS_S)
         fits = sorted({str(e.get("fit")) for e in eps})
         ibi = _feature_mean_ci(fl, "interbout_interval_median_s")
         lat = _feature_mean_ci(fl, "omr_latency_s")
@@ -102,6 +98,12 @@ def summarise(groups):
         r["bout_rate_ratio_to_0"] = ratio_ci(r["bout_rate_motion_per_episode"],
                                              base["bout_rate_motion_per_episode"]) if base else None
     return rows
+
+
+def _binned(features, key: str, bins) -> dict:
+    """Per time bin ("lo_hi"): the ``key_<lo>_<hi>s`` fraction pooled over episodes with its CI."""
+    return {f"{lo:g}_{hi:g}": pooled_fraction(features, f"{key}_{lo:g}_{hi:g}s_with", f"{key}_{lo:g}_{hi:g}s_against")
+            for lo, hi in bins}
 
 
 def ratio_ci(a, b, n_boot: int = 2000, seed: int = 0) -> dict | None:
@@ -163,7 +165,7 @@ def _t(t):
     return f"{t[0]:.2f} [{t[1]:.2f}, {t[2]:.2f}]"
 
 
-def table(rows, vs, folders, out=None, draws=None, schedules=None):
+def table(rows, vs, folders, out=None, draws=None, schedules=None, ref=None):
     sched = ", ".join(f"`{k}` ({v})" for k, v in sorted((schedules or {}).items())) or "see the episodes"
     lines = ["# Closed-loop random-dot OMR (issue 12, must-show 1)", "",
              "Made by `python -m runners.scoring.omr_closed_loop " + " ".join(map(str, folders))
@@ -216,7 +218,7 @@ def table(rows, vs, folders, out=None, draws=None, schedules=None):
             lines.append(f"| {d['brain']} | {d['coherence']:g} | {d['wiring_seed']} | {','.join(d['integrator_fit'])} | "
                          f"{d['n_episodes']} ({','.join(map(str, d['seeds']))}) | {_f(d['p_with'])} (n={d['p_with']['n_turns']}) | "
                          f"{_f(d['p_with_all_bouts'])} (n={d['p_with_all_bouts']['n_turns']}) |")
-    lines += reference_section(rows)
+    lines += reference_section(rows, ref)
     return "\n".join(lines) + "\n"
 
 
@@ -225,13 +227,10 @@ def _r(a):
 
 
 def _verdict(model: dict | None, real: dict) -> str:
-    """pass: the model's CI inside the real range; fail: entirely outside; unclear: straddles."""
-    if not model or not np.isfinite(model.get("ci_low", np.nan)) or not np.isfinite(model.get("ci_high", np.nan)):
+    """The model's CI against the range of the real experiments (tasks.statistics.ci_range_verdict)."""
+    if not model:
         return "no data"
-    lo, hi = model["ci_low"], model["ci_high"]
-    if real["lo"] <= lo and hi <= real["hi"]:
-        return "pass"
-    return "fail" if hi < real["lo"] or lo > real["hi"] else "unclear"
+    return ci_range_verdict(model.get("ci_low", np.nan), model.get("ci_high", np.nan), real["lo"], real["hi"]) or "no data"
 
 
 def reference_section(rows, ref=None) -> list[str]:
@@ -257,6 +256,7 @@ def reference_section(rows, ref=None) -> list[str]:
             "measures as the real ones': every bout, bout rate in motion over the same brain's at 0 %, every bout "
             "0–2 and 2–4 s after the motion stops):", "",
             "| brain | measure | coherence | wild type [range] | model [95 % CI] | verdict |", "|---|---|---|---|---|---|"]
+    verdicts = {b: [] for b in brains}
     for b in brains:
         for label, key_ref, key_model, cohs in (
                 ("P(bout toward the motion)", "p_correct", "p_with_all_bouts", (0.25, 0.5, 1.0)),
@@ -264,18 +264,17 @@ def reference_section(rows, ref=None) -> list[str]:
             for c in cohs:
                 i = ref["coherence"].index(c)
                 m = (by.get((b, c)) or {}).get(key_model)
-                out.append(f"| {b} | {label} | {c:g} | {_r(ref[key_ref][i])} | {_f(m) if m else '—'} | "
-                           f"{_verdict(m, ref[key_ref][i])} |")
+                verdicts[b].append(_verdict(m, ref[key_ref][i]))
+                out.append(f"| {b} | {label} | {c:g} | {_r(ref[key_ref][i])} | {_f(m) if m else '—'} | {verdicts[b][-1]} |")
         for c in (0.5, 1.0):
             am = (by.get((b, c)) or {}).get("after_motion_all_bouts") or {}
             for real, k in zip(after_motion(ref, c), ("0_2", "2_4")):
                 m = am.get(k)
+                verdicts[b].append(_verdict(m, real))
                 out.append(f"| {b} | after the motion, {k.replace('_', '–')} s | {c:g} | {_r(real)} | "
-                           f"{_f(m) if m else '—'} | {_verdict(m, real)} |")
-    counts = {b: {v: sum(1 for line in out if line.startswith(f"| {b} |") and line.endswith(f"| {v} |"))
-                  for v in ("pass", "fail", "unclear")} for b in brains}
+                           f"{_f(m) if m else '—'} | {verdicts[b][-1]} |")
     out += ["", "Verdicts per brain: " + "; ".join(
-        f"{b} {c['pass']} pass, {c['fail']} fail, {c['unclear']} unclear" for b, c in counts.items()) + "."]
+        f"{b} {v.count('pass')} pass, {v.count('fail')} fail, {v.count('unclear')} unclear" for b, v in verdicts.items()) + "."]
     out += ["", "After the motion stops (fraction toward the preceding motion; wild type: every bout, 2 s bins; "
             "model: turns > 10°, its own bins):", "",
             "| coherence | wild type 0–2 s / 2–4 s | " + " | ".join(f"{b}: 0–2 / 2–5 / 5–10 s" for b in brains) + " |",
@@ -293,7 +292,7 @@ def reference_section(rows, ref=None) -> list[str]:
     return out
 
 
-def figure(rows, path):
+def figure(rows, path, ref=None):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -329,7 +328,7 @@ def figure(rows, path):
             for part in (slice(0, 3), slice(3, 6)):  # in motion | after it: not joined across the offset
                 axs[2].errorbar(tx[part], yv[part], yerr=ye[:, part], marker="o", capsize=3, color=colors[brain],
                                 label=brain if part.start == 0 else None)
-    ref = wild_type_reference()
+    ref = wild_type_reference() if ref is None else ref
     rc = np.array(ref["coherence"]) * 100
     for ax, key in ((axs[0], "p_correct"), (axs[1], "bout_rate_hz")):
         m = np.array([a["mean"] for a in ref[key]])
@@ -394,13 +393,14 @@ def main(argv=None):
         for e in eps:
             schedules[e["schedule"]].add(e["duration"])
     sched = {k: ", ".join(f"{float(d):g} s" for d in sorted(v, key=float) if d is not None) for k, v in schedules.items()}
-    md = table(rows, vs, folders, out, draws, sched)
+    ref = wild_type_reference()  # read and hash-checked once for the table, the JSON and the figure
+    md = table(rows, vs, folders, out, draws, sched, ref)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".md").write_text(md)
     out.with_suffix(".json").write_text(json.dumps({"rows": rows, "verdicts": vs, "per_draw": draws, "sweeps": folders,
                                                     "ci": "bootstrap over episodes; control draws pooled",
-                                                    "wild_type_reference": wild_type_reference()}, indent=1))
-    figure(rows, out.with_suffix(".png"))
+                                                    "wild_type_reference": ref}, indent=1))
+    figure(rows, out.with_suffix(".png"), ref)
     print(md)
     return 0
 

@@ -176,20 +176,30 @@ def _nanmedian(x) -> float:
     return float(np.median(x)) if x.size else float("nan")
 
 
+def _toward(heading_change_deg: float, side: float) -> bool | None:
+    """Does a turn go to ``side`` (sin of the stimulus direction in the fish's frame)? None when
+    the stimulus is not lateral enough to have a side (|side| <= 0.5)."""
+    if abs(side) <= 0.5:
+        return None
+    return bool(np.sign(heading_change_deg) == np.sign(side))
+
+
+def _put_fraction(f: dict, key: str, toward: int, away: int) -> None:
+    """``key_with`` / ``key_against`` counts and their fraction ``key`` (NaN without a count)."""
+    f[f"{key}_with"], f[f"{key}_against"] = float(toward), float(away)
+    f[key] = toward / (toward + away) if toward + away else float("nan")
+
+
 def side_counts(bouts: list[dict], params: BoutParams, during_motion: bool) -> tuple[int, int]:
     """Turns (|Δheading| > ``params.turn_threshold_deg``, lateral stimulus) starting in motion
     (``during_motion``) or rest epochs: (with the stimulus side, against it)."""
     w = ag = 0
     for b in bouts:
-        if b["motion_on"] != during_motion:
+        if b["motion_on"] != during_motion or abs(b["heading_change_deg"]) <= params.turn_threshold_deg:
             continue
-        side = math.sin(b["motion_direction_fish"])
-        if abs(side) <= 0.5 or abs(b["heading_change_deg"]) <= params.turn_threshold_deg:
-            continue
-        if np.sign(b["heading_change_deg"]) == np.sign(side):
-            w += 1
-        else:
-            ag += 1
+        toward = _toward(b["heading_change_deg"], math.sin(b["motion_direction_fish"]))
+        if toward is not None:
+            w, ag = (w + 1, ag) if toward else (w, ag + 1)
     return w, ag
 
 
@@ -221,12 +231,9 @@ def _after_motion_counts(bouts, t, heading, mdir, off_idx, lo: float, hi: float,
             world = mdir[i_off - 1] + heading[i_off - 1]
             i_b = min(int(np.searchsorted(t, b["onset_s"])), t.size - 1)
             side = math.sin(world - heading[max(i_b - 1, 0)])
-        if abs(side) <= 0.5:
-            continue
-        if np.sign(b["heading_change_deg"]) == np.sign(side):
-            w += 1
-        else:
-            a += 1
+        toward = _toward(b["heading_change_deg"], side)
+        if toward is not None:
+            w, a = (w + 1, a) if toward else (w, a + 1)
     return w, a
 
 
@@ -294,10 +301,7 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
             since = b["onset_s"] - mon[mon <= b["onset_s"]].max() if (mon <= b["onset_s"]).any() else None
             if since is not None and lo <= since < hi:
                 sel.append(b)
-        w2, a2 = side_counts(sel, params, during_motion=True)
-        key = f"omr_correct_fraction_{lo:g}_{hi:g}s"
-        f[f"{key}_with"], f[f"{key}_against"] = float(w2), float(a2)
-        f[key] = w2 / (w2 + a2) if w2 + a2 else nan
+        _put_fraction(f, f"omr_correct_fraction_{lo:g}_{hi:g}s", *side_counts(sel, params, during_motion=True))
     # after-motion bias: bouts in rest epochs by time since the last motion offset, counted as
     # turns toward the side the PRECEDING motion moved to, in the stimulus's frame (module doc);
     # once for turns (> turn_threshold_deg, AFTER_BINS_S) and once for every bout (> 1 deg, the
@@ -310,10 +314,8 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
     for bins, thr, name in ((AFTER_BINS_S, params.turn_threshold_deg, "after_motion_toward_fraction"),
                             (AFTER_BINS_ALL_BOUTS_S, 1.0, "after_motion_bout_toward_fraction")):
         for lo, hi in bins:
-            w2, a2 = _after_motion_counts(bouts, t, heading, mdir, off_idx, lo, hi, thr, locked)
-            key = f"{name}_{lo:g}_{hi:g}s"
-            f[f"{key}_with"], f[f"{key}_against"] = float(w2), float(a2)
-            f[key] = w2 / (w2 + a2) if w2 + a2 else nan
+            _put_fraction(f, f"{name}_{lo:g}_{hi:g}s",
+                          *_after_motion_counts(bouts, t, heading, mdir, off_idx, lo, hi, thr, locked))
     return {k: float(v) for k, v in f.items()}
 
 

@@ -102,3 +102,13 @@ def test_wilson_interval_at_the_edges_and_in_the_middle():
     assert all(np.isnan(wilson_interval(0, 0)))
     with pytest.raises(ValueError, match="k <= n"):
         wilson_interval(5, 3)
+
+
+def test_ci_range_verdict_inside_outside_straddling_and_undefined():
+    from tasks.statistics import ci_range_verdict
+
+    assert ci_range_verdict(0.67, 0.75, 0.66, 0.76) == "pass"
+    assert ci_range_verdict(0.77, 0.83, 0.66, 0.76) == "fail"
+    assert ci_range_verdict(0.50, 0.60, 0.66, 0.76) == "fail"
+    assert ci_range_verdict(0.70, 0.80, 0.66, 0.76) == "unclear"
+    assert ci_range_verdict(float("nan"), float("nan"), 0.66, 0.76) is None

@@ -25,6 +25,19 @@ from pathlib import Path
 import numpy as np
 
 
+def _recorded(path: Path, d, *names: str) -> dict:
+    """The recorded populations ``names`` of an episode's npz ``d``; a missing recording or
+    population is a one-line error naming the file."""
+    if "neural_names" not in d.files:
+        raise SystemExit(f"{path}: no neural recording (neural_names); run with the circuit brain")
+    have = [str(n) for n in d["neural_names"]]
+    for n in names:
+        if n not in have:
+            raise SystemExit(f"{path}: no {n} in neural_names")
+    v = d["neural_v"]
+    return {n: v[:, have.index(n)] for n in names}
+
+
 def side_state(npz_files: list[Path], bin_s: float = 3.0) -> dict:
     """Binned mean over episodes of iMI+_L - iMI+_R and of the motion direction (fish frame)."""
     if not npz_files:
@@ -32,16 +45,11 @@ def side_state(npz_files: list[Path], bin_s: float = 3.0) -> dict:
     diffs, dirs, t_ref = [], [], None
     for f in npz_files:
         with np.load(f) as d:
-            if "neural_names" not in d.files:
-                raise SystemExit(f"{f}: no neural recording (neural_names); run with the circuit brain")
-            names = [str(n) for n in d["neural_names"]]
-            if "iMI+_L" not in names or "iMI+_R" not in names:
-                raise SystemExit(f"{f}: no iMI+_L / iMI+_R in neural_names")
-            v = d["neural_v"]
+            pop = _recorded(f, d, "iMI+_L", "iMI+_R")
             direction = np.where(d["motion_on"] > 0, d["motion_direction_fish"], 0.0)
             moving = np.flatnonzero(direction != 0)
             sign = float(np.sign(direction[moving[0]])) if moving.size else 1.0
-            diffs.append(sign * (v[:, names.index("iMI+_L")] - v[:, names.index("iMI+_R")]))
+            diffs.append(sign * (pop["iMI+_L"] - pop["iMI+_R"]))
             dirs.append(sign * direction)
             t = d["neural_t"]
             if t_ref is None:
@@ -66,16 +74,10 @@ def drive_means(npz_files: list[Path]) -> dict:
     acc = {(k, m): [] for k in keys for m in ("motion", "rest")}
     for f in npz_files:
         with np.load(f) as d:
-            if "neural_names" not in d.files:
-                raise SystemExit(f"{f}: no neural recording (neural_names); run with the circuit brain")
-            names = [str(n) for n in d["neural_names"]]
-            for n in ("BOUT", "iMI+_L", "iMI+_R"):
-                if n not in names:
-                    raise SystemExit(f"{f}: no {n} in neural_names")
-            v, nt = d["neural_v"], d["neural_t"]
-            moving = np.interp(nt, d["t"], d["motion_on"]) > 0.5
-            left, right = v[:, names.index("iMI+_L")], v[:, names.index("iMI+_R")]
-            series = {"BOUT": v[:, names.index("BOUT")], "iMI+ L + R": left + right, "|iMI+ L − R|": np.abs(left - right)}
+            pop = _recorded(f, d, "BOUT", "iMI+_L", "iMI+_R")
+            moving = np.interp(d["neural_t"], d["t"], d["motion_on"]) > 0.5
+            left, right = pop["iMI+_L"], pop["iMI+_R"]
+            series = {"BOUT": pop["BOUT"], "iMI+ L + R": left + right, "|iMI+ L − R|": np.abs(left - right)}
         for k, y in series.items():
             for m, sel in (("motion", moving), ("rest", ~moving)):
                 if sel.any():

@@ -31,10 +31,13 @@ def data_report() -> str:
     from tasks.statistics import bootstrap_ci
 
     from ..neural_metric import CLASSES, recorded_individual, recorded_means
+    from .fit_integrator import time_constants
 
     m = recorded_means()
     t = m["time_s"].to_numpy(float)
     out = ["proofread class means (normalised dF/F %), relative to the 10-20 s baseline"]
+    side = ["preferred - null difference of the proofread class means (baseline-subtracted): how long the "
+            "side signal lasts after the motion stops (decay to 37 % of its 55-60 s level; fraction left at 78-80 s)"]
     for c in CLASSES:
         p, n = m[f"{c}_preferred"].to_numpy(float), m[f"{c}_null"].to_numpy(float)
         bp, bn = _win(t, p, "base"), _win(t, n, "base")
@@ -44,16 +47,11 @@ def data_report() -> str:
                    f"(null/pref {dn / dp:+.2f}) | min null in motion {n[mot].min() - bn:+.1f} | "
                    f"pref min in motion {p[mot].min() - bp:+.1f} | 70-80 s pref {_win(t, p, 'post') - bp:+.1f} "
                    f"null {_win(t, n, 'post') - bn:+.1f}")
-    from .fit_integrator import time_constants
-
-    out.append("preferred - null difference of the proofread class means (baseline-subtracted): how long the "
-               "side signal lasts after the motion stops (decay to 37 % of its 55-60 s level; fraction left at 78-80 s)")
-    for c in CLASSES:
-        d = (m[f"{c}_preferred"].to_numpy(float) - _win(t, m[f"{c}_preferred"].to_numpy(float), "base")) \
-            - (m[f"{c}_null"].to_numpy(float) - _win(t, m[f"{c}_null"].to_numpy(float), "base"))
+        d = (p - bp) - (n - bn)
         end = d[(t >= 55) & (t < 60)].mean()
-        out.append(f"{c}: decay {time_constants(t, d)['decay_s']:.1f} s, left at 78-80 s "
-                   f"{d[t >= 78].mean() / end:.2f} of the 55-60 s level")
+        side.append(f"{c}: decay {time_constants(t, d)['decay_s']:.1f} s, left at 78-80 s "
+                    f"{d[t >= 78].mean() / end:.2f} of the 55-60 s level")
+    out += side
     ind = recorded_individual()
     out.append("all clustered cells (raw dF/F %, preferred only); 95 % bootstrap CI over cells")
     for k in ("MI", "SMI", "MON"):

@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 import math
 from pathlib import Path
+
+from .derive_reference import sha256
 
 SOURCE_REPO = "github.com/arminbahl/mutant_zebrafish_behavior"
 SOURCE_COMMIT = "5e94082fb43b07de0f47eb4848a49b2ecbfc9e52"
@@ -52,10 +53,6 @@ BIN_EDGES_S = tuple(range(8, 25, 2))   # twoB: 2 s bins of trial time, 8-24 s
 OUT = Path(__file__).resolve().parents[1] / "reference" / "data" / "bahl_lab_random_dots_wt.csv"
 PROVENANCE = OUT.with_name("PROVENANCE_random_dots.yaml")
 COLUMNS = ("experiment", "quantity", "coherence", "t_lo_s", "t_hi_s", "mean", "sem")
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def read_source(checkout: Path) -> dict:

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ...statistics import bootstrap_ci
+from ...statistics import bootstrap_ci, ci_range_verdict
 from ..features import BoutParams, detect_bouts
 
 _REL = Path("shared/data/zebrafish")
@@ -193,8 +193,7 @@ def score(eps: list[dict], libs: dict[str, dict[int, list[dict]]], seed: int = 0
                 continue
             v = df[key].dropna().to_numpy(float)
             p5, p95 = np.percentile(v, [5, 95])
-            verdict = ("pass" if p5 <= lo and hi <= p95 else
-                       "fail" if hi < p5 or lo > p95 else "unclear") if np.isfinite(lo) else "no bouts"
+            verdict = ci_range_verdict(lo, hi, p5, p95) or "no bouts"
             row[name] = {"median": float(np.median(v)), "p5": float(p5), "p95": float(p95), "n_fish": int(v.size),
                          "verdict": verdict}
         rows.append(row)
