@@ -11,7 +11,9 @@ except 10–20 s, when the dots move at 0, 25, 50 or 100 % coherence. Each exper
 wild-type, heterozygous and homozygous siblings of a mutant line; **only the wild-type rows of the
 seven real experiments are kept** (experiment indices 0–4, 8, 9; indices 5–7 are
 ``surrogate_fish`` data simulated by a model, and are dropped). The published paper these
-experiments belong to is not identified here: the CSV cites the repository, commit and files.
+experiments belong to is not named by the repository; they are probably those of Harpaz et al. 2021
+(Sci Adv 7:eabi7460, doi:10.1126/sciadv.abi7460), which tested the OMR of mutant larvae and fed it
+to an agent-based collective model, as this repository's code does. The CSV cites the repository, commit and files.
 
 Per experiment, genotype wild type (each a mean ± s.e.m. over fish, as the analysis printed it):
 
@@ -38,6 +40,7 @@ from .derive_reference import sha256
 
 SOURCE_REPO = "github.com/arminbahl/mutant_zebrafish_behavior"
 SOURCE_COMMIT = "5e94082fb43b07de0f47eb4848a49b2ecbfc9e52"
+PAPER = ("probably Harpaz et al. 2021 (Sci Adv 7:eabi7460, doi:10.1126/sciadv.abi7460), which tested the OMR of larvae mutant in genes linked to human behavioural disorders and fed it to an agent-based collective model, as this repository does (scn1lab, disc1, immp2l lines); the repository does not name its paper, so the repository, commit and files are cited")
 SOURCE_FILES = ("tyler_analysis/analysis_output/analysis_output1.txt",
                 "tyler_analysis/analysis_output/analysis_output2.txt")
 SOURCE_SHA256 = {
@@ -126,7 +129,7 @@ def main(argv=None) -> int:
             "kept": {"genotype": "wt", "experiments": {str(k): v for k, v in EXPERIMENTS.items()}},
             "dropped": {"experiments": {str(k): v for k, v in SURROGATE.items()},
                         "why": "surrogate_fish data are simulated by a model, not recorded larvae"},
-            "paper": "not identified here; cite the repository, commit and files",
+            "paper": PAPER,
             "output_csv": f"reference/data/{OUT.name}", "output_sha256": digest, "rows": len(rows),
         }, sort_keys=False, width=100))
     print(f"wrote {a.out} ({len(rows)} rows, {len(EXPERIMENTS)} experiments; surrogate experiments "
