@@ -53,3 +53,37 @@ def test_difference_resamples_draws_and_its_permutation_p_can_fail():
                       + [_row("block-shuffled", d, v) for d, v in enumerate([0.6, 0.5, 0.7])])
     (d,) = difference(same)
     assert abs(d["difference"]) < 1e-9 and d["ci_low"] < 0 < d["ci_high"] and d["p_one_sided"] > 0.3
+
+
+def _fits_yaml(tmp_path, losses):
+    lines = ["fits:"]
+    for key, (loss, version) in losses.items():
+        lines += [f"  {key}:", f"    loss: {loss}", f"    loss_version: {version}"]
+    path = tmp_path / "fits.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_fit_losses_group_draws_of_one_loss_version_and_the_test_can_fail(tmp_path, capsys):
+    sep = _fits_yaml(tmp_path, {"connectome/0": (0.7, "rest"), "sbm-redraw/1": (0.8, "rest"),
+                                "sbm-redraw/2": (0.9, "rest"), "sbm-redraw/3": (0.1, "v1"),  # other loss: left out
+                                "block-shuffled/0": (1.6, "rest"), "block-shuffled/1": (1.8, "rest"),
+                                "block-shuffled/2": (1.7, "rest"), "no-integrator-edges/0": (2.0, "rest")})
+    assert main(["--fits", str(sep)]) == 0
+    out = capsys.readouterr().out
+    assert "| CLEM block model | 3 | 0.80" in out and "sbm/3" not in out
+    assert "| block-shuffled (3) − CLEM block model (3) | +0.90" in out
+    p = float(out.strip().splitlines()[-1].split("|")[-2])
+    assert p < 0.06                                        # 3 vs 3 fully separated: p = 1/20
+    same = _fits_yaml(tmp_path, {"sbm-redraw/1": (1.0, "rest"), "sbm-redraw/2": (1.5, "rest"),
+                                 "block-shuffled/0": (1.0, "rest"), "block-shuffled/1": (1.5, "rest")})
+    assert main(["--fits", str(same)]) == 0
+    assert float(capsys.readouterr().out.strip().splitlines()[-1].split("|")[-2]) > 0.3
+
+
+def test_fits_mode_bad_file_is_one_line_error(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("about: no fits here\n")
+    assert main(["--fits", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and err.count("\n") == 1

@@ -1,6 +1,7 @@
 """The OMR result at the level of wiring draws: is the CLEM *block model* better than its controls?
 
     python -m organisms.zebrafish.tools.draw_level organisms/zebrafish/figures/omr60.json [MORE.json ...]
+    python -m organisms.zebrafish.tools.draw_level --fits organisms/zebrafish/models/integrator_fits.yaml
 
 There is no cell-to-cell edge list in the CLEM release, so the ``connectome`` brain is itself one
 draw (draw 0) of the CLEM block model, the same kind of object as the ``sbm-redraw`` draws. A
@@ -14,6 +15,13 @@ P(turn with motion) of an ``omr_closed_loop`` scorecard (its ``per_draw`` rows) 
 and gives each group's mean over draws with a 95 % bootstrap CI that resamples **draws** (each
 draw weighted equally, whatever its number of episodes). With 4-5 draws per group these CIs are
 wide; they are the honest uncertainty of a statement about the wiring, not about one draw.
+
+``--fits FILE`` makes the same comparison at the neural level: each draw's loss in the fit of its
+six per-class parameters to the recorded responses (``fit_integrator``, the same CMA-ES budget for
+every draw; only entries of one ``loss_version``, default ``rest``). That loss is what the fit
+minimised, so it measures how well each wiring *can* be fitted to the recordings, not a
+prediction; lower is better, and the one-sided test asks whether the block-shuffled draws' loss
+is above the CLEM draws'.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nervous_systems.yaml_file import YAMLFileError, load_yaml
 from tasks.statistics import bootstrap_ci, bootstrap_diff_ci
 
 GROUPS = {"connectome": "CLEM block model", "sbm-redraw": "CLEM block model",
@@ -83,14 +92,60 @@ def difference(rows: list[dict], a: str = "CLEM block model", b: str = "block-sh
         va, vb = by.get((a, coh)), by.get((b, coh))
         if va is None or vb is None or len(va) < 2 or len(vb) < 2:
             continue
-        diff, lo, hi = bootstrap_diff_ci(va, vb, n_boot=N_BOOT, rng=rng)  # each group's draws resampled
-        pooled = np.concatenate([va, vb])
-        perm = np.array([(lambda q: q[:len(va)].mean() - q[len(va):].mean())(rng.permutation(pooled))
-                         for _ in range(N_BOOT)])
-        p = float((np.sum(perm >= diff) + 1) / (N_BOOT + 1))
-        out.append({"coherence": coh, "a": a, "b": b, "n_a": len(va), "n_b": len(vb), "difference": diff,
-                    "ci_low": lo, "ci_high": hi, "p_one_sided": p})
+        out.append({"coherence": coh, **compare(va, vb, a, b, rng)})
     return out
+
+
+def compare(va: np.ndarray, vb: np.ndarray, a: str, b: str, rng: np.random.Generator) -> dict:
+    """mean(va) - mean(vb), its 95 % bootstrap CI (each group's draws resampled independently) and
+    the one-sided permutation p of H1: mean(va) > mean(vb) (group labels permuted)."""
+    diff, lo, hi = bootstrap_diff_ci(va, vb, n_boot=N_BOOT, rng=rng)
+    pooled = np.concatenate([va, vb])
+    perm = np.array([(lambda q: q[:len(va)].mean() - q[len(va):].mean())(rng.permutation(pooled))
+                     for _ in range(N_BOOT)])
+    p = float((np.sum(perm >= diff) + 1) / (N_BOOT + 1))
+    return {"a": a, "b": b, "n_a": len(va), "n_b": len(vb), "difference": diff, "ci_low": lo, "ci_high": hi,
+            "p_one_sided": p}
+
+
+def fit_losses(path, loss_version: str = "rest") -> dict[str, list[tuple[str, int, float]]]:
+    """Per group, the (brain, draw, fit loss) of every entry of a fits YAML
+    (``models/integrator_fits.yaml`` layout: ``fits: {"brain/draw": {loss, loss_version, ...}}``)
+    with that ``loss_version``. A file that is not such a YAML is a one-line ValueError naming it."""
+    try:
+        fits = load_yaml(path)["fits"]
+        entries = [(k.partition("/")[0], int(k.partition("/")[2]), e) for k, e in fits.items()]
+        groups: dict[str, list[tuple[str, int, float]]] = {}
+        for brain, draw, e in sorted(entries, key=lambda x: (x[0], x[1])):
+            if brain in GROUPS and e.get("loss_version") == loss_version:
+                groups.setdefault(GROUPS[brain], []).append((brain, draw, float(e["loss"])))
+    except (OSError, YAMLFileError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"{path}: not an integrator fits YAML with 'fits: {{brain/draw: {{loss, loss_version}}}}' "
+                         f"({exc.__class__.__name__})") from None
+    return groups
+
+
+def markdown_fit_losses(groups: dict, seed: int = 0) -> str:
+    """The fit-loss table per group and the one-sided comparison block-shuffled > CLEM."""
+    rng = np.random.default_rng(seed)
+    lines = ["| group | draws | mean fit loss [95 % CI over draws] | range | per draw |", "|---|---|---|---|---|"]
+    for group in ("CLEM block model", "block-shuffled", "no-integrator-edges"):
+        draws = groups.get(group, [])
+        if not draws:
+            continue
+        vals = np.array([v for _, _, v in draws])
+        mean, lo, hi = bootstrap_ci(vals, n_boot=N_BOOT, rng=rng, min_n=2)
+        ci = f"[{lo:.2f}, {hi:.2f}]" if len(vals) > 1 else "(one draw)"
+        per = ", ".join(f"{b.replace('sbm-redraw', 'sbm')}/{d} {v:.2f}" for b, d, v in draws)
+        lines.append(f"| {group} | {len(vals)} | {mean:.2f} {ci} | {vals.min():.2f}–{vals.max():.2f} | {per} |")
+    a, b = groups.get("block-shuffled", []), groups.get("CLEM block model", [])
+    if len(a) >= 2 and len(b) >= 2:
+        d = compare(np.array([v for *_, v in a]), np.array([v for *_, v in b]), "block-shuffled", "CLEM block model", rng)
+        lines += ["", "| fit loss difference (draws) | mean difference [95 % CI, draws resampled] | one-sided permutation p |",
+                  "|---|---|---|",
+                  f"| {d['a']} ({d['n_a']}) − {d['b']} ({d['n_b']}) | {d['difference']:+.2f} "
+                  f"[{d['ci_low']:+.2f}, {d['ci_high']:+.2f}] | {d['p_one_sided']:.4f} |"]
+    return "\n".join(lines)
 
 
 def markdown_difference(diffs: list[dict]) -> str:
@@ -114,12 +169,25 @@ def markdown(rows: list[dict]) -> str:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m organisms.zebrafish.tools.draw_level", description=__doc__.split("\n")[0])
-    p.add_argument("scorecard", nargs="+",
+    p.add_argument("scorecard", nargs="*",
                    help="omr_closed_loop scorecard JSONs (e.g. organisms/zebrafish/figures/omr60.json); their "
                         "per-draw rows are pooled (a (brain, draw, coherence) in two files is an error)")
     p.add_argument("--measure", default="p_with", choices=["p_with", "p_with_all_bouts"],
                    help="turns > 10 deg (p_with, default) or all bouts")
+    p.add_argument("--fits", metavar="YAML", help="compare the draws' fit losses in this fits YAML instead "
+                   "(e.g. organisms/zebrafish/models/integrator_fits.yaml)")
+    p.add_argument("--loss-version", default="rest", help="with --fits: the entries' loss_version (default rest)")
     a = p.parse_args(argv)
+    if bool(a.fits) == bool(a.scorecard):
+        p.error("give scorecard JSONs or --fits YAML (one of the two)")
+    if a.fits:
+        try:
+            groups = fit_losses(a.fits, a.loss_version)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(markdown_fit_losses(groups))
+        return 0
     try:
         per_draw = read_per_draw(a.scorecard)
     except ValueError as exc:
