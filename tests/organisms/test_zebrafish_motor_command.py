@@ -113,3 +113,38 @@ def test_readout_overrides_need_the_draws_own_fit(tmp_path):
         readout_overrides("sbm-redraw", 1, path)
     with pytest.raises(KeyError, match="unknown motor-command readout"):
         motor_command_overrides({"threshold": 1})
+
+
+def test_with_the_stage_the_turn_command_still_reads_only_the_integrator():
+    """Issue 12 (no visual path around the integrator) holds with the stage on: vSPN reads MC and
+    ARTR only, MC reads iMI+ only."""
+    p = load_params(overrides=motor_command_overrides(VALUES))
+    c = OMRCircuit(_wiring(p), 2, p, include_spinal=False)
+    owner = {int(i): name.rsplit("_", 1)[0] for name, idx in c.layout.brain_pops.items() for i in idx}
+    pre_of = lambda target: {owner[int(i)] for i, j in zip(c.brain_pre, c.brain_post) if owner[int(j)] == target}  # noqa: E731
+    assert pre_of("vSPN") == {"MC", "ARTR"} and pre_of("MC") == {"iMI+"}
+    assert pre_of("BOUT") == {"MC", "PT_F", "PT_B"}
+
+
+def test_the_brain_option_runs_closed_loop_with_the_installed_readout_fit():
+    import gymnasium as gym
+
+    import tasks  # noqa: F401
+    from nervous_systems.brain import make_brain
+
+    env = gym.make("cgym/ZebrafishOptomotor-v0", duration=1)
+    with pytest.raises(ValueError, match="known readouts"):
+        make_brain("connectome", "zebrafish", env.observation_space, env.action_space,
+                   control_dt=env.unwrapped.control_dt, readout="threshold")
+    brain = make_brain("connectome", "zebrafish", env.observation_space, env.action_space,
+                       control_dt=env.unwrapped.control_dt, readout="motor_command")
+    try:
+        obs, _ = env.reset(seed=0)
+        brain.reset(seed=0)
+        for _ in range(20):
+            obs, *_ = env.step(brain.act(obs))
+        assert {"MC_L", "MC_R"} <= set(brain.record()["names"].tolist())
+        assert brain.info()["readout_fit"] == "connectome/0"
+    finally:
+        brain.close()
+        env.close()
