@@ -16,8 +16,10 @@ Brains registered here for organism ``zebrafish`` (``null`` and ``random`` exist
 Options: ``seed`` (int: the SBM draw / shuffle; ``wiring_seed`` and ``shuffle_seed`` are accepted
 as older names), ``fitted`` (default true: the per-class integrator parameters fitted for this
 brain and draw, ``models/integrator_fits.yaml``), ``fit`` (a key ``"<brain>/<seed>"`` of that file
-to use instead of the default rule, or ``"own"``: the draw's own fit), ``model_overrides`` ({"section.name": value}), ``record_dt`` (s), ``eye_points``
-(array (2, N_P, 2) mm).
+to use instead of the default rule, or ``"own"``: the draw's own fit), ``readout`` (``direct``, the
+default: iMI+ drives the turn command and the bout drive; ``motor_command``: the motor-command stage
+of :mod:`.motor_command` with this draw's own fit from ``models/readout_fits.yaml``),
+``model_overrides`` ({"section.name": value}), ``record_dt`` (s), ``eye_points`` (array (2, N_P, 2) mm).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def _circuit_brain(organism, observation_space, action_space, control_dt=None, k
     from .brain import OMRBrain
     from .circuit import load_params, si
     from .integrator_sbm import DEFAULT_SEED, WIRINGS, fitted_overrides, make_wiring
+    from .motor_command import readout_overrides
 
     control_dt = _require_control_dt(control_dt)
     n_seg, n_p = _shapes(observation_space, action_space)
@@ -68,12 +71,18 @@ def _circuit_brain(organism, observation_space, action_space, control_dt=None, k
         fitted = fitted.strip().lower() not in ("0", "false", "no", "off")
     fit_key = options.pop("fit", None)
     fit_ov, fit_src = fitted_overrides(kind, seed, fit=fit_key) if fitted else ({}, "off")
-    params = load_params(overrides={**fit_ov, **(options.pop("model_overrides", None) or {})})
+    readout = str(options.pop("readout", "direct")).strip().lower()
+    if readout not in ("direct", "motor_command"):
+        raise ValueError(f"brain option readout={readout!r}: known readouts are 'direct' (iMI+ drives the turn "
+                         f"command and the bout drive) and 'motor_command' (models/readout_fits.yaml)")
+    ro_ov, ro_src = readout_overrides(kind, seed) if readout == "motor_command" else ({}, "direct")
+    params = load_params(overrides={**fit_ov, **ro_ov, **(options.pop("model_overrides", None) or {})})
     ip = params["integrator"]
     wiring = make_wiring(kind, seed, scale=si(ip["scale"]), completeness=si(ip["completeness"]), g_syn=si(ip["g_syn"]))
     extra = {"wiring": kind, "wiring_seed": seed, "wiring_description": WIRINGS[kind],
              "integrator_source": "Boulanger-Weill 2025 CLEM (organisms/zebrafish/data)",
-             "integrator_fit": fit_src, "integrator_fit_overrides": fit_ov}
+             "integrator_fit": fit_src, "integrator_fit_overrides": fit_ov,
+             "readout": readout, "readout_fit": ro_src}
     for bad in ("lesion", "activate"):
         if options.pop(bad, None):
             raise ValueError(f"the zebrafish circuit brain does not support {bad!r} yet")

@@ -32,15 +32,21 @@ SPINAL_TYPES = ("V2a", "V0d", "dI6", "V1", "MN")
 
 
 def load_params(path: Path | str = MODEL_YAML, overrides: dict | None = None) -> dict:
+    """The model YAML with ``overrides``: {"section.name": value} or a deeper dotted path
+    ("populations.MC.n"), each in the YAML's unit; a {value, unit} entry gets its value replaced."""
     p = load_yaml(path)
-    for key, val in (overrides or {}).items():  # "section.name": value (in the YAML's unit)
-        sec, _, name = key.partition(".")
-        if sec not in p or name not in p[sec]:
-            raise KeyError(f"model override {key!r}: no parameter {name!r} in section {sec!r} of {path}")
-        if isinstance(p[sec][name], dict) and "value" in p[sec][name]:
-            p[sec][name]["value"] = val
+    for key, val in (overrides or {}).items():
+        *parents, name = key.split(".")
+        node = p
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not parents or not isinstance(node, dict) or name not in node:
+            raise KeyError(f"model override {key!r}: no parameter {name!r} in section "
+                           f"{'.'.join(parents)!r} of {path}")
+        if isinstance(node[name], dict) and "value" in node[name]:
+            node[name]["value"] = val
         else:
-            p[sec][name] = val
+            node[name] = val
     return p
 
 
@@ -100,6 +106,10 @@ class OMRCircuit:
             L.add(f"nMLF_{h}", pops["nMLF"]["n"])
         for h in ("L", "R"):
             L.add(f"vSPN_{h}", pops["vSPN"]["n"])
+        # motor-command stage between the integrator and the turn command / bout drive (after the
+        # other populations, so that their indices do not depend on it); n 0 = absent
+        for h in ("L", "R"):
+            L.add(f"MC_{h}", int(si(pops["MC"]["n"])) if "MC" in pops else 0)
         N = L.n_brain
         tau = np.zeros(N); bias = np.zeros(N); g_a = np.zeros(N); tau_a = np.ones(N); gated = np.zeros(N)
         i_gate = np.zeros(N)
@@ -121,6 +131,13 @@ class OMRCircuit:
                 bias[idx] += si(ipar.get("bias_shift", 0.0))
                 if p_ == "MON" and "MON_g_a" in ipar:
                     g_a[idx] = si(ipar["MON_g_a"])
+        # motor-command stage (readout section; FITTED per brain where used): threshold (bias)
+        # and adaptation (the dynamic threshold)
+        rd = P.get("readout", {})
+        for h in ("L", "R"):
+            idx = L.brain_pops[f"MC_{h}"]
+            if len(idx):
+                bias[idx] = si(rd["mc_bias"]); g_a[idx] = si(rd["mc_g_a"]); tau_a[idx] = si(rd["mc_tau_a"])
         for h in ("L", "R"):
             i_gate[L.brain_pops[f"nMLF_{h}"]] = si(P["bout"]["nMLF_gate"])
             i_gate[L.brain_pops[f"vSPN_{h}"]] = si(P["bout"]["vSPN_gate"])
@@ -133,11 +150,11 @@ class OMRCircuit:
 
         def connect(a, b, prob, weight):
             A, B = L.brain_pops[a], L.brain_pops[b]
-            m = rng.random((len(A), len(B))) < prob
+            m = rng.random((len(A), len(B))) < prob  # drawn even when weight is 0: same stream
             if a == b:
                 np.fill_diagonal(m, False)
             i, j = np.nonzero(m)
-            if len(i) == 0:
+            if len(i) == 0 or weight == 0:
                 return
             # weights normalised by the expected number of inputs: w is the input at full rate
             pre.append(A[i]); post.append(B[j]); w.append(np.full(len(i), weight / max(prob * len(A), 1e-9)))
@@ -145,19 +162,28 @@ class OMRCircuit:
         def side(name, h, o):
             return name.replace("_h", f"_{h}").replace("_o", f"_{o}")
 
+        def scale_of(pr):
+            """The product of the parameters a projection's ``scale`` names (e.g. the per-brain
+            integrator.readout_gain); a name that is not a parameter of the model is an error."""
+            out = 1.0
+            for ref in pr.get("scale", []):
+                sec, _, name = str(ref).partition(".")
+                if name not in P.get(sec, {}):
+                    raise KeyError(f"projection {pr['pre']} -> {pr['post']}: scale {ref!r} is not a model parameter")
+                out *= si(P[sec][name])
+            return out
+
         for pr in P["projections"]:
             a, b = pr["pre"], pr["post"]
+            scale = scale_of(pr)
             sided = any(tok in a or tok in b for tok in ("_h", "_o"))
             for h, o in ((("L", "R"), ("R", "L")) if sided else (("L", "R"),)):
                 a2, b2_ = side(a, h, o), side(b, h, o)
                 if a2.endswith("_b"):  # both pretecta, half the weight from each
                     for q in ("L", "R"):
-                        connect(a2[:-2] + f"_{q}", b2_, pr["p"], pr["w"] / 2)
+                        connect(a2[:-2] + f"_{q}", b2_, pr["p"], pr["w"] / 2 * scale)
                 else:
-                    # the integrator -> turn-command readout is scaled per brain (readout_gain:
-                    # set from the fitted integrator's open-loop output range, not from behaviour)
-                    rg = si(ipar.get("readout_gain", 1.0)) if a == "iMI+_h" and b.startswith("vSPN_") else 1.0
-                    connect(a2, b2_, pr["p"], pr["w"] * rg)
+                    connect(a2, b2_, pr["p"], pr["w"] * scale)
         # pretectum -> hindbrain integrator (the axons that enter the CLEM volume rostrally): each
         # population's share of such input synapses (clem_inputs.csv) x w_visual, from the
         # ipsilateral pretectum (1 - contra_fraction) and the contralateral one (contra_fraction);
@@ -249,7 +275,7 @@ class OMRCircuit:
         self.S.w = self.brain_w
 
         self.include_spinal = include_spinal
-        pop_names = list(L.brain_pops)
+        pop_names = [k for k, idx in L.brain_pops.items() if len(idx)]  # an absent (n 0) stage is not a population
         self.pop_names = pop_names
         self._pop_idx = [L.brain_pops[k] for k in pop_names]
         # eye e (0 = left) feeds the contralateral pretectum

@@ -29,6 +29,11 @@ from .integrator_sbm import IntegratorWiring
 from .retina import ReichardtRetina, default_eye_points
 
 
+#: the per-step readout inputs and states ``run_fictive(record_drive=True)`` returns
+DRIVE_KEYS = ("imi_L", "imi_R", "bout_in", "vspn_in_L", "vspn_in_R",
+              "u_MC_L", "u_MC_R", "u_BOUT", "u_vSPN_L", "u_vSPN_R")
+
+
 class RandomDots:
     """Random-dot kinematogram under the paralysed fish (fish frame), the same generator as the
     optomotor task's ``tasks.optomotor.stimulus.Dots`` with its defaults (radius 1 mm, 0.15 dots
@@ -82,11 +87,20 @@ class RandomDots:
 def run_fictive(wiring: IntegratorWiring, stimulus, n_trials: int = 4, seed: int = 0,
                 params: dict | None = None, rest_pre: float = 5.0, motion: float = 10.0,
                 rest_post: float = 10.0, speed: float = 10.0, n_eye: int = 16,
-                trace_dt: float = 0.1) -> dict:
+                trace_dt: float = 0.1, record_drive: bool = False) -> dict:
     """Run ``n_trials`` trials (directions +1 left, -1 right, alternating, first one drawn from
     ``seed``) in one network run. Returns {"bouts": [{"t", "trial", "direction", "phase"
     ("pre" | "motion" | "post"), "since_s" (time since the phase began), "side" (+1/-1),
-    "asym"}], "trial_s", "trace": {"t", "iMI+_L", "iMI+_R"}}."""
+    "asym"}], "trial_s", "trace": {"t", "iMI+_L", "iMI+_R"}}.
+
+    ``record_drive``: also return "drive", every 2 ms step's input to the readout stage as the
+    step's synaptic update sees it (float32 arrays): the iMI+ population means ("imi_L",
+    "imi_R"), the synaptic input of BOUT, vSPN_L and vSPN_R from everything but the motor-command
+    stage ("bout_in", "vspn_in_L", "vspn_in_R"), and the states of the readout units ("u_MC_L",
+    "u_MC_R", "u_BOUT", "u_vSPN_L", "u_vSPN_R"; an absent MC population reads 0), and "onsets",
+    every bout trigger event (also one the run ended in). What the
+    readout stage does not feed back into (everything upstream of it) is fixed by these, so
+    :mod:`organisms.zebrafish.motor_command` can replay the readout on them."""
     b2 = brian2()
     p = params or load_params()
     dt = si(p["numerics"]["dt_brain"])
@@ -104,7 +118,18 @@ def run_fictive(wiring: IntegratorWiring, stimulus, n_trials: int = 4, seed: int
     il, ir = c.layout.brain_pops["iMI+_L"], c.layout.brain_pops["iMI+_R"]
     every = max(1, int(round(trace_dt / dt)))
     state = {"k": 0, "last": -1.0, "acc": 0.0, "n": 0, "cur": None}
-    bouts, trace = [], []
+    bouts, trace, onsets = [], [], []
+    drive = {k: [] for k in DRIVE_KEYS} if record_drive else None
+    if record_drive:
+        pops = c.layout.brain_pops
+        mc = np.concatenate([pops["MC_L"], pops["MC_R"]])
+
+        def inputs_to(name):  # synapses into a one-unit pool from everything but MC
+            sel = np.isin(c.brain_post, pops[name]) & ~np.isin(c.brain_pre, mc)
+            return c.brain_pre[sel], c.brain_w[sel]
+
+        syn_in = {"bout_in": inputs_to("BOUT"), "vspn_in_L": inputs_to("vSPN_L"), "vspn_in_R": inputs_to("vSPN_R")}
+        unit = {f"u_{n}": (pops[n][0] if len(pops[n]) else None) for n in ("MC_L", "MC_R", "BOUT", "vSPN_L", "vSPN_R")}
 
     def phase_of(tt):
         trial = min(int(tt // T), n_trials - 1)
@@ -128,6 +153,7 @@ def run_fictive(wiring: IntegratorWiring, stimulus, n_trials: int = 4, seed: int
         a = c.state_arrays()
         ls = float(a["lastspike"][0])
         if ls > state["last"] + 1e-9:  # a new bout began at ls
+            onsets.append(ls)
             state.update(last=ls, acc=0.0, n=0, cur={"t": ls, "trial": trial, "direction": dirs[trial],
                                                      "phase": ph, "since_s": since})
         if state["cur"] is not None:
@@ -141,15 +167,26 @@ def run_fictive(wiring: IntegratorWiring, stimulus, n_trials: int = 4, seed: int
         if k % every == 0:
             u = a["u"]
             trace.append((tt, float(np.clip(u[il], 0, 1).mean()), float(np.clip(u[ir], 0, 1).mean())))
+        if drive is not None:
+            u = a["u"]
+            drive["imi_L"].append(np.clip(u[il], 0, 1).mean()); drive["imi_R"].append(np.clip(u[ir], 0, 1).mean())
+            for key, (pre, w) in syn_in.items():
+                drive[key].append(float(np.dot(w, np.clip(u[pre], 0, 1))))
+            for key, i in unit.items():
+                drive[key].append(0.0 if i is None else float(u[i]))
         state["k"] = k + 1
 
     c.net.add(_step)
     b2.seed(int(seed))
     c.net.run(n_trials * T * b2.second, namespace={})
     tr = np.asarray(trace)
-    return {"bouts": bouts, "trial_s": T, "rest_pre_s": rest_pre, "motion_s": motion, "rest_post_s": rest_post,
-            "n_trials": n_trials, "directions": dirs,
-            "trace": {"t": tr[:, 0].tolist(), "iMI+_L": tr[:, 1].tolist(), "iMI+_R": tr[:, 2].tolist()}}
+    out = {"bouts": bouts, "trial_s": T, "rest_pre_s": rest_pre, "motion_s": motion, "rest_post_s": rest_post,
+           "n_trials": n_trials, "directions": dirs, "dt": dt,
+           "trace": {"t": tr[:, 0].tolist(), "iMI+_L": tr[:, 1].tolist(), "iMI+_R": tr[:, 2].tolist()}}
+    if drive is not None:
+        out["drive"] = {k: np.asarray(v, np.float32) for k, v in drive.items()}
+        out["onsets"] = onsets  # every trigger event, also a bout the run ended in
+    return out
 
 
 def summarise(runs: list[dict], n_boot: int = 2000, seed: int = 0) -> dict:
