@@ -29,9 +29,10 @@ from .integrator_sbm import IntegratorWiring
 from .retina import ReichardtRetina, default_eye_points
 
 
-#: the per-step readout inputs and states ``run_fictive(record_drive=True)`` returns
-DRIVE_KEYS = ("imi_L", "imi_R", "bout_in", "vspn_in_L", "vspn_in_R",
-              "u_MC_L", "u_MC_R", "u_BOUT", "u_vSPN_L", "u_vSPN_R")
+#: the per-step inputs of the readout stage ``run_fictive(record_drive=True)`` returns (what
+#: :func:`organisms.zebrafish.motor_command.replay` reads), and with them the readout units' states
+DRIVE_INPUTS = ("imi_L", "imi_R", "bout_in", "vspn_in_L", "vspn_in_R")
+DRIVE_KEYS = DRIVE_INPUTS + ("u_MC_L", "u_MC_R", "u_BOUT", "u_vSPN_L", "u_vSPN_R")
 
 
 class RandomDots:

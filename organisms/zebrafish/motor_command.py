@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from .circuit import MODEL_YAML, si
+from .fictive import DRIVE_INPUTS
 
 #: per-brain fitted readout values (runners/execution/fit_omr_readout.py --collect --write)
 READOUT_FITS = MODEL_YAML.parent / "readout_fits.yaml"
@@ -81,7 +82,7 @@ def replay(drive: dict, params: dict, values: dict, rng: np.random.Generator | i
            bout_times: list | None = None, record: bool = False, common_noise: bool = False) -> dict:
     """Rerun the motor-command readout on recorded inputs.
 
-    ``drive``: arrays (n_seq, n_steps) or (n_steps,) of :data:`fictive.DRIVE_KEYS` inputs
+    ``drive``: arrays (n_seq, n_steps) or (n_steps,) of the :data:`fictive.DRIVE_INPUTS`
     ("imi_L", "imi_R", "bout_in", "vspn_in_L", "vspn_in_R"), one row per recorded run.
     ``params``: the model parameters (``circuit.load_params``; its readout_gain is used).
     ``values``: each of :data:`READOUT_KEYS` -> scalar or array (n_cand,). Every (candidate,
@@ -96,8 +97,9 @@ def replay(drive: dict, params: dict, values: dict, rng: np.random.Generator | i
     sign of the mean vSPN_L - vSPN_R over the bout, as ``fictive.run_fictive``)} (+ "states")."""
     k = _constants(params)
     rng = np.random.default_rng(rng)
-    ins = {key: np.atleast_2d(np.asarray(drive[key], float)) for key in ("imi_L", "imi_R", "bout_in", "vspn_in_L", "vspn_in_R")}
-    n_seq, n_steps = ins["imi_L"].shape
+    # time-major copies (n_steps, n_seq): each step gathers one contiguous row per input
+    ins = {key: np.ascontiguousarray(np.atleast_2d(np.asarray(drive[key], float)).T) for key in DRIVE_INPUTS}
+    n_steps, n_seq = ins["imi_L"].shape
     vals = {key: np.atleast_1d(np.asarray(values[key], float)) for key in READOUT_KEYS}
     n_cand = max(len(v) for v in vals.values())
     lane_cand = np.repeat(np.arange(n_cand), n_seq * n_reps)
@@ -107,7 +109,7 @@ def replay(drive: dict, params: dict, values: dict, rng: np.random.Generator | i
     dt = k["dt"]
     e_mc, e_bout, e_vspn = np.exp(-dt / k["tau_mc"]), np.exp(-dt / k["tau_bout"]), np.exp(-dt / k["tau_vspn"])
     e_a = np.exp(-dt / v["mc_tau_a"])
-    rg = k["readout_gain"]
+    diff_in = k["readout_gain"] * (ins.pop("imi_L") - ins.pop("imi_R"))  # MC_L's input, per run and step
     u_mc = np.tile(v["mc_bias"], (2, 1))            # G.u starts at the bias
     a_mc = np.zeros((2, W))
     u_bout = np.full(W, k["bias_bout"])
@@ -160,10 +162,10 @@ def replay(drive: dict, params: dict, values: dict, rng: np.random.Generator | i
                 open_[idx] = False
         # --- 'groups': summed synaptic input from the rates at this step, then the updates
         r_mc = np.clip(u_mc, 0.0, 1.0)
-        diff = rg * (ins["imi_L"][rows, j] - ins["imi_R"][rows, j])
+        diff = diff_in[j][rows]
         i_mc = np.stack([diff, -diff])
-        i_bout = ins["bout_in"][rows, j] + v["mc_bout"] * (r_mc[0] + r_mc[1])
-        i_vspn = np.stack([ins["vspn_in_L"][rows, j], ins["vspn_in_R"][rows, j]]) + v["mc_turn"] * r_mc
+        i_bout = ins["bout_in"][j][rows] + v["mc_bout"] * (r_mc[0] + r_mc[1])
+        i_vspn = np.stack([ins["vspn_in_L"][j][rows], ins["vspn_in_R"][j][rows]]) + v["mc_turn"] * r_mc
         turn = turn + ou_a * (k["turn_mu"] - turn) + ou_b * draw(rng.standard_normal, 2)
         gate = (t - last) < k["T_bout"]
         x_mc = i_mc + noise[0:2] + v["mc_bias"] - v["mc_g_a"] * a_mc

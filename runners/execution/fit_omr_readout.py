@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -45,7 +44,9 @@ SD_FLOOR = {"p": 0.02, "ratio": 0.03}
 #: (name, low, high, scale) of each fitted value; "log" = uniform in log between the bounds
 PARAMS = (("mc_bias", -0.3, 0.1, "lin"), ("mc_g_a", 0.0, 4.0, "lin"), ("mc_tau_a", 0.3, 10.0, "log"),
           ("mc_turn", 0.25, 4.0, "log"), ("mc_bout", 0.0, 1.0, "lin"))
+from organisms.zebrafish.fictive import DRIVE_INPUTS  # noqa: E402
 from organisms.zebrafish.motor_command import READOUT_FITS as FITS  # noqa: E402  (one place for the path)
+from runners.io.recording import git_commit  # noqa: E402
 EDGES = (-2.0, 0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0)   # s since the motion onset
 
 
@@ -118,9 +119,8 @@ def _record_one(job):
     ip = p["integrator"]
     w = make_wiring(brain, seed, scale=si(ip["scale"]), completeness=si(ip["completeness"]), g_syn=si(ip["g_syn"]))
     r = run_fictive(w, RandomDots(coherence=coh), n_trials=trials, seed=run, params=p, record_drive=True, **TIMING)
-    keep = ("imi_L", "imi_R", "bout_in", "vspn_in_L", "vspn_in_R")
     return {"coherence": coh, "run": run, "directions": r["directions"], "trial_s": r["trial_s"],
-            "integrator_fit": fit_src, "drive": {k: r["drive"][k] for k in keep}}
+            "integrator_fit": fit_src, "drive": {k: r["drive"][k] for k in DRIVE_INPUTS}}
 
 
 def record(brain: str, seed: int, out: Path, workers: int = 2) -> dict:
@@ -138,17 +138,9 @@ def record(brain: str, seed: int, out: Path, workers: int = 2) -> dict:
     for j in jobs:
         z = np.load(part / f"c{j[2]}_r{j[3]}.npz")
         meta.append(json.loads(str(z["meta"])))
-        for k in ("imi_L", "imi_R", "bout_in", "vspn_in_L", "vspn_in_R"):
+        for k in DRIVE_INPUTS:
             drive.setdefault(k, []).append(z[k])
     return {"drive": {k: np.stack(v) for k, v in drive.items()}, "meta": meta}
-
-
-def _git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=Path(__file__).resolve().parent, timeout=10).stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 def evaluate(rec: dict, params: dict, cands: list[dict], tg: list[dict], seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -198,7 +190,7 @@ def fit(brain: str, seed: int, out: Path, generations: int = GENERATIONS, worker
                          "parameters": [list(p) for p in PARAMS], "runs": RUNS, "trials": TRIALS, "reps": REPS,
                          "coherences": list(COHERENCES), "timing_s": TIMING, "training_seeds": list(range(RUNS)),
                          "sd_floor": SD_FLOOR},
-           "git_commit": _git_commit(),
+           "git_commit": git_commit() or "unknown",
            "command": f"python -m runners.execution.fit_omr_readout --brain {brain} --seed {seed} --out {out}"}
     (out / "fit_result.json").write_text(json.dumps(res, indent=1))
     return res
