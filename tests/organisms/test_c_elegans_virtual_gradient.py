@@ -1,0 +1,85 @@
+"""The virtual light gradient of organisms/c_elegans/tools/virtual_gradient.py (Kocabas 2012 assay).
+
+Checks that the light reaches only the lit neurons, with the intensity the tool documents, that the
+reversed gradient is the mirror of the up gradient, that the salt sense is off in the brains'
+parameter copies, and the pre-registered verdict logic. No episode is run.
+"""
+
+import numpy as np
+import pytest
+
+from bodies.worm.body import MUSCLE_NAMES
+from nervous_systems.bridge import Bridge
+from organisms.c_elegans import load_connectome
+from organisms.c_elegans.params import load_params
+from organisms.c_elegans.tools import virtual_gradient as vg
+
+DT = 0.01
+
+
+@pytest.fixture(scope="module")
+def connectome():
+    return load_connectome()
+
+
+def obs(conc):
+    return {"concentration": np.array([conc], np.float32), "dcdt": np.zeros(1, np.float32),
+            "curvature": np.zeros(23, np.float32), "touch": np.zeros(1, np.float32)}
+
+
+def drive(connectome, gradient, conc, mV=20.0):
+    cfg = vg.light_bridge(gradient, ["AIYL", "AIYR"], mV, 100.0)
+    b = Bridge(cfg, connectome, list(MUSCLE_NAMES), DT)
+    b.reset()
+    z = np.zeros(connectome.n_neurons)  # the network at rest: gated proprioception closed
+    for _ in range(2000):  # let the salt sensors' adapting filters settle to a constant level
+        d = b.encode(obs(conc), z, z)
+    return d
+
+
+def test_light_reaches_only_aiy_with_the_documented_intensity(connectome):
+    aiy = connectome.index_of(["AIYL", "AIYR"])
+    dark = {c: drive(connectome, "dark", c) for c in (20.0, 70.0)}
+    for c in (20.0, 70.0):
+        up, rev = drive(connectome, "up", c), drive(connectome, "reversed", c)
+        assert np.allclose((up - dark[c])[aiy], 20.0 * c / 100.0, atol=1e-4)
+        assert np.allclose((rev - dark[c])[aiy], 20.0 * (1 - c / 100.0), atol=1e-4)
+        other = np.ones(connectome.n_neurons, bool)
+        other[aiy] = False
+        assert np.allclose(up[other], dark[c][other]) and np.allclose(rev[other], dark[c][other])
+    # up rises with concentration, reversed falls by the same amount: mirror gradients
+    d_up = drive(connectome, "up", 70.0)[aiy] - drive(connectome, "up", 20.0)[aiy]
+    d_rev = drive(connectome, "reversed", 70.0)[aiy] - drive(connectome, "reversed", 20.0)[aiy]
+    assert np.allclose(d_up, 10.0, atol=1e-4) and np.allclose(d_rev, -10.0, atol=1e-4)
+
+
+def test_bad_gradient_or_peak_is_refused():
+    with pytest.raises(ValueError, match="gradient"):
+        vg.light_bridge("sideways", ["AIYL"], 20.0, 100.0)
+    with pytest.raises(ValueError, match="peak"):
+        vg.light_bridge("up", ["AIYL"], 20.0, 0.0)
+
+
+@pytest.mark.parametrize("name", ["connectome.yaml", "fitted/shuffled-1.yaml", "fitted/start_values.yaml"])
+def test_salt_sense_is_off_in_the_parameter_copies(tmp_path, name):
+    p = load_params(vg.salt_off_params(vg.PARAMS / name, tmp_path / "p.yaml"))
+    for s in vg.SALT_SENSORS:
+        assert p.parameters[f"bridge.{s}.gain_mV"].value == 0.0
+    orig = load_params(vg.PARAMS / name)
+    for k, e in orig.parameters.items():  # nothing else changes
+        if not k.startswith("bridge.salt_"):
+            assert p.parameters[k].value == e.value
+
+
+def test_verdict_needs_the_phenotype_and_every_control_below():
+    rng = np.random.default_rng(1)
+    conn = 0.3 + 0.05 * rng.standard_normal(16)
+    ctrl = {"shuffled 1": 0.02 * rng.standard_normal(16), "shuffled 2": 0.02 * rng.standard_normal(16)}
+    d = vg.paired_delta(conn, np.zeros(16), 0)
+    assert vg.verdict(d, ctrl, conn, 0)[-1].startswith("needs the wiring: YES")
+    ctrl["shuffled 3"] = 0.35 + 0.05 * rng.standard_normal(16)  # one control steers as well
+    assert vg.verdict(d, ctrl, conn, 0)[-1] == "needs the wiring: no"
+    flat = 0.05 * rng.standard_normal(16)  # no phenotype
+    d0 = vg.paired_delta(flat, np.zeros(16), 0)
+    lines = vg.verdict(d0, {"shuffled 1": ctrl["shuffled 1"]}, flat, 0)
+    assert "not reproduced" in lines[0] and lines[-1] == "needs the wiring: no"
