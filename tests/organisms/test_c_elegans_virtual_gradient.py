@@ -83,3 +83,17 @@ def test_verdict_needs_the_phenotype_and_every_control_below():
     d0 = vg.paired_delta(flat, np.zeros(16), 0)
     lines = vg.verdict(d0, {"shuffled 1": ctrl["shuffled 1"]}, flat, 0)
     assert "not reproduced" in lines[0] and lines[-1] == "needs the wiring: no"
+
+
+def test_operating_point_census_counts_silent_and_saturated_time():
+    from organisms.c_elegans.tools import operating_point as op
+    v_th = np.array([0.0, 0.0, 0.0])
+    # neuron 0 far below threshold (silent), 1 far above (saturated), 2 swinging through it
+    t = np.linspace(0, 6 * np.pi, 3000, endpoint=False)  # three whole periods
+    v = np.stack([np.full_like(t, -40.0), np.full_like(t, 40.0), 30.0 * np.sin(t)], axis=1)
+    c = op.census([v], v_th, 0.2)
+    assert c["silent"][0] == 1.0 and c["saturated"][0] == 0.0 and c["phi"][0] < 0.001
+    assert c["saturated"][1] == 1.0 and c["phi"][1] > 0.999
+    assert 0.3 < c["silent"][2] < 0.5 and 0.3 < c["saturated"][2] < 0.5 and abs(c["phi"][2] - 0.5) < 0.05
+    assert np.allclose(c["dv"], [-40.0, 40.0, np.mean(30.0 * np.sin(t))])
+    assert np.isclose(op.release_activation(np.array([[0.0]]), np.array([0.0]), 0.5)[0, 0], 0.5)

@@ -42,6 +42,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -131,6 +133,13 @@ def paired_delta(up: np.ndarray, rev: np.ndarray, rng) -> tuple[float, float, fl
     return tuple(bootstrap_ci(np.asarray(up, float) - np.asarray(rev, float), n_boot=N_BOOT, rng=rng))
 
 
+def nanmean(x) -> float:
+    """Mean of the finite values; NaN (no warning) when there are none, e.g. animals that never move."""
+    x = np.asarray(x, float)
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if x.size else float("nan")
+
+
 def fmt(m, nd: int = 3) -> str:
     return f"{m[0]:+.{nd}f} [{m[1]:+.{nd}f}, {m[2]:+.{nd}f}]"
 
@@ -149,6 +158,40 @@ def verdict(delta_conn, deltas_ctrl: dict[str, np.ndarray], conn: np.ndarray, rn
     return lines
 
 
+def plot_tracks(out: Path, table: list[dict], seed0: int, n: int, peak_xy=(5.0, 0.0)) -> Path:
+    """One panel per brain: every animal's nose track in the up (blue) and reversed (orange)
+    gradient, the peak (brightest point of the up gradient) marked; written to ``out/tracks.png``."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cols = min(3, len(table))
+    rows = int(np.ceil(len(table) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.5 * rows), squeeze=False)
+    for ax, (i, b) in zip(axes.ravel(), enumerate(table)):
+        for g, color in (("up", "tab:blue"), ("reversed", "tab:orange")):
+            for s in range(seed0, seed0 + n):
+                nose = np.load(out / f"b{i}_{g}" / "episodes" / f"ep_{s:04d}.npz")["nose"]
+                ax.plot(nose[:, 0], nose[:, 1], color=color, lw=0.6, alpha=0.7,
+                        label=g if s == seed0 else None)
+        ax.plot(*peak_xy, marker="*", color="k", ms=10, ls="none", label="peak")
+        d = b["delta"]
+        ax.set_title(f"{b['brain']}\nΔ approach {d[0]:+.2f} [{d[1]:+.2f}, {d[2]:+.2f}]", fontsize=8)
+        ax.set_aspect("equal")
+        ax.set_xlabel("x (mm)", fontsize=7)
+        ax.set_ylabel("y (mm)", fontsize=7)
+        ax.tick_params(labelsize=6)
+    for ax in axes.ravel()[len(table):]:
+        ax.axis("off")
+    axes[0][0].legend(fontsize=6, loc="lower left")
+    fig.suptitle("AIY driven by a virtual light gradient (Kocabas 2012): nose tracks, light up vs reversed", fontsize=9)
+    fig.tight_layout()
+    path = out / "tracks.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="14000-14015", help="episode seeds FIRST-LAST (one animal each)")
@@ -159,8 +202,16 @@ def main(argv=None) -> int:
     ap.add_argument("--shuffle-seeds", type=int, nargs="*", default=[1, 2, 3])
     ap.add_argument("--probe-fit", action="store_true", help="also the probe-fit start values (exploratory)")
     ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--report", type=Path, help="also write the table to REPORT.md and the tracks to REPORT.png")
     a = ap.parse_args(argv)
     seed0, n = parse_seeds(a.seeds)
+    report: list[str] = []
+
+    def emit(line: str = "") -> None:  # the table goes to stdout and, with --report, to REPORT.md
+        report.append(line)
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
     if not a.light_mV > 0 or not a.duration > 0:
         raise SystemExit(f"--light-mV {a.light_mV} --duration {a.duration}: both must be > 0")
     a.out.mkdir(parents=True, exist_ok=True)
@@ -170,11 +221,11 @@ def main(argv=None) -> int:
         path.write_text(yaml.safe_dump(light_bridge(g, a.neurons, a.light_mV, a.peak_mM), sort_keys=False))
         bridges[g] = path
     rng = np.random.default_rng(0)
-    print(f"{' '.join(a.neurons)} +{a.light_mV:g} mV x intensity (c / {a.peak_mM:g} mM at the nose), no salt sense; "
+    emit(f"{' '.join(a.neurons)} +{a.light_mV:g} mV x intensity (c / {a.peak_mM:g} mM at the nose), no salt sense; "
           f"{n} animals (seeds {a.seeds}) x {a.duration:g} s; mean [95 % CI over animals]")
-    print("| brain | approach, gradient up | approach, reversed | Δ up − reversed (paired) | "
+    emit("| brain | approach, gradient up | approach, reversed | Δ up − reversed (paired) | "
           "zones up / reversed (target − control) | speed mm/s | heading drift deg/mm |")
-    print("|---|---|---|---|---|---|---|")
+    emit("|---|---|---|---|---|---|---|")
     table, deltas = [], {}
     for i, (label, args, params, primary) in enumerate(brains(a.shuffle_seeds, a.probe_fit)):
         pfile = salt_off_params(params, a.out / f"params_b{i}.yaml")
@@ -189,24 +240,32 @@ def main(argv=None) -> int:
         d = paired_delta(up, rev, rng)
         if primary:
             deltas[label] = up - rev
-        print(f"| {label} | {fmt(bootstrap_ci(up, n_boot=N_BOOT, rng=rng))} | "
+        emit(f"| {label} | {fmt(bootstrap_ci(up, n_boot=N_BOOT, rng=rng))} | "
               f"{fmt(bootstrap_ci(rev, n_boot=N_BOOT, rng=rng))} | **{fmt(d)}** | "
               f"{np.nansum(col['up']['zone']):+.0f} / {np.nansum(col['reversed']['zone']):+.0f} | "
-              f"{np.nanmean(col['up']['speed']):.3f} | {np.nanmean(col['up']['heading_drift']):+.1f} |", flush=True)
+              f"{nanmean(col['up']['speed']):.3f} | {nanmean(col['up']['heading_drift']):+.1f} |")
         if "dark" in col:
-            print(f"| {label}, dark (no light, no salt) | {fmt(bootstrap_ci(col['dark']['approach'], n_boot=N_BOOT, rng=rng))} "
-                  f"| | | {np.nansum(col['dark']['zone']):+.0f} | {np.nanmean(col['dark']['speed']):.3f} | "
-                  f"{np.nanmean(col['dark']['heading_drift']):+.1f} |", flush=True)
+            emit(f"| {label}, dark (no light, no salt) | {fmt(bootstrap_ci(col['dark']['approach'], n_boot=N_BOOT, rng=rng))} "
+                  f"| | | {np.nansum(col['dark']['zone']):+.0f} | {nanmean(col['dark']['speed']):.3f} | "
+                  f"{nanmean(col['dark']['heading_drift']):+.1f} |")
         table.append({"brain": label, "args": args, "params": str(params), "primary": primary,
                       "delta": d, "rows": rows})
     conn = deltas.pop("connectome")
     lines = verdict(tuple(table[0]["delta"]), deltas, conn, rng)
-    print()
+    emit()
     for line in lines:
-        print(line)
+        emit(line)
     (a.out / "virtual_gradient.json").write_text(json.dumps(
         {"seeds": a.seeds, "duration_s": a.duration, "light_mV": a.light_mV, "neurons": a.neurons,
          "peak_mM": a.peak_mM, "verdict": lines, "brains": table}, indent=1))
+    png = plot_tracks(a.out, table, seed0, n)
+    if a.report is not None:
+        a.report.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, a.report.with_suffix(".png"))
+        cmd = "python -m organisms.c_elegans.tools.virtual_gradient " + " ".join(argv if argv is not None else sys.argv[1:])
+        a.report.with_suffix(".md").write_text(f"`{cmd}`\n\n" + "\n".join(report) + "\n")
+        png = a.report.with_suffix(".png")
+    emit(f"figure: {png}")
     return 0
 
 
