@@ -97,3 +97,23 @@ def test_operating_point_census_counts_silent_and_saturated_time():
     assert 0.3 < c["silent"][2] < 0.5 and 0.3 < c["saturated"][2] < 0.5 and abs(c["phi"][2] - 0.5) < 0.05
     assert np.allclose(c["dv"], [-40.0, 40.0, np.mean(30.0 * np.sin(t))])
     assert np.isclose(op.release_activation(np.array([[0.0]]), np.array([0.0]), 0.5)[0, 0], 0.5)
+
+
+def test_recentre_moves_only_the_named_class_thresholds(tmp_path):
+    import yaml
+
+    from organisms.c_elegans.tools import recentre as rc
+    doc = yaml.safe_load((vg.PARAMS / "connectome.yaml").read_text())
+    doc["parameters"]["class.AIY.threshold_mV"] = {"value": 2.0, "bounds": [-10, 10], "unit": "mV", "fit": True}
+    new = rc.shift_thresholds(doc, {"AIY": 14.5, "RIA": -27.0}, "test")
+    assert new["parameters"]["class.AIY.threshold_mV"]["value"] == 16.5  # added to the class's own entry
+    assert new["parameters"]["class.RIA.threshold_mV"]["value"] == -27.0  # a new entry starts at 0
+    assert new["parameters"]["class.RIA.threshold_mV"]["fit"] is False
+    assert doc["parameters"]["class.AIY.threshold_mV"]["value"] == 2.0  # the input is not changed
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(new))
+    p, orig = load_params(path), load_params(vg.PARAMS / "connectome.yaml")
+    changed = {k for k in p.parameters if k not in orig.parameters or p.parameters[k].value != orig.parameters[k].value}
+    assert changed == {"class.AIY.threshold_mV", "class.RIA.threshold_mV"}
+    with pytest.raises(SystemExit, match="outside"):
+        rc.shift_thresholds(doc, {"AIB": 500.0}, "test")

@@ -99,14 +99,26 @@ def salt_off_params(source: Path, dst: Path) -> Path:
     return dst
 
 
-def brains(shuffle_seeds: list[int], probe_fit: bool) -> list[tuple[str, list[str], Path, bool]]:
-    """(label, CLI brain arguments, parameter file, primary?) of every brain (README section 5.4)."""
-    out = [("connectome", ["--brain", "connectome"], PARAMS / "connectome.yaml", True)]
+def brains(shuffle_seeds: list[int], probe_fit: bool,
+           params_template: str | None = None) -> list[tuple[str, list[str], Path, bool]]:
+    """(label, CLI brain arguments, parameter file, primary?) of every brain (README section 5.4).
+    ``params_template`` (e.g. ``runs/recentre/{brain}/recentred.yaml``; ``{brain}`` = connectome or
+    shuffled-S) replaces the installed files."""
+    def pfile(key: str, installed: Path) -> Path:
+        if params_template is None:
+            return installed
+        path = Path(params_template.format(brain=key))
+        if not path.is_file():
+            raise SystemExit(f"--params-template: {path} (brain {key}) does not exist")
+        return path
+
+    conn = pfile("connectome", PARAMS / "connectome.yaml")
+    out = [("connectome", ["--brain", "connectome"], conn, True)]
     for s in shuffle_seeds:
         out.append((f"shuffled {s}", ["--brain", "shuffled", "--brain-option", f"shuffle_seed={s}"],
-                    PARAMS / "fitted" / f"shuffled-{s}.yaml", True))
+                    pfile(f"shuffled-{s}", PARAMS / "fitted" / f"shuffled-{s}.yaml"), True))
     out.append(("connectome, RIA lesioned (exploratory)", ["--brain", "connectome", "--lesion", "RIA"],
-                PARAMS / "connectome.yaml", False))
+                conn, False))
     if probe_fit:
         out.append(("connectome, probe-fit start values (exploratory)", ["--brain", "connectome"],
                     PARAMS / "fitted" / "start_values.yaml", False))
@@ -201,6 +213,8 @@ def main(argv=None) -> int:
     ap.add_argument("--peak-mM", type=float, default=100.0, help="concentration of full intensity (the task's peak)")
     ap.add_argument("--shuffle-seeds", type=int, nargs="*", default=[1, 2, 3])
     ap.add_argument("--probe-fit", action="store_true", help="also the probe-fit start values (exploratory)")
+    ap.add_argument("--params-template", help="parameter files to use instead of the installed ones, "
+                    "e.g. 'runs/recentre/{brain}/recentred.yaml' ({brain}: connectome, shuffled-S)")
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--report", type=Path, help="also write the table to REPORT.md and the tracks to REPORT.png")
     a = ap.parse_args(argv)
@@ -227,7 +241,7 @@ def main(argv=None) -> int:
           "zones up / reversed (target − control) | speed mm/s | heading drift deg/mm |")
     emit("|---|---|---|---|---|---|---|")
     table, deltas = [], {}
-    for i, (label, args, params, primary) in enumerate(brains(a.shuffle_seeds, a.probe_fit)):
+    for i, (label, args, params, primary) in enumerate(brains(a.shuffle_seeds, a.probe_fit, a.params_template)):
         pfile = salt_off_params(params, a.out / f"params_b{i}.yaml")
         rows = {}
         for g in (("up", "reversed", "dark") if i == 0 else ("up", "reversed")):
