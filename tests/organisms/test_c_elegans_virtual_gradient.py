@@ -117,3 +117,15 @@ def test_recentre_moves_only_the_named_class_thresholds(tmp_path):
     assert changed == {"class.AIY.threshold_mV", "class.RIA.threshold_mV"}
     with pytest.raises(SystemExit, match="outside"):
         rc.shift_thresholds(doc, {"AIB": 500.0}, "test")
+
+
+def test_navigation_index_is_the_path_weighted_cosine_to_the_peak():
+    from organisms.c_elegans.tools.salt_effect import navigation_index
+    t = np.arange(0, 20, 0.04)
+    toward = np.stack([0.05 * t, 0 * t], axis=1)  # 1 mm in 20 s straight at a peak 5 mm ahead
+    assert np.isclose(navigation_index(toward, t, (5.0, 0.0)), 1.0)
+    assert np.isclose(navigation_index(toward, t, (-5.0, 0.0)), -1.0)
+    assert np.isclose(navigation_index(toward, t, (0.5, 5.0)), 0.0, atol=0.1)  # passing sideways
+    fast = np.stack([0.2 * t, 0 * t], axis=1)  # speed does not enter
+    assert np.isclose(navigation_index(fast, t, (50.0, 0.0)), navigation_index(toward, t, (50.0, 0.0)))
+    assert navigation_index(np.zeros((len(t), 2)), t, (5.0, 0.0)) == 0.0

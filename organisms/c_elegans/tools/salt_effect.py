@@ -12,6 +12,14 @@ the salt's effect on the approach. Each pair of run folders (intact, lesioned) m
 seeds. Prints per pair: both approach means and the paired difference, mean [95 % bootstrap CI over
 animals]; and for every pair after the first, the difference of its salt effect from the first
 pair's (animals resampled independently).
+
+The salt sense can change how fast an animal moves as well as where it goes, and a slower worm
+disperses less. ``--navigation`` adds the same table for a measure that does not depend on speed:
+the navigation index, the path-weighted mean cosine between the centroid's displacement (1 s
+steps) and the direction to the peak (+1 straight to the peak, -1 straight away, 0 for an animal
+that does not move). The second run of a pair need not be a lesion: the same animals on a plate
+without a gradient (``--task-option gradient=linear --task-option slope=0``) keep the network
+unchanged and remove only the signal.
 """
 
 from __future__ import annotations
@@ -43,8 +51,35 @@ def approaches(run: Path) -> dict[int, float]:
     return out
 
 
-def paired(intact: Path, lesioned: Path) -> tuple[np.ndarray, np.ndarray]:
-    a, b = approaches(intact), approaches(lesioned)
+def navigation_index(centroid: np.ndarray, t: np.ndarray, peak, step_s: float = 1.0) -> float:
+    """Path-weighted mean cosine between displacement (``step_s`` steps) and the direction to ``peak``."""
+    c, t = np.asarray(centroid, float), np.asarray(t, float)
+    k = max(1, int(round(step_s / float(np.median(np.diff(t))))))
+    p = c[::k]
+    d = np.diff(p, axis=0)
+    u = np.asarray(peak, float) - 0.5 * (p[1:] + p[:-1])
+    u /= np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-12)
+    length = np.linalg.norm(d, axis=1).sum()
+    return float((d * u).sum() / length) if length > 0 else 0.0
+
+
+def navigation(run: Path) -> dict[int, float]:
+    """seed -> navigation index of the episode's centroid path (the peak read from its task_info)."""
+    out = {}
+    for f in sorted((run / "episodes").glob("ep_*.json")):
+        seed = int(f.stem.split("_")[1])
+        try:
+            info = json.loads(f.read_text()).get("task_info") or {}
+            z = np.load(f.with_suffix(".npz"))
+            out[seed] = navigation_index(np.asarray(z["centerline"], float).mean(axis=1), z["t"], info["peak"])
+        except (OSError, ValueError, KeyError) as e:
+            raise SystemExit(f"{f}: {e}") from None
+    return out
+
+
+def paired(intact: Path, lesioned: Path, measure=None) -> tuple[np.ndarray, np.ndarray]:
+    measure = measure or approaches
+    a, b = measure(intact), measure(lesioned)
     if set(a) != set(b):
         raise SystemExit(f"{intact} and {lesioned} hold different seeds "
                          f"({sorted(set(a) ^ set(b))[:5]} ...): pair runs of the same animals")
@@ -59,20 +94,24 @@ def fmt(m) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="+", type=Path, help="pairs of run folders: INTACT LESIONED ...")
+    ap.add_argument("--navigation", action="store_true", help="also the speed-independent navigation index")
     a = ap.parse_args(argv)
     if len(a.runs) % 2:
         raise SystemExit(f"{len(a.runs)} run folders: give them in pairs, INTACT LESIONED")
-    print("| intact run | animals | approach, intact | approach, ASE lesioned | salt effect (paired) | "
-          "salt effect − first row's |")
-    print("|---|---|---|---|---|---|")
-    first = None
-    for k in range(0, len(a.runs), 2):
-        x, y = paired(a.runs[k], a.runs[k + 1])
-        d = x - y
-        vs = "" if first is None else fmt(bootstrap_diff_ci(first, d, n_boot=N_BOOT, rng=k))
-        print(f"| {a.runs[k]} | {len(d)} | {fmt(bootstrap_ci(x, n_boot=N_BOOT, rng=k))} | "
-              f"{fmt(bootstrap_ci(y, n_boot=N_BOOT, rng=k))} | **{fmt(bootstrap_ci(d, n_boot=N_BOOT, rng=k))}** | {vs} |")
-        first = d if first is None else first
+    measures = [("approach", approaches)] + ([("navigation index", navigation)] if a.navigation else [])
+    for name, measure in measures:
+        print(f"\n{name}, mean [95 % CI over animals]\n")
+        print(f"| intact run | second run | animals | {name}, intact | {name}, second run | salt effect (paired) | "
+              "salt effect − first row's |")
+        print("|---|---|---|---|---|---|---|")
+        first = None
+        for k in range(0, len(a.runs), 2):
+            x, y = paired(a.runs[k], a.runs[k + 1], measure)
+            d = x - y
+            vs = "" if first is None else fmt(bootstrap_diff_ci(first, d, n_boot=N_BOOT, rng=k))
+            print(f"| {a.runs[k]} | {a.runs[k + 1].name} | {len(d)} | {fmt(bootstrap_ci(x, n_boot=N_BOOT, rng=k))} | "
+                  f"{fmt(bootstrap_ci(y, n_boot=N_BOOT, rng=k))} | **{fmt(bootstrap_ci(d, n_boot=N_BOOT, rng=k))}** | {vs} |")
+            first = d if first is None else first
     return 0
 
 
