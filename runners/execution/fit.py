@@ -36,6 +36,10 @@ Fit spec (YAML)::
         - {feature: reversal_rate, target: reference, weight: 0.5}   # |mean - ref mean| / ref sd
         - {feature: centroid_speed, target: 0.22, scale: 0.03, weight: 1.0}
       failed_value: -1.0                 # objective of a candidate with no usable episode
+      relative_to: null                  # optional: a probe's name; the objective is then
+                                         # mean(feature) - its mean over that probe's episodes
+                                         # (same seeds: e.g. approach on the gradient minus on a
+                                         # plate without one); that probe needs no penalties
     probes:                              # optional: more episodes per candidate under other
       - name: backward                   # brain / task options, each scored by its own penalties
         brain_options: {activate: [AVAL, AVAR], activate_mV: 20}   # on top of the candidate's
@@ -112,7 +116,7 @@ TOP_KEYS = ("name", "task", "brain", "brain_options", "task_options", "duration"
             "record_rate_hz", "params_base", "parameters", "objective", "seeds", "budget",
             "optimiser", "notes", "probes")
 PARAM_KEYS = ("path", "bounds", "scale", "init")
-OBJECTIVE_KEYS = ("feature", "goal", "penalties", "failed_value")
+OBJECTIVE_KEYS = ("feature", "goal", "penalties", "failed_value", "relative_to")
 PENALTY_KEYS = ("feature", "target", "scale", "weight")
 PROBE_KEYS = ("name", "brain_options", "task_options", "duration", "penalties")
 BUDGET_KEYS = ("generations", "episodes")
@@ -186,6 +190,7 @@ class Objective:
     target_scale: float = 1.0
     penalties: tuple[Penalty, ...] = ()
     failed_value: float | None = None
+    relative_to: str | None = None   # a probe's name: the objective is mean(main) - mean(probe)
 
     @property
     def population(self) -> bool:
@@ -403,7 +408,13 @@ def parse_fit_spec(data: Any, source: str = "<fit spec>") -> FitSpec:
     pens = _parse_penalties(obj.get("penalties"), where)
     failed = None if obj.get("failed_value") is None else _number(obj["failed_value"],
                                                                      f"{where}.failed_value")
-    objective = Objective(str(obj["feature"]), goal, target, tscale, tuple(pens), failed)
+    rel = obj.get("relative_to")
+    if rel is not None and (not isinstance(rel, str) or not rel):
+        raise FitError(f"{where}.relative_to: the name of a probe, got {rel!r}")
+    objective = Objective(str(obj["feature"]), goal, target, tscale, tuple(pens), failed, rel)
+    if rel is not None and objective.population:
+        raise FitError(f"{where}.relative_to: {obj['feature']!r} is a population statistic; "
+                       f"relative_to needs a per-episode feature (e.g. approach)")
 
     bud = data["budget"]
     if not isinstance(bud, dict) or not bud:
@@ -441,7 +452,11 @@ def parse_fit_spec(data: Any, source: str = "<fit spec>") -> FitSpec:
     task = data.get("task")
     if task is not None and not isinstance(task, str):
         raise FitError(f"{source}: task must be a task name like celegans/chemotaxis")
-    probes = _parse_probes(data.get("probes"), source)
+    raw_names = [str(p.get("name")) for p in (data.get("probes") or []) if isinstance(p, dict)]
+    if rel is not None and rel not in raw_names:
+        raise FitError(f"{where}.relative_to: no probe named {rel!r} "
+                       f"(probes: {', '.join(raw_names) or 'none'})")
+    probes = _parse_probes(data.get("probes"), source, baseline=rel)
     return FitSpec(task=task or "", brain=str(data["brain"]), parameters=params,
                    objective=objective, seeds=seeds, brain_options=dict(bopts),
                    task_options=dict(topts), duration=duration, record_rate_hz=rate,
@@ -476,7 +491,9 @@ def _parse_penalties(raw, where: str, numeric_only: bool = False) -> tuple[Penal
     return tuple(pens)
 
 
-def _parse_probes(raw, source: str) -> tuple[Probe, ...]:
+def _parse_probes(raw, source: str, baseline: str | None = None) -> tuple[Probe, ...]:
+    """The probes of a spec; the probe named ``baseline`` (the objective's ``relative_to``) may
+    have no penalties: its episodes are the baseline the objective is measured against."""
     if raw is None:
         return ()
     if not isinstance(raw, list) or not raw:
@@ -498,8 +515,9 @@ def _parse_probes(raw, source: str) -> tuple[Probe, ...]:
         if dur is not None and dur <= 0:
             raise FitError(f"{where}: duration must be > 0 s")
         pens = _parse_penalties(pr.get("penalties"), where, numeric_only=True)
-        if not pens:
-            raise FitError(f"{where}: a probe needs at least one penalty (else it changes nothing)")
+        if not pens and name != baseline:
+            raise FitError(f"{where}: a probe needs at least one penalty (else it changes nothing), "
+                           f"unless it is the objective's relative_to baseline")
         out.append(Probe(name, dict(bo), dict(to), dur, pens))
     names = [p.name for p in out]
     if len(set(names)) != len(names):
@@ -697,15 +715,21 @@ def _reference_entry(task_reference: str | None, feature: str):
 
 
 def score_candidate(objective: Objective, features: list[dict], reference: str | None = None,
-                    ) -> tuple[float, dict]:
+                    baseline: list[dict | None] | None = None) -> tuple[float, dict]:
     """Objective (higher is better) of one candidate from its episodes' features → (value,
-    details). Episodes that failed have no features (left out); none left → failed_value."""
+    details). Episodes that failed have no features (left out); none left → failed_value.
+    With ``objective.relative_to`` the value is mean(feature) over ``features`` minus its mean over
+    ``baseline`` (the named probe's episodes: the same seeds under the probe's options, e.g. the
+    plate without a gradient), so the fit sees the effect of the condition, not the feature."""
     feats = [f for f in features if f]
     details: dict[str, Any] = {"n_episodes": len(features), "n_used": len(feats)}
     failed = objective.failed_value if objective.failed_value is not None else -1e6
     if not feats:
         details["note"] = "no usable episode"
         return failed, details
+    if objective.relative_to is not None and baseline is None:
+        raise FitError(f"objective relative_to {objective.relative_to!r}: the baseline probe's "
+                       f"episodes are needed to score it")
     if objective.population:
         stat = _population_stats()[objective.feature](feats, n_boot=200, seed=0)
         value = stat["value"]
@@ -717,6 +741,14 @@ def score_candidate(objective: Objective, features: list[dict], reference: str |
             return failed, details
         value = float(np.nanmean(vals))
         details[objective.feature] = {"mean": value, "n": int(np.isfinite(vals).sum())}
+        if objective.relative_to is not None:
+            b = np.array([f.get(objective.feature, np.nan) for f in baseline if f], float)
+            if not np.isfinite(b).any():
+                details["note"] = f"feature {objective.feature!r} undefined in every baseline episode"
+                return failed, details
+            details[f"baseline:{objective.relative_to}"] = {"mean": float(np.nanmean(b)),
+                                                            "n": int(np.isfinite(b).sum())}
+            value -= float(np.nanmean(b))
     if not math.isfinite(value):
         return failed, {**details, "note": "objective not finite"}
     if objective.goal == "minimize":
@@ -754,7 +786,10 @@ def score_with_probes(spec: FitSpec, main: list[dict | None], probes: list[list[
                       reference: str | None) -> tuple[float, dict]:
     """The candidate's objective minus its probes' penalties. A probe none of whose episodes
     ran costs 10 × weight per penalty (as an undefined feature does)."""
-    score, details = score_candidate(spec.objective, main, reference)
+    names = [p.name for p in spec.probes]
+    rel = spec.objective.relative_to
+    score, details = score_candidate(spec.objective, main, reference,
+                                     baseline=None if rel is None else probes[names.index(rel)])
     for probe, feats in zip(spec.probes, probes):
         used = [f for f in feats if f]
         details[f"probe:{probe.name}"] = {"n_episodes": len(feats), "n_used": len(used)}
@@ -1132,6 +1167,11 @@ def evaluate_fit(out: str | Path, seeds: list[int], spec: FitSpec | str | Path |
     if overlap:
         raise FitError(f"--evaluate: seeds {overlap} were used in training; held-out seeds must "
                        f"differ from the training seeds {state['training_seeds']}")
+    if spec.objective.relative_to is not None:
+        raise FitError(f"--evaluate: the objective is relative to the probe "
+                       f"{spec.objective.relative_to!r}, and --evaluate runs no probes; judge it on "
+                       f"held-out seeds from runs of both conditions (for the worm's salt effect: "
+                       f"organisms/c_elegans/tools/salt_effect.py)")
     cands = Candidates(spec, out_dir)
     best = state["best"]
     init_values = cands.values(cands.x0())

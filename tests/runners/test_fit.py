@@ -280,3 +280,55 @@ def test_a_probe_runs_every_candidate_again_and_its_penalty_lowers_the_objective
         assert det["probe:fast"]["n_used"] == 2
     fitted = yaml.safe_load((tmp_path / "p" / fit.FITTED_FILE).read_text())
     assert fitted["fit"]["probes"][0]["name"] == "fast"
+
+
+def _relative_spec(tmp_path, **over):
+    # the objective: speed on the main runs minus speed under the FAST lesion (same seeds)
+    probe = {"name": "fast", "brain_options": {"lesion": ["FAST"]}, "duration": 0.3}
+    d = spec_dict(tmp_path, probes=[probe])
+    d["objective"] = {"feature": "centroid_speed", "goal": "maximize", "relative_to": "fast", **over}
+    return d
+
+
+@pytest.mark.parametrize("over, match", [
+    ({"relative_to": "slow"}, "no probe named 'slow'"),
+    ({"relative_to": ""}, "the name of a probe"),
+    ({"feature": "chemotaxis_index"}, "population statistic"),
+])
+def test_bad_relative_objectives_say_what_is_wrong(tmp_path, over, match):
+    with pytest.raises(fit.FitError, match=match):
+        fit.parse_fit_spec(_relative_spec(tmp_path, **over), "fit.yaml")
+
+
+def test_a_baseline_probe_needs_no_penalty_and_scoring_subtracts_its_mean(tmp_path):
+    spec = fit.parse_fit_spec(_relative_spec(tmp_path), "fit.yaml")
+    assert spec.probes[0].penalties == ()
+    main = [{"centroid_speed": 0.10}, {"centroid_speed": 0.14}, None]
+    base = [{"centroid_speed": 0.30}, {"centroid_speed": 0.20}]
+    score, det = fit.score_with_probes(spec, main, [base], None)
+    assert score == pytest.approx(0.12 - 0.25)
+    assert det["baseline:fast"] == {"mean": pytest.approx(0.25), "n": 2}
+    score, det = fit.score_with_probes(spec, main, [[None, {}]], None)   # no usable baseline
+    assert score == -1e6 and "baseline" in det["note"]
+    with pytest.raises(fit.FitError, match="baseline probe"):
+        fit.score_candidate(spec.objective, main)
+    # a probe that is not the baseline still needs a penalty
+    d = _relative_spec(tmp_path)
+    d["probes"].append({"name": "other", "brain_options": {}})
+    with pytest.raises(fit.FitError, match="needs at least one penalty"):
+        fit.parse_fit_spec(d, "fit.yaml")
+
+
+@needs_cma
+def test_a_relative_objective_runs_the_baseline_for_every_candidate(tmp_path):
+    res = run(tmp_path, "r", {**_relative_spec(tmp_path), "budget": {"generations": 1}})
+    assert res.episodes == 4 * 2 * 2
+    st = recording.read_json(tmp_path / "r" / fit.STATE_FILE)
+    for k, (obj, det) in enumerate(zip(st["generations"][0]["objective"], st["generations"][0]["details"])):
+        def speeds(pattern):
+            eps = [recording.read_json(p) for p in sorted((tmp_path / "r" / "gen_0001").glob(pattern))]
+            return sum(e["features"]["centroid_speed"] for e in eps) / len(eps)
+        main, base = speeds(f"cand{k:03d}_*/episodes/*.json"), speeds(f"cand{k:03d}-fast_*/episodes/*.json")
+        assert obj == pytest.approx(main - base) and obj < 0   # the FAST lesion makes the fake faster
+    with pytest.raises(fit.FitError, match="runs no probes"):
+        fit.evaluate_fit(tmp_path / "r", [99], progress=False, log=lambda m: None, episode_hook=HOOK)
