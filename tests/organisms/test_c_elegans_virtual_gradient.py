@@ -11,7 +11,7 @@ import pytest
 from bodies.worm.body import MUSCLE_NAMES
 from nervous_systems.bridge import Bridge
 from organisms.c_elegans import load_connectome
-from organisms.c_elegans.params import load_params
+from organisms.c_elegans.params import PARAMS_DIR, load_params
 from organisms.c_elegans.tools import virtual_gradient as vg
 
 DT = 0.01
@@ -62,10 +62,10 @@ def test_bad_gradient_or_peak_is_refused():
 
 @pytest.mark.parametrize("name", ["connectome.yaml", "fitted/shuffled-1.yaml", "fitted/start_values.yaml"])
 def test_salt_sense_is_off_in_the_parameter_copies(tmp_path, name):
-    p = load_params(vg.salt_off_params(vg.PARAMS / name, tmp_path / "p.yaml"))
+    p = load_params(vg.salt_off_params(PARAMS_DIR / name, tmp_path / "p.yaml"))
     for s in vg.SALT_SENSORS:
         assert p.parameters[f"bridge.{s}.gain_mV"].value == 0.0
-    orig = load_params(vg.PARAMS / name)
+    orig = load_params(PARAMS_DIR / name)
     for k, e in orig.parameters.items():  # nothing else changes
         if not k.startswith("bridge.salt_"):
             assert p.parameters[k].value == e.value
@@ -103,7 +103,7 @@ def test_recentre_moves_only_the_named_class_thresholds(tmp_path):
     import yaml
 
     from organisms.c_elegans.tools import recentre as rc
-    doc = yaml.safe_load((vg.PARAMS / "connectome.yaml").read_text())
+    doc = yaml.safe_load((PARAMS_DIR / "connectome.yaml").read_text())
     doc["parameters"]["class.AIY.threshold_mV"] = {"value": 2.0, "bounds": [-10, 10], "unit": "mV", "fit": True}
     new = rc.shift_thresholds(doc, {"AIY": 14.5, "RIA": -27.0}, "test")
     assert new["parameters"]["class.AIY.threshold_mV"]["value"] == 16.5  # added to the class's own entry
@@ -112,7 +112,7 @@ def test_recentre_moves_only_the_named_class_thresholds(tmp_path):
     assert doc["parameters"]["class.AIY.threshold_mV"]["value"] == 2.0  # the input is not changed
     path = tmp_path / "p.yaml"
     path.write_text(yaml.safe_dump(new))
-    p, orig = load_params(path), load_params(vg.PARAMS / "connectome.yaml")
+    p, orig = load_params(path), load_params(PARAMS_DIR / "connectome.yaml")
     changed = {k for k in p.parameters if k not in orig.parameters or p.parameters[k].value != orig.parameters[k].value}
     assert changed == {"class.AIY.threshold_mV", "class.RIA.threshold_mV"}
     with pytest.raises(SystemExit, match="outside"):

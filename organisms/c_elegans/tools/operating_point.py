@@ -27,6 +27,7 @@ import json
 import sys
 from pathlib import Path
 
+import brian2 as b2
 import numpy as np
 
 from nervous_systems.brain import make_brain
@@ -49,7 +50,9 @@ def thresholds(run_dir: Path, control_dt: float = 0.01) -> tuple[list[str], np.n
     try:
         b.reset(0)
         net = b.network
-        return list(net.names), np.asarray(net._V_th, float) * 1e3, float(np.atleast_1d(net._beta)[0]) * 1e-3, net.connectome
+        # the rest state carries the thresholds the backend uses (V); beta is a Brian2 quantity (1/V)
+        beta_per_mV = float(net.namespace["beta"] * b2.mV)
+        return list(net.names), np.asarray(net.rest.V_th, float) * 1e3, beta_per_mV, net.connectome
     finally:
         b.close()
 

@@ -27,13 +27,16 @@ its ``description``); prints each class's mean phi and V - V_th per iteration.
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from .evoked_backward import PARAMS, parse_seeds, run_episodes
+from .. import SHUFFLED_DEFAULT_SEED
+from ..params import ParamsFileError, default_params_path
+from .evoked_backward import parse_seeds, run_episodes
 from .operating_point import census, load_potentials, thresholds
 
 # the head interneurons of the salt-chemotaxis circuit, first and second layer (Gray et al. 2005,
@@ -44,19 +47,20 @@ BOUND_MV = 80.0
 
 
 def installed_params(brain: str, shuffle_seed: int | None) -> Path:
-    if brain == "connectome":
-        return PARAMS / "connectome.yaml"
-    if brain == "shuffled":
-        return PARAMS / "fitted" / f"shuffled-{shuffle_seed or 1}.yaml"
-    if brain == "no-nerve-ring":
-        return PARAMS / "no_nerve_ring.yaml"
-    raise SystemExit(f"--brain {brain!r}: expected connectome, shuffled or no-nerve-ring")
+    """The file the registered brain loads by default (``params.default_params_path``; ``shuffled``
+    without a seed is the brain's default shuffle)."""
+    if brain == "shuffled" and shuffle_seed is None:
+        shuffle_seed = SHUFFLED_DEFAULT_SEED
+    try:
+        return default_params_path(brain, shuffle_seed)
+    except ParamsFileError as e:
+        raise SystemExit(f"--brain {brain!r}: {e}") from None
 
 
 def shift_thresholds(doc: dict, shifts: dict[str, float], note: str) -> dict:
     """A copy of a parameter document with ``class.<C>.threshold_mV`` moved by ``shifts[C]`` mV
     (the entry is added at 0 first if the file lacks it; hand-set, not fittable)."""
-    out = yaml.safe_load(yaml.safe_dump(doc))
+    out = copy.deepcopy(doc)
     p = out.setdefault("parameters", {})
     for cls, d in shifts.items():
         name = f"class.{cls}.threshold_mV"

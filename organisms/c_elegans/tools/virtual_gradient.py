@@ -52,16 +52,17 @@ import yaml
 from nervous_systems.yaml_file import load_yaml
 from tasks.statistics import bootstrap_ci, bootstrap_diff_ci
 
-from .evoked_backward import PARAMS, ROOT, parse_seeds, run_episodes
+from .. import BRIDGE_YAML
+from ..params import PARAMS_DIR, default_params_path
+from .evoked_backward import parse_seeds, run_episodes
 
 N_BOOT = 4000
-BRIDGE = ROOT / "organisms" / "c_elegans" / "bridge.yaml"
 GRADIENTS = ("up", "reversed", "dark")
 SALT_SENSORS = ("salt_ON", "salt_OFF")
 
 
 def light_bridge(gradient: str, neurons: list[str], light_mV: float, peak_mM: float,
-                 source: Path = BRIDGE) -> dict:
+                 source: Path = BRIDGE_YAML) -> dict:
     """The organism's bridge plus the virtual light on ``neurons`` (module docstring).
 
     ``up``: drive = light_mV * c / peak_mM; ``reversed``: light_mV * (1 - c / peak_mM);
@@ -112,16 +113,16 @@ def brains(shuffle_seeds: list[int], probe_fit: bool,
             raise SystemExit(f"--params-template: {path} (brain {key}) does not exist")
         return path
 
-    conn = pfile("connectome", PARAMS / "connectome.yaml")
+    conn = pfile("connectome", default_params_path("connectome"))
     out = [("connectome", ["--brain", "connectome"], conn, True)]
     for s in shuffle_seeds:
         out.append((f"shuffled {s}", ["--brain", "shuffled", "--brain-option", f"shuffle_seed={s}"],
-                    pfile(f"shuffled-{s}", PARAMS / "fitted" / f"shuffled-{s}.yaml"), True))
+                    pfile(f"shuffled-{s}", default_params_path("shuffled", s)), True))
     out.append(("connectome, RIA lesioned (exploratory)", ["--brain", "connectome", "--lesion", "RIA"],
                 conn, False))
     if probe_fit:
         out.append(("connectome, probe-fit start values (exploratory)", ["--brain", "connectome"],
-                    PARAMS / "fitted" / "start_values.yaml", False))
+                    PARAMS_DIR / "fitted" / "start_values.yaml", False))
     return out
 
 
