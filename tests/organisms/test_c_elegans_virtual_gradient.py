@@ -85,6 +85,15 @@ def test_verdict_needs_the_phenotype_and_every_control_below():
     assert "not reproduced" in lines[0] and lines[-1] == "needs the wiring: no"
 
 
+def test_speed_caveat_only_when_the_light_stops_the_worm():
+    # the recentred connectome of README 5.5: 0.004 mm/s under light against 0.076 in the dark
+    line = vg.speed_caveat(0.004, 0.076)
+    assert line is not None and "5%" in line and "not klinotaxis" in line
+    assert vg.speed_caveat(0.070, 0.076) is None          # barely slowed: no caveat
+    assert vg.speed_caveat(float("nan"), 0.076) is None   # no moving animal: nothing to say
+    assert vg.speed_caveat(0.01, 0.0) is None
+
+
 def test_operating_point_census_counts_silent_and_saturated_time():
     from organisms.c_elegans.tools import operating_point as op
     v_th = np.array([0.0, 0.0, 0.0])

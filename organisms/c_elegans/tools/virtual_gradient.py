@@ -171,6 +171,19 @@ def verdict(delta_conn, deltas_ctrl: dict[str, np.ndarray], conn: np.ndarray, rn
     return lines
 
 
+def speed_caveat(speed_light: float, speed_dark: float, floor: float = 0.5) -> str | None:
+    """A line that qualifies the verdict when the light slows the connectome worm below ``floor``
+    of its dark speed: a slower worm disperses less, so a positive Δ can then mean "stopped
+    nearer the light", not "climbed the light" (README section 5.5). Not part of the rule."""
+    if not (np.isfinite(speed_light) and np.isfinite(speed_dark)) or speed_dark <= 0:
+        return None
+    if speed_light >= floor * speed_dark:
+        return None
+    return (f"caution: under light the connectome crawls at {speed_light:.3f} mm/s against "
+            f"{speed_dark:.3f} in the dark ({speed_light / speed_dark:.0%}); Δ then measures "
+            f"less dispersal, not klinotaxis")
+
+
 def plot_tracks(out: Path, table: list[dict], seed0: int, n: int, peak_xy=(5.0, 0.0)) -> Path:
     """One panel per brain: every animal's nose track in the up (blue) and reversed (orange)
     gradient, the peak (brightest point of the up gradient) marked; written to ``out/tracks.png``."""
@@ -267,6 +280,11 @@ def main(argv=None) -> int:
                       "delta": d, "rows": rows})
     conn = deltas.pop("connectome")
     lines = verdict(tuple(table[0]["delta"]), deltas, conn, rng)
+    first = table[0]["rows"]
+    caveat = speed_caveat(nanmean([r["speed"] for r in first["up"]]),
+                          nanmean([r["speed"] for r in first["dark"]]))
+    if caveat:
+        lines.append(caveat)
     emit()
     for line in lines:
         emit(line)
