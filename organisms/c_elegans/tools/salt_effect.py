@@ -20,6 +20,19 @@ steps) and the direction to the peak (+1 straight to the peak, -1 straight away,
 that does not move). The second run of a pair need not be a lesion: the same animals on a plate
 without a gradient (``--task-option gradient=linear --task-option slope=0``) keep the network
 unchanged and remove only the signal.
+
+``--decompose`` splits each pair's salt effect into where it comes from, per animal and exactly
+(exploratory; README section 5.8). Over 1 s steps of the centroid, with step lengths m and cosines c
+between each step and the direction to the peak, the centroid's approach is L * NI / d0 (L the path
+length, NI = sum(m c) / L the navigation index, d0 the start distance), and NI = mean(c) +
+cov(m, c) / mean(m). The paired difference (first run − second run) is then the sum of three terms:
+
+* *path length*: (L1 − L2) * NI2 / d0 — the salt changes how far the animal goes, and the second
+  run's dispersal pattern turns that into approach (a slower worm that disperses away from the peak
+  gains approach without steering);
+* *bearing*: L1 * (mean(c)1 − mean(c)2) / d0 — where the animal points: turns, reversals, weathervaning;
+* *speed by bearing*: L1 * (k1 − k2) / d0, k = cov(m, c) / mean(m) — moving faster when heading up
+  the gradient than down it (orthokinesis).
 """
 
 from __future__ import annotations
@@ -63,6 +76,53 @@ def navigation_index(centroid: np.ndarray, t: np.ndarray, peak, step_s: float = 
     return float((d * u).sum() / length) if length > 0 else 0.0
 
 
+def path_terms(centroid: np.ndarray, t: np.ndarray, peak, step_s: float = 1.0) -> dict[str, float]:
+    """Path length L, start distance d0, mean cosine ``mean_cos`` and speed-by-bearing term ``k`` of
+    a centroid path in ``step_s`` steps; ``L * (mean_cos + k) / d0`` is its approach (see the module
+    docstring), and ``mean_cos + k`` its :func:`navigation_index`."""
+    c, t = np.asarray(centroid, float), np.asarray(t, float)
+    k = max(1, int(round(step_s / float(np.median(np.diff(t))))))
+    p = c[::k]
+    d = np.diff(p, axis=0)
+    u = np.asarray(peak, float) - 0.5 * (p[1:] + p[:-1])
+    u /= np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-12)
+    m = np.linalg.norm(d, axis=1)
+    cos = np.where(m > 0, (d * u).sum(axis=1) / np.maximum(m, 1e-12), 0.0)
+    L = float(m.sum())
+    d0 = float(np.linalg.norm(np.asarray(peak, float) - p[0]))
+    mean_m = float(m.mean()) if m.size else 0.0
+    kin = float(np.mean((m - mean_m) * (cos - cos.mean())) / mean_m) if mean_m > 0 else 0.0
+    return {"L": L, "d0": d0, "mean_cos": float(cos.mean()) if cos.size else 0.0, "k": kin}
+
+
+def decomposition(first: dict, second: dict) -> dict[str, float]:
+    """The three terms of one animal's paired salt effect (first run − second run) and their sum,
+    the difference of the centroid approaches; ``first``/``second`` from :func:`path_terms`."""
+    d0 = first["d0"]
+    ni2 = second["mean_cos"] + second["k"]
+    terms = {"path length": (first["L"] - second["L"]) * ni2 / d0,
+             "bearing": first["L"] * (first["mean_cos"] - second["mean_cos"]) / d0,
+             "speed by bearing": first["L"] * (first["k"] - second["k"]) / d0}
+    terms["sum (centroid approach)"] = sum(terms.values())
+    return terms
+
+
+def path_terms_of_run(run: Path) -> dict[int, dict]:
+    """seed -> :func:`path_terms` of the episode's centroid path."""
+    out = {}
+    for f in sorted((run / "episodes").glob("ep_*.json")):
+        seed = int(f.stem.split("_")[1])
+        try:
+            info = json.loads(f.read_text()).get("task_info") or {}
+            z = np.load(f.with_suffix(".npz"))
+            out[seed] = path_terms(np.asarray(z["centerline"], float).mean(axis=1), z["t"], info["peak"])
+        except (OSError, ValueError, KeyError) as e:
+            raise SystemExit(f"{f}: {e}") from None
+    if not out:
+        raise SystemExit(f"{run}/episodes: no episode files")
+    return out
+
+
 def navigation(run: Path) -> dict[int, float]:
     """seed -> navigation index of the episode's centroid path (the peak read from its task_info)."""
     out = {}
@@ -95,6 +155,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="+", type=Path, help="pairs of run folders: INTACT LESIONED ...")
     ap.add_argument("--navigation", action="store_true", help="also the speed-independent navigation index")
+    ap.add_argument("--decompose", action="store_true",
+                    help="also split each salt effect into path-length, bearing and speed-by-bearing terms")
     a = ap.parse_args(argv)
     if len(a.runs) % 2:
         raise SystemExit(f"{len(a.runs)} run folders: give them in pairs, INTACT LESIONED")
@@ -112,7 +174,27 @@ def main(argv=None) -> int:
             print(f"| {a.runs[k]} | {a.runs[k + 1].name} | {len(d)} | {fmt(bootstrap_ci(x, n_boot=N_BOOT, rng=k))} | "
                   f"{fmt(bootstrap_ci(y, n_boot=N_BOOT, rng=k))} | **{fmt(bootstrap_ci(d, n_boot=N_BOOT, rng=k))}** | {vs} |")
             first = d if first is None else first
+    if a.decompose:
+        print_decomposition(a.runs)
     return 0
+
+
+def print_decomposition(runs: list[Path]) -> None:
+    names = ["path length", "bearing", "speed by bearing", "sum (centroid approach)"]
+    print("\nsalt effect of the centroid approach split into three terms (first run − second run, "
+          "per animal; mean [95 % CI over animals]; module docstring)\n")
+    print("| first run | second run | animals | path length mm, first / second | "
+          + " | ".join(names) + " |")
+    print("|---|---|---|---|" + "---|" * len(names))
+    for k in range(0, len(runs), 2):
+        a, b = path_terms_of_run(runs[k]), path_terms_of_run(runs[k + 1])
+        if set(a) != set(b):
+            raise SystemExit(f"{runs[k]} and {runs[k + 1]} hold different seeds: pair runs of the same animals")
+        rows = [decomposition(a[s], b[s]) for s in sorted(a)]
+        cells = [fmt(bootstrap_ci(np.array([r[n] for r in rows]), n_boot=N_BOOT, rng=k)) for n in names]
+        la = np.mean([a[s]["L"] for s in a])
+        lb = np.mean([b[s]["L"] for s in b])
+        print(f"| {runs[k]} | {runs[k + 1].name} | {len(rows)} | {la:.1f} / {lb:.1f} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
