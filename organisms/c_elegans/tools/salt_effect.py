@@ -21,18 +21,16 @@ that does not move). The second run of a pair need not be a lesion: the same ani
 without a gradient (``--task-option gradient=linear --task-option slope=0``) keep the network
 unchanged and remove only the signal.
 
-``--decompose`` splits each pair's salt effect into where it comes from, per animal and exactly
-(exploratory; README section 5.8). Over 1 s steps of the centroid, with step lengths m and cosines c
-between each step and the direction to the peak, the centroid's approach is L * NI / d0 (L the path
-length, NI = sum(m c) / L the navigation index, d0 the start distance), and NI = mean(c) +
-cov(m, c) / mean(m). The paired difference (first run − second run) is then the sum of three terms:
+``--decompose`` splits each pair's salt effect into two parts, per animal and exactly (exploratory;
+README section 5.8). On 1 s steps of the centroid the approach is L * NI / d0 (L the path length,
+NI the navigation index, d0 the start distance), so the paired difference (first run − second run)
+is, with the symmetric split L1 NI1 − L2 NI2 = (L1 − L2)(NI1 + NI2)/2 + (NI1 − NI2)(L1 + L2)/2:
 
-* *path length*: (L1 − L2) * NI2 / d0 — the salt changes how far the animal goes, and the second
-  run's dispersal pattern turns that into approach (a slower worm that disperses away from the peak
-  gains approach without steering);
-* *bearing*: L1 * (mean(c)1 − mean(c)2) / d0 — where the animal points: turns, reversals, weathervaning;
-* *speed by bearing*: L1 * (k1 − k2) / d0, k = cov(m, c) / mean(m) — moving faster when heading up
-  the gradient than down it (orthokinesis).
+* *path length*: (L1 − L2) * (NI1 + NI2) / (2 d0) — the salt changes how far the animal goes, and
+  its dispersal turns that into approach: a worm that slows down while dispersing away from the peak
+  gains approach without steering;
+* *direction*: (NI1 − NI2) * (L1 + L2) / (2 d0) — where the path points, whatever the speed: turns,
+  reversals, weathervaning, and moving faster on the steps that point up the gradient.
 """
 
 from __future__ import annotations
@@ -77,33 +75,23 @@ def navigation_index(centroid: np.ndarray, t: np.ndarray, peak, step_s: float = 
 
 
 def path_terms(centroid: np.ndarray, t: np.ndarray, peak, step_s: float = 1.0) -> dict[str, float]:
-    """Path length L, start distance d0, mean cosine ``mean_cos`` and speed-by-bearing term ``k`` of
-    a centroid path in ``step_s`` steps; ``L * (mean_cos + k) / d0`` is its approach (see the module
-    docstring), and ``mean_cos + k`` its :func:`navigation_index`."""
+    """Path length ``L`` (mm), start distance ``d0`` (mm) and navigation index ``NI`` of a centroid
+    path on ``step_s`` steps; ``L * NI / d0`` is its approach on that grid (module docstring)."""
     c, t = np.asarray(centroid, float), np.asarray(t, float)
     k = max(1, int(round(step_s / float(np.median(np.diff(t))))))
     p = c[::k]
-    d = np.diff(p, axis=0)
-    u = np.asarray(peak, float) - 0.5 * (p[1:] + p[:-1])
-    u /= np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-12)
-    m = np.linalg.norm(d, axis=1)
-    cos = np.where(m > 0, (d * u).sum(axis=1) / np.maximum(m, 1e-12), 0.0)
-    L = float(m.sum())
+    L = float(np.linalg.norm(np.diff(p, axis=0), axis=1).sum())
     d0 = float(np.linalg.norm(np.asarray(peak, float) - p[0]))
-    mean_m = float(m.mean()) if m.size else 0.0
-    kin = float(np.mean((m - mean_m) * (cos - cos.mean())) / mean_m) if mean_m > 0 else 0.0
-    return {"L": L, "d0": d0, "mean_cos": float(cos.mean()) if cos.size else 0.0, "k": kin}
+    return {"L": L, "d0": d0, "NI": navigation_index(centroid, t, peak, step_s)}
 
 
 def decomposition(first: dict, second: dict) -> dict[str, float]:
-    """The three terms of one animal's paired salt effect (first run − second run) and their sum,
-    the difference of the centroid approaches; ``first``/``second`` from :func:`path_terms`."""
+    """One animal's paired salt effect (first run − second run) of the centroid approach, split into
+    a path-length and a direction part (symmetric, exact); ``first``/``second`` from :func:`path_terms`."""
     d0 = first["d0"]
-    ni2 = second["mean_cos"] + second["k"]
-    terms = {"path length": (first["L"] - second["L"]) * ni2 / d0,
-             "bearing": first["L"] * (first["mean_cos"] - second["mean_cos"]) / d0,
-             "speed by bearing": first["L"] * (first["k"] - second["k"]) / d0}
-    terms["sum (centroid approach)"] = sum(terms.values())
+    terms = {"path length": (first["L"] - second["L"]) * (first["NI"] + second["NI"]) / (2 * d0),
+             "direction": (first["NI"] - second["NI"]) * (first["L"] + second["L"]) / (2 * d0)}
+    terms["sum (centroid approach)"] = terms["path length"] + terms["direction"]
     return terms
 
 
@@ -156,7 +144,7 @@ def main(argv=None) -> int:
     ap.add_argument("runs", nargs="+", type=Path, help="pairs of run folders: INTACT LESIONED ...")
     ap.add_argument("--navigation", action="store_true", help="also the speed-independent navigation index")
     ap.add_argument("--decompose", action="store_true",
-                    help="also split each salt effect into path-length, bearing and speed-by-bearing terms")
+                    help="also split each salt effect into a path-length and a direction part")
     a = ap.parse_args(argv)
     if len(a.runs) % 2:
         raise SystemExit(f"{len(a.runs)} run folders: give them in pairs, INTACT LESIONED")
@@ -180,8 +168,8 @@ def main(argv=None) -> int:
 
 
 def print_decomposition(runs: list[Path]) -> None:
-    names = ["path length", "bearing", "speed by bearing", "sum (centroid approach)"]
-    print("\nsalt effect of the centroid approach split into three terms (first run − second run, "
+    names = ["path length", "direction", "sum (centroid approach)"]
+    print("\nsalt effect of the centroid approach split into two parts (first run − second run, "
           "per animal; mean [95 % CI over animals]; module docstring)\n")
     print("| first run | second run | animals | path length mm, first / second | "
           + " | ".join(names) + " |")
