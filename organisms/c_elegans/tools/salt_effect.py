@@ -2,7 +2,7 @@
 
     python -m organisms.c_elegans.tools.salt_effect INTACT LESIONED [INTACT LESIONED ...]
 
-The approach index, (d_start - d_end) / d_start of the nose to the peak, depends on how the animal
+The approach index, (d_start - d_end) / d_start of the body centroid to the peak, depends on how the animal
 moves as much as on where it steers: a worm that circles in place scores about 0, one that crawls
 straight in a random direction from 5 mm away scores well below 0, since most directions lead away
 (on seeds 15000-15015 the re-centred connectome with ASEL and ASER lesioned scores -0.84; README
@@ -23,7 +23,8 @@ unchanged and remove only the signal.
 
 ``--decompose`` splits each pair's salt effect into two parts, per animal and exactly (exploratory;
 README section 5.8). On 1 s steps of the centroid the approach is L * NI / d0 (L the path length,
-NI the navigation index, d0 the start distance), so the paired difference (first run − second run)
+NI the navigation index, d0 the start distance; equal to the task's approach feature up to the last
+second of the path), so the paired difference (first run − second run)
 is, with the symmetric split L1 NI1 − L2 NI2 = (L1 − L2)(NI1 + NI2)/2 + (NI1 − NI2)(L1 + L2)/2:
 
 * *path length*: (L1 − L2) * (NI1 + NI2) / (2 d0) — the salt changes how far the animal goes, and

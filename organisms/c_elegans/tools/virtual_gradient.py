@@ -29,7 +29,7 @@ How it is made, with no rule added (the model worm is unchanged apart from its i
   brain's parameter file sets ``bridge.salt_ON.gain_mV`` and ``bridge.salt_OFF.gain_mV`` to 0.
 * ``dark`` (reported for the connectome): no light, no salt, the drift the animals have anyway.
 
-Per animal: ``approach`` = (d_start - d_end) / d_start of the nose to the peak (the task's
+Per animal: ``approach`` = (d_start - d_end) / d_start of the body centroid to the peak (the task's
 feature), the chemotaxis zones at the end, speed and heading drift. Per brain: mean approach with
 a 95 % bootstrap CI over animals for each gradient, and the paired Δ with its CI (animals
 resampled). Between brains: the difference of the Δ's (animals resampled independently).
