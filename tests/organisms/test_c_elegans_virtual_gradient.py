@@ -167,3 +167,39 @@ def test_salt_effect_decomposition_sums_to_the_centroid_approach_difference():
     terms = decomposition(a, b)
     assert terms["direction"] > 0.5 and abs(terms["path length"]) < 0.01
     assert np.isclose(terms["sum (centroid approach)"], approach(turning) - approach(away_slow), atol=0.03)
+
+
+def test_curving_separates_a_bend_set_by_dc_from_one_towards_the_peak():
+    from organisms.c_elegans.tools.salt_effect import curving
+    t = np.arange(0, 120, 0.1)
+    v, kappa = 0.5, np.radians(10.0)          # 0.5 mm/s, 10 deg/mm counter-clockwise: 1.7 turns
+    ang = kappa * v * t
+    circle = np.stack([np.sin(ang), 1 - np.cos(ang)], axis=1) / kappa  # a ccw circle from the origin
+    peak = (0.0, -100.0)  # far below: while the path heads down, the peak is on either side
+    # concentration rising with y: on a ccw circle the bend is +10 deg/mm whether it rises or falls
+    r = curving(circle, t, 10 + circle[:, 1], peak)
+    assert np.isclose(r["all"], 10.0, atol=0.5)
+    assert np.isclose(r["falling"], 10.0, atol=0.5) and np.isclose(r["rising"], 10.0, atol=0.5)
+    assert abs(r["falling, peak left"] - r["falling, peak right"]) < 1.0  # one handedness: no contrast
+    # a straight path has no bend, and too few steps of a kind give NaN
+    straight = np.stack([0.1 * t, 0 * t], axis=1)
+    s = curving(straight, t, 10 + straight[:, 0], peak)
+    assert abs(s["all"]) < 1e-9 and np.isnan(s["falling"])
+
+
+def test_curving_sees_a_bend_towards_the_peak_on_either_side():
+    from organisms.c_elegans.tools.salt_effect import curving
+    rng = np.random.default_rng(0)
+    dt, v, k = 0.1, 0.2, np.radians(20.0)     # turns 20 deg/mm towards the peak, plus heading noise
+    peak = np.array([5.0, 0.0])
+    x, th, path = np.zeros(2), np.pi / 2, []
+    for _ in range(6000):
+        b = np.angle(np.exp(1j * (np.arctan2(*(peak - x)[::-1]) - th)))
+        th += k * np.sign(b) * v * dt + 0.05 * rng.standard_normal()
+        x = x + v * dt * np.array([np.cos(th), np.sin(th)])
+        path.append(x.copy())
+    path = np.array(path)
+    t = np.arange(len(path)) * dt
+    r = curving(path, t, 100 - np.linalg.norm(path - peak, axis=1), peak)
+    assert r["falling, peak left"] > 10 and r["falling, peak right"] < -10
+    assert abs(r["all"]) < 10  # no handedness

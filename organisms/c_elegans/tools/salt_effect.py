@@ -32,6 +32,16 @@ is, with the symmetric split L1 NI1 − L2 NI2 = (L1 − L2)(NI1 + NI2)/2 + (NI1
   gains approach without steering;
 * *direction*: (NI1 − NI2) * (L1 + L2) / (2 d0) — where the path points, whatever the speed: turns,
   reversals, weathervaning, and moving faster on the steps that point up the gradient.
+
+``--curving RUN ...`` asks how the path bends on the gradient (exploratory; README section 5.8),
+per run and animal: the signed curvature of the centroid path (deg/mm, + = counter-clockwise seen
+from above the plate), on steps of one undulation (``--curving-window-s``, default 2.5 s), steps
+shorter than 0.02 mm and bends above 90 degrees per step (reversals, sharp turns) left out. Its mean
+while the concentration at the nose falls (dC < 0 over the two steps) and while it rises, with the
+paired difference (falling − rising) over animals with at least four steps of each; and, among the
+steps where it falls, its mean with the peak on the left (bearing > 10 degrees) minus on the right
+(< −10): weathervaning curves towards the peak whichever side it lies on, so that difference is
+> 0, while a bend of one handedness set by the sign of dC is not.
 """
 
 from __future__ import annotations
@@ -112,6 +122,71 @@ def path_terms_of_run(run: Path) -> dict[int, dict]:
     return out
 
 
+def curving(centroid: np.ndarray, t: np.ndarray, conc: np.ndarray, peak, window_s: float = 2.5,
+            min_step_mm: float = 0.02, max_bend_deg: float = 90.0) -> dict[str, float]:
+    """Mean signed path curvature (deg/mm, + counter-clockwise) of one animal while the
+    concentration falls / rises and with the peak on its left / right (module docstring); NaN for
+    a class with fewer than four steps."""
+    c, t, conc = np.asarray(centroid, float), np.asarray(t, float), np.asarray(conc, float)
+    k = max(1, int(round(window_s / float(np.median(np.diff(t))))))
+    p, cc = c[::k], conc[::k]
+    d = np.diff(p, axis=0)
+    m = np.linalg.norm(d, axis=1)
+    phi = np.arctan2(d[:, 1], d[:, 0])
+    bend = np.angle(np.exp(1j * np.diff(phi)))            # wrapped to (-pi, pi]
+    ds = 0.5 * (m[1:] + m[:-1])
+    ok = (m[1:] > min_step_mm) & (m[:-1] > min_step_mm) & (np.abs(bend) <= np.radians(max_bend_deg))
+    curv = np.degrees(bend[ok] / ds[ok])
+    dc = (cc[2:] - cc[:-2])[ok]
+    heading = phi[:-1][ok] + 0.5 * bend[ok]
+    to_peak = np.asarray(peak, float) - p[1:-1][ok]
+    bearing = np.degrees(np.angle(np.exp(1j * (np.arctan2(to_peak[:, 1], to_peak[:, 0]) - heading))))
+
+    def mean(sel):
+        return float(curv[sel].mean()) if int(sel.sum()) >= 4 else float("nan")
+    return {"falling": mean(dc < 0), "rising": mean(dc > 0),
+            "peak left": mean(bearing > 10), "peak right": mean(bearing < -10),
+            "falling, peak left": mean((dc < 0) & (bearing > 10)),
+            "falling, peak right": mean((dc < 0) & (bearing < -10)),
+            "all": float(curv.mean()) if curv.size else float("nan")}
+
+
+def curving_of_run(run: Path, window_s: float = 2.5) -> list[dict]:
+    out = []
+    files = sorted((run / "episodes").glob("ep_*.json"))
+    if not files:
+        raise SystemExit(f"{run}/episodes: no episode files")
+    for f in files:
+        try:
+            info = json.loads(f.read_text()).get("task_info") or {}
+            z = np.load(f.with_suffix(".npz"))
+            out.append(curving(np.asarray(z["centerline"], float).mean(axis=1), z["t"],
+                               z["concentration"], info["peak"], window_s))
+        except (OSError, ValueError, KeyError) as e:
+            raise SystemExit(f"{f}: {e}") from None
+    return out
+
+
+def print_curving(runs: list[Path], window_s: float) -> None:
+    print(f"\npath curvature, deg/mm (+ = counter-clockwise), steps of {window_s:g} s; mean [95 % CI over "
+          "animals] (n animals)\n")
+    print("| run | all steps | concentration falling | rising | falling − rising (paired) | "
+          "concentration falling: peak on the left − on the right (paired) |")
+    print("|---|---|---|---|---|---|")
+
+    def cell(x):
+        x = np.asarray(x, float)
+        x = x[np.isfinite(x)]
+        if x.size < 2:
+            return f"— ({x.size})"
+        return f"{fmt(bootstrap_ci(x, n_boot=N_BOOT, rng=0))} ({x.size})"
+    for run in runs:
+        rows = curving_of_run(run, window_s)
+        g = {k: np.array([r[k] for r in rows], float) for k in rows[0]}
+        print(f"| {run} | {cell(g['all'])} | {cell(g['falling'])} | {cell(g['rising'])} | "
+              f"{cell(g['falling'] - g['rising'])} | {cell(g['falling, peak left'] - g['falling, peak right'])} |")
+
+
 def navigation(run: Path) -> dict[int, float]:
     """seed -> navigation index of the episode's centroid path (the peak read from its task_info)."""
     out = {}
@@ -142,11 +217,22 @@ def fmt(m) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("runs", nargs="+", type=Path, help="pairs of run folders: INTACT LESIONED ...")
+    ap.add_argument("runs", nargs="*", type=Path, help="pairs of run folders: INTACT LESIONED ...")
+    ap.add_argument("--curving", nargs="+", type=Path, metavar="RUN",
+                    help="path curvature by the sign of dC and by the side of the peak, per run")
+    ap.add_argument("--curving-window-s", type=float, default=2.5)
     ap.add_argument("--navigation", action="store_true", help="also the speed-independent navigation index")
     ap.add_argument("--decompose", action="store_true",
                     help="also split each salt effect into a path-length and a direction part")
     a = ap.parse_args(argv)
+    if not a.runs and not a.curving:
+        ap.error("give pairs of run folders, or --curving RUN ...")
+    if a.curving:
+        if not a.curving_window_s > 0:
+            raise SystemExit(f"--curving-window-s {a.curving_window_s}: must be > 0")
+        print_curving(a.curving, a.curving_window_s)
+    if not a.runs:
+        return 0
     if len(a.runs) % 2:
         raise SystemExit(f"{len(a.runs)} run folders: give them in pairs, INTACT LESIONED")
     measures = [("approach", approaches)] + ([("navigation index", navigation)] if a.navigation else [])
