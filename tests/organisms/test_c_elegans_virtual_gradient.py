@@ -203,3 +203,25 @@ def test_curving_sees_a_bend_towards_the_peak_on_either_side():
     r = curving(path, t, 100 - np.linalg.norm(path - peak, axis=1), peak)
     assert r["falling, peak left"] > 10 and r["falling, peak right"] < -10
     assert abs(r["all"]) < 10  # no handedness
+
+
+def test_salt_effect_tracks_figure_from_run_folders(tmp_path):
+    import json
+
+    from organisms.c_elegans.tools import salt_effect as se
+    t = np.arange(0, 10, 0.5)
+    runs = []
+    for name, vy in (("grad", 0.1), ("plate", -0.1)):
+        ep = tmp_path / name / "episodes"
+        ep.mkdir(parents=True)
+        for seed in (1, 2):
+            cl = np.zeros((len(t), 3, 2))
+            cl[:, :, 1] = (vy * t)[:, None]
+            np.savez(ep / f"ep_{seed:04d}.npz", t=t, centerline=cl, concentration=np.zeros_like(t))
+            (ep / f"ep_{seed:04d}.json").write_text(json.dumps(
+                {"features": {"approach": 0.0}, "task_info": {"peak": [5.0, 0.0], "target_zone": {"radius": 2.0}}}))
+        runs.append(tmp_path / name)
+    png = se.plot_tracks(runs, tmp_path / "out" / "tracks.png")
+    assert png.exists() and png.stat().st_size > 5000
+    with pytest.raises(SystemExit, match="pairs"):
+        se.main([str(runs[0])])

@@ -187,6 +187,47 @@ def print_curving(runs: list[Path], window_s: float) -> None:
               f"{cell(g['falling'] - g['rising'])} | {cell(g['falling, peak left'] - g['falling, peak right'])} |")
 
 
+def plot_tracks(runs: list[Path], out: Path) -> Path:
+    """One panel per pair of runs: every animal's centroid track in the first run (blue) and the
+    second (orange), the start, the peak and the target zone; written to ``out`` (png)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pairs = [(runs[k], runs[k + 1]) for k in range(0, len(runs), 2)]
+    cols = min(3, len(pairs))
+    rows = int(np.ceil(len(pairs) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.8 * cols, 3.8 * rows), squeeze=False)
+    for ax, (first, second) in zip(axes.ravel(), pairs):
+        info = None
+        for run, color in ((second, "tab:orange"), (first, "tab:blue")):
+            files = sorted((run / "episodes").glob("ep_*.json"))
+            for i, f in enumerate(files):
+                info = info or json.loads(f.read_text()).get("task_info") or {}
+                c = np.load(f.with_suffix(".npz"))["centerline"].mean(axis=1)
+                ax.plot(c[:, 0], c[:, 1], color=color, lw=0.6, alpha=0.6,
+                        label=run.name if i == 0 else None)
+        peak = (info or {}).get("peak", [5.0, 0.0])
+        zone = ((info or {}).get("target_zone") or {}).get("radius", 2.0)
+        ax.add_patch(plt.Circle(peak, zone, fill=False, ls="--", color="k", lw=0.8))
+        ax.plot(*peak, marker="*", color="k", ms=10, ls="none", label="peak")
+        ax.plot(0, 0, marker="o", color="k", ms=3, ls="none")
+        ax.set_title(f"{first.parent.name}/{first.name}", fontsize=8)
+        ax.set_aspect("equal")
+        ax.set_xlabel("x (mm)", fontsize=7)
+        ax.set_ylabel("y (mm)", fontsize=7)
+        ax.tick_params(labelsize=6)
+        ax.legend(fontsize=6, loc="lower left")
+    for ax in axes.ravel()[len(pairs):]:
+        ax.axis("off")
+    fig.suptitle("centroid tracks: first run (blue) against second run (orange)", fontsize=9)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
 def navigation(run: Path) -> dict[int, float]:
     """seed -> navigation index of the episode's centroid path (the peak read from its task_info)."""
     out = {}
@@ -221,6 +262,7 @@ def main(argv=None) -> int:
     ap.add_argument("--curving", nargs="+", type=Path, metavar="RUN",
                     help="path curvature by the sign of dC and by the side of the peak, per run")
     ap.add_argument("--curving-window-s", type=float, default=2.5)
+    ap.add_argument("--tracks", type=Path, metavar="PNG", help="also draw every pair's tracks into PNG")
     ap.add_argument("--navigation", action="store_true", help="also the speed-independent navigation index")
     ap.add_argument("--decompose", action="store_true",
                     help="also split each salt effect into a path-length and a direction part")
@@ -251,6 +293,8 @@ def main(argv=None) -> int:
             first = d if first is None else first
     if a.decompose:
         print_decomposition(a.runs)
+    if a.tracks:
+        print(f"\ntracks: {plot_tracks(a.runs, a.tracks)}")
     return 0
 
 
