@@ -73,27 +73,32 @@ def approaches(run: Path) -> dict[int, float]:
     return out
 
 
-def navigation_index(centroid: np.ndarray, t: np.ndarray, peak, step_s: float = 1.0) -> float:
-    """Path-weighted mean cosine between displacement (``step_s`` steps) and the direction to ``peak``."""
-    c, t = np.asarray(centroid, float), np.asarray(t, float)
-    k = max(1, int(round(step_s / float(np.median(np.diff(t))))))
-    p = c[::k]
+def on_grid(t: np.ndarray, step_s: float) -> int:
+    """Every how many samples of ``t`` one step of ``step_s`` seconds lies (at least 1)."""
+    return max(1, int(round(step_s / float(np.median(np.diff(np.asarray(t, float)))))))
+
+
+def _steps_to_peak(centroid: np.ndarray, t: np.ndarray, peak, step_s: float):
+    """The grid points, the displacements and the unit vectors to ``peak`` at their midpoints."""
+    p = np.asarray(centroid, float)[::on_grid(t, step_s)]
     d = np.diff(p, axis=0)
     u = np.asarray(peak, float) - 0.5 * (p[1:] + p[:-1])
     u /= np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-12)
-    length = np.linalg.norm(d, axis=1).sum()
-    return float((d * u).sum() / length) if length > 0 else 0.0
+    return p, d, u
+
+
+def navigation_index(centroid: np.ndarray, t: np.ndarray, peak, step_s: float = 1.0) -> float:
+    """Path-weighted mean cosine between displacement (``step_s`` steps) and the direction to ``peak``."""
+    return path_terms(centroid, t, peak, step_s)["NI"]
 
 
 def path_terms(centroid: np.ndarray, t: np.ndarray, peak, step_s: float = 1.0) -> dict[str, float]:
     """Path length ``L`` (mm), start distance ``d0`` (mm) and navigation index ``NI`` of a centroid
     path on ``step_s`` steps; ``L * NI / d0`` is its approach on that grid (module docstring)."""
-    c, t = np.asarray(centroid, float), np.asarray(t, float)
-    k = max(1, int(round(step_s / float(np.median(np.diff(t))))))
-    p = c[::k]
-    L = float(np.linalg.norm(np.diff(p, axis=0), axis=1).sum())
+    p, d, u = _steps_to_peak(centroid, t, peak, step_s)
+    L = float(np.linalg.norm(d, axis=1).sum())
     d0 = float(np.linalg.norm(np.asarray(peak, float) - p[0]))
-    return {"L": L, "d0": d0, "NI": navigation_index(centroid, t, peak, step_s)}
+    return {"L": L, "d0": d0, "NI": float((d * u).sum() / L) if L > 0 else 0.0}
 
 
 def decomposition(first: dict, second: dict) -> dict[str, float]:
@@ -106,30 +111,37 @@ def decomposition(first: dict, second: dict) -> dict[str, float]:
     return terms
 
 
-def path_terms_of_run(run: Path) -> dict[int, dict]:
-    """seed -> :func:`path_terms` of the episode's centroid path."""
+def per_episode(run: Path, measure) -> dict[int, object]:
+    """seed -> ``measure(centroid, t, concentration, peak)`` for every episode of a run folder: the
+    centroid path (mean of the recorded centerline), its times, the concentration at the nose and
+    the peak from the episode's task_info. A missing or unreadable file is named and stops."""
+    files = sorted((run / "episodes").glob("ep_*.json"))
+    if not files:
+        raise SystemExit(f"{run}/episodes: no episode files")
     out = {}
-    for f in sorted((run / "episodes").glob("ep_*.json")):
-        seed = int(f.stem.split("_")[1])
+    for f in files:
         try:
             info = json.loads(f.read_text()).get("task_info") or {}
             z = np.load(f.with_suffix(".npz"))
-            out[seed] = path_terms(np.asarray(z["centerline"], float).mean(axis=1), z["t"], info["peak"])
+            out[int(f.stem.split("_")[1])] = measure(np.asarray(z["centerline"], float).mean(axis=1),
+                                                     z["t"], z["concentration"], info["peak"])
         except (OSError, ValueError, KeyError) as e:
             raise SystemExit(f"{f}: {e}") from None
-    if not out:
-        raise SystemExit(f"{run}/episodes: no episode files")
     return out
+
+
+def path_terms_of_run(run: Path) -> dict[int, dict]:
+    """seed -> :func:`path_terms` of the episode's centroid path."""
+    return per_episode(run, lambda c, t, conc, peak: path_terms(c, t, peak))
 
 
 def curving(centroid: np.ndarray, t: np.ndarray, conc: np.ndarray, peak, window_s: float = 2.5,
             min_step_mm: float = 0.02, max_bend_deg: float = 90.0) -> dict[str, float]:
-    """Mean signed path curvature (deg/mm, + counter-clockwise) of one animal while the
-    concentration falls / rises and with the peak on its left / right (module docstring); NaN for
-    a class with fewer than four steps."""
-    c, t, conc = np.asarray(centroid, float), np.asarray(t, float), np.asarray(conc, float)
-    k = max(1, int(round(window_s / float(np.median(np.diff(t))))))
-    p, cc = c[::k], conc[::k]
+    """Mean signed path curvature (deg/mm, + counter-clockwise) of one animal over all steps, while
+    the concentration falls / rises, and among falling steps with the peak on its left / right
+    (module docstring); NaN for a class with fewer than four steps."""
+    k = on_grid(t, window_s)
+    p, cc = np.asarray(centroid, float)[::k], np.asarray(conc, float)[::k]
     d = np.diff(p, axis=0)
     m = np.linalg.norm(d, axis=1)
     phi = np.arctan2(d[:, 1], d[:, 0])
@@ -145,26 +157,14 @@ def curving(centroid: np.ndarray, t: np.ndarray, conc: np.ndarray, peak, window_
     def mean(sel):
         return float(curv[sel].mean()) if int(sel.sum()) >= 4 else float("nan")
     return {"falling": mean(dc < 0), "rising": mean(dc > 0),
-            "peak left": mean(bearing > 10), "peak right": mean(bearing < -10),
             "falling, peak left": mean((dc < 0) & (bearing > 10)),
             "falling, peak right": mean((dc < 0) & (bearing < -10)),
             "all": float(curv.mean()) if curv.size else float("nan")}
 
 
 def curving_of_run(run: Path, window_s: float = 2.5) -> list[dict]:
-    out = []
-    files = sorted((run / "episodes").glob("ep_*.json"))
-    if not files:
-        raise SystemExit(f"{run}/episodes: no episode files")
-    for f in files:
-        try:
-            info = json.loads(f.read_text()).get("task_info") or {}
-            z = np.load(f.with_suffix(".npz"))
-            out.append(curving(np.asarray(z["centerline"], float).mean(axis=1), z["t"],
-                               z["concentration"], info["peak"], window_s))
-        except (OSError, ValueError, KeyError) as e:
-            raise SystemExit(f"{f}: {e}") from None
-    return out
+    """:func:`curving` of every episode of a run folder, in seed order."""
+    return list(per_episode(run, lambda c, t, conc, peak: curving(c, t, conc, peak, window_s)).values())
 
 
 def print_curving(runs: list[Path], window_s: float) -> None:
@@ -230,16 +230,7 @@ def plot_tracks(runs: list[Path], out: Path) -> Path:
 
 def navigation(run: Path) -> dict[int, float]:
     """seed -> navigation index of the episode's centroid path (the peak read from its task_info)."""
-    out = {}
-    for f in sorted((run / "episodes").glob("ep_*.json")):
-        seed = int(f.stem.split("_")[1])
-        try:
-            info = json.loads(f.read_text()).get("task_info") or {}
-            z = np.load(f.with_suffix(".npz"))
-            out[seed] = navigation_index(np.asarray(z["centerline"], float).mean(axis=1), z["t"], info["peak"])
-        except (OSError, ValueError, KeyError) as e:
-            raise SystemExit(f"{f}: {e}") from None
-    return out
+    return per_episode(run, lambda c, t, conc, peak: navigation_index(c, t, peak))
 
 
 def paired(intact: Path, lesioned: Path, measure=None) -> tuple[np.ndarray, np.ndarray]:
