@@ -5,7 +5,7 @@
 For each ``cgym run`` / ``cgym sweep`` condition folder (its ``episodes/ep_*.json``), with the
 project's own population estimators (:mod:`tasks.chemotaxis.features`): the chemotaxis index and
 the approach index with their bootstrap CIs over animals, the episode means of centroid speed,
-undulation frequency and reversal rate, and reversal klinokinesis pooled over animals as
+undulation frequency, forward fraction and reversal rate, and reversal klinokinesis pooled over animals as
 Pierce-Shimomura et al. 1999 pooled tracks (:func:`~tasks.chemotaxis.features.pooled_klinokinesis`
 with ``event="reversal"``: reversals and time at risk summed per sign of dC/dt, index =
 (r₋ − r₊)/(r₋ + r₊), bootstrap CI over animals). The tables of the worm README (organisms/c_elegans), sections 4.2–4.2c,
@@ -23,7 +23,7 @@ import numpy as np
 
 from tasks.chemotaxis.features import approach_index, chemotaxis_index, pooled_klinokinesis
 
-HEADER = ("| run | animals | chemotaxis index | approach | speed mm/s | Hz | reversals/min "
+HEADER = ("| run | animals | chemotaxis index | approach | speed mm/s | Hz | forward fraction | reversals/min "
           "| reversals at dC/dt < 0 / > 0 | pooled rate/min at dC/dt < 0 / > 0 "
           "| reversal klinokinesis index [95 % CI] |")
 
@@ -47,7 +47,8 @@ def row(run: Path, label: str | None = None, digits: int = 2) -> str:
     mean = lambda k: float(np.nanmean([np.nan if f.get(k) is None else f[k] for f in feats]))  # noqa: E731
     k = pooled_klinokinesis(feats, event="reversal")
     return (f"| {label or run.name} | {len(feats)} | {_ci(chemotaxis_index(feats), digits)} | {_ci(approach_index(feats), digits)} "
-            f"| {mean('centroid_speed'):.3f} | {mean('undulation_frequency'):.2f} | {mean('reversal_rate'):.2f} "
+            f"| {mean('centroid_speed'):.3f} | {mean('undulation_frequency'):.2f} | {mean('forward_fraction'):.2f} "
+            f"| {mean('reversal_rate'):.2f} "
             f"| {k['n_events_neg']} / {k['n_events_pos']} | {k['rate_neg']:.2f} / {k['rate_pos']:.2f} | {_ci(k)} |")
 
 

@@ -10,12 +10,12 @@ def test_row_pools_reversal_klinokinesis_and_names_a_bad_folder(tmp_path, capsys
     # two animals: 6 reversals in 60 s down the gradient, 1 in 60 s up -> pooled 6/min vs 1/min
     for i, (neg, pos) in enumerate([(4, 1), (2, 0)]):
         f = {"in_target_end": 0.0, "in_control_end": 0.0, "approach": 0.1, "centroid_speed": 0.2,
-             "undulation_frequency": 0.5, "reversal_rate": (neg + pos) / 1.0,
+             "undulation_frequency": 0.5, "forward_fraction": 0.9 - 0.2 * i, "reversal_rate": (neg + pos) / 1.0,
              "reversal_count_dcdt_neg": neg, "reversal_count_dcdt_pos": pos,
              "time_dcdt_neg_s": 30.0, "time_dcdt_pos_s": 30.0}
         (run / "episodes" / f"ep_{i:04d}.json").write_text(__import__("json").dumps({"features": f}))
     r = row(run)
-    assert "| 2 |" in r and "| 6 / 1 |" in r and "6.00 / 1.00" in r and "+0.71 [" in r
+    assert "| 2 |" in r and "| 0.80 |" in r and "| 6 / 1 |" in r and "6.00 / 1.00" in r and "+0.71 [" in r
     assert table_main([str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
     assert "missing" in err and err.count("\n") == 1
