@@ -58,7 +58,7 @@ TASKS: dict[str, TaskSpec] = {
             "10 s rest, direction relative to the fish, side randomised); 24 tail muscle "
             "activations in, eye luminance samples and tail proprioception out; 2 ms control step. "
             "Task option coherence=0..1 selects the random-dot paradigm of Bahl & Engert 2020 "
-            "(random_dots schedule)."
+            "(random_dots schedule; rests show the dots at 0 % coherence, rest_dots=static freezes them)."
         ),
         plots="tasks.optomotor.plots:optomotor_figures",
         sections="organisms.zebrafish.neural_metric:scorecard_sections",

@@ -64,7 +64,14 @@ def load(folders):
             groups[(c["brain"], coh)].append({"seed": d["seed"], "wiring_seed": wseed, "fit": fit,
                                              "features": d["features"], "wall_s": d.get("wall_time_s"),
                                              "schedule": str(c["task_options"].get("schedule", "random_dots")),
-                                             "duration": c.get("duration")})
+                                             "duration": c.get("duration"),
+                                             # episodes from before the option had static rests
+                                             "rest": ((d.get("task_info") or {}).get("stimulus") or {}).get("rest", "static")})
+    for (brain, coh), eps in groups.items():
+        rests = sorted({e["rest"] for e in eps})
+        if len(rests) > 1:
+            raise ValueError(f"{brain} at coherence {coh:g}: the folders mix rests with {' and '.join(rests)} dots "
+                             "(task option rest_dots); score them apart")
     return groups
 
 
@@ -83,7 +90,7 @@ def summarise(groups):
         fits = sorted({str(e.get("fit")) for e in eps})
         ibi = _feature_mean_ci(fl, "interbout_interval_median_s")
         lat = _feature_mean_ci(fl, "omr_latency_s")
-        rows.append({"brain": brain, "coherence": coh, "n_episodes": len(eps),
+        rows.append({"brain": brain, "coherence": coh, "n_episodes": len(eps), "rest": eps[0]["rest"],
                      "seeds": sorted({e["seed"] for e in eps}),
                      "wiring_seeds": sorted({e["wiring_seed"] for e in eps}),
                      "p_with": p, "p_with_all_bouts": p_all, "rest_toward_side": rest,
@@ -238,11 +245,13 @@ def reference_section(rows, ref=None) -> list[str]:
     ref = wild_type_reference() if ref is None else ref
     by = {(r["brain"], r["coherence"]): r for r in rows}
     brains = [b for b in BRAINS if any(k[0] == b for k in by)]
+    rests = sorted({r.get("rest", "static") for r in rows})
+    here = " and ".join({"static": "a static pattern", "incoherent": "dots at 0 % coherence"}.get(x, x) for x in rests)
     out = ["", "## Against wild-type larvae", "",
            f"Reference: {ref['source']}. Real values: mean over the {ref['n_experiments']} experiments "
            "[lowest, highest experiment mean]; each experiment a mean over its fish. Their fraction counts "
            "**every** bout (no turn threshold), so the model column is its all-bout P(with); their motion "
-           "epoch is 10 s and the rest is dots at 0 % coherence (here: 15 s, and a static pattern).", "",
+           f"epoch is 10 s and the rest is dots at 0 % coherence (here: 15 s, and {here} in the rests).", "",
            "| coherence | wild type: P(bout toward the motion) | " + " | ".join(f"{b}: all bouts" for b in brains)
            + " | wild type: bouts/s in motion | " + " | ".join(f"{b}: bouts/s in motion" for b in brains) + " |",
            "|---|---|" + "---|" * len(brains) + "---|" + "---|" * len(brains)]

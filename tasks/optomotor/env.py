@@ -53,6 +53,9 @@ class ZebrafishOptomotorEnv(gym.Env):
       ``coherence`` (e.g. ``--task-option coherence=0.5``) selects dots and the ``random_dots``
       schedule (5 s rest / 10 s toward one side / 10 s rest / 10 s toward the other / 10 s rest)
       — the random-dot paradigm of Bahl & Engert 2020 (doi:10.1038/s41593-019-0534-9).
+      ``rest_dots``: ``"incoherent"`` (default) keeps the dots moving in rest epochs, each in its
+      own random direction (0 % coherence) at the median speed of the schedule's motion epochs,
+      as between the motion epochs of the real trials; ``"static"`` freezes them.
 
     ``mirror="random"`` (default) flips every direction of the schedule with probability 1/2
     per episode (so a side bias cannot pass for an OMR); ``True``/``False`` force it.
@@ -88,6 +91,7 @@ class ZebrafishOptomotorEnv(gym.Env):
 
     **Constructor kwargs**: ``schedule`` (bundled name or CSV path), ``duration``, ``stimulus``,
     ``period``, ``contrast``, ``coherence``, ``dot_density``, ``dot_radius``, ``dot_lifetime``,
+    ``rest_dots``,
     ``lock_to_heading``, ``mirror``, ``start_heading`` (rad; None = uniform), ``render_mode``
     (``"rgb_array"``), ``render_size``, ``render_view_mm``.
 
@@ -114,6 +118,7 @@ class ZebrafishOptomotorEnv(gym.Env):
         dot_density: float = 0.15,
         dot_radius: float = 1.0,
         dot_lifetime: float = 1.0,
+        rest_dots: str | None = None,
         lock_to_heading: bool = True,
         mirror: bool | str = "random",
         start_heading: float | None = None,
@@ -142,10 +147,16 @@ class ZebrafishOptomotorEnv(gym.Env):
         if not self.duration > 0:
             raise ValueError(f"duration must be > 0 s (got {duration})")
         if stimulus == "grating":
+            if rest_dots is not None:
+                raise ValueError("rest_dots applies to the dots stimulus only (give coherence=... or stimulus='dots')")
             self.stimulus = Grating(period=period, contrast=contrast)
         elif stimulus == "dots":
+            rest_dots = "incoherent" if rest_dots is None else rest_dots
+            if rest_dots not in ("incoherent", "static"):
+                raise ValueError(f"rest_dots must be 'incoherent' or 'static' (got {rest_dots!r})")
+            rest_speed = self.schedule_base.motion_speed() if rest_dots == "incoherent" else 0.0
             self.stimulus = Dots(coherence=coherence, density=dot_density, radius=dot_radius,
-                                 lifetime=dot_lifetime)
+                                 lifetime=dot_lifetime, rest_speed=rest_speed)
         else:
             raise ValueError(f"stimulus must be 'grating' or 'dots' (got {stimulus!r})")
         self.lock_to_heading = bool(lock_to_heading)
@@ -261,10 +272,10 @@ class ZebrafishOptomotorEnv(gym.Env):
                 f"{e} [during {self.env_id} step {self._n}, t={self._n * self.control_dt:.3f} s; "
                 "the larva's physics blew up: check the action for extreme, fast-alternating input]"
             ) from e
-        _, _, vel = self._stim_state()  # velocity during the step that just ended
+        epoch, _, vel = self._stim_state()  # the epoch and velocity during the step that just ended
         self._n += 1
         stim = self._stim_state()
-        self.stimulus.advance(self.control_dt, vel, self.body.head_position(), stim[1])
+        self.stimulus.advance(self.control_dt, vel, self.body.head_position(), stim[1], motion=epoch.motion)
         truncated = bool(self._n >= self._max_steps)
         return self._obs(), 0.0, False, truncated, self._info(stim)
 

@@ -7,9 +7,11 @@
   when locked (closed-loop VR), its phase ψ advances with the stimulus motion and recedes with
   the fish's own translation along k̂, so the sampled luminance includes self-motion.
 * :class:`Dots`: random dots in the world (bright discs on a dark floor, a torus window that
-  travels with the fish); a fraction ``coherence`` moves along k̂, the rest in random directions,
-  each dot living ``lifetime`` s on average (Newsome-style random-dot kinematograms as used for
-  larvae by Bahl & Engert 2020).
+  travels with the fish); in motion epochs a fraction ``coherence`` moves along k̂, the rest in
+  random directions; in rest epochs every dot moves in its own random direction at
+  ``rest_speed`` (0 % coherence, as between the motion epochs of Bahl & Engert 2020's trials; 0 =
+  a static pattern); each dot lives ``lifetime`` s on average (Newsome-style random-dot
+  kinematograms as used for larvae by Bahl & Engert 2020).
 """
 
 from __future__ import annotations
@@ -101,6 +103,11 @@ class Schedule:
         i = int(np.searchsorted(self._starts, t, side="right")) - 1
         return self.epochs[min(max(i, 0), len(self.epochs) - 1)]
 
+    def motion_speed(self) -> float:
+        """The median speed of the motion epochs (mm/s; 0 when there are none)."""
+        v = [e.speed_mm_s for e in self.epochs if e.motion]
+        return float(np.median(v)) if v else 0.0
+
     def motion_onsets(self) -> list[float]:
         out, prev = [], False
         for e in self.epochs:
@@ -136,9 +143,11 @@ class Grating:
         self.phase = float(rng.uniform(0, 2 * np.pi))
         self.origin, self.k = np.asarray(origin, float).copy(), np.asarray(k, float)
 
-    def advance(self, dt: float, velocity: np.ndarray, origin: np.ndarray, k: np.ndarray) -> None:
+    def advance(self, dt: float, velocity: np.ndarray, origin: np.ndarray, k: np.ndarray,
+                motion: bool = True) -> None:
         """Move the pattern by ``velocity`` (world mm/s) over ``dt`` and re-anchor it at the
-        fish's new head position ``origin`` with orientation ``k`` (unit vector)."""
+        fish's new head position ``origin`` with orientation ``k`` (unit vector). ``motion`` (the
+        epoch's) is not needed: a grating at rest has ``velocity`` 0."""
         origin = np.asarray(origin, float)
         shift = float(np.dot(velocity, self.k)) * dt - float(np.dot(origin - self.origin, self.k))
         self.phase = (self.phase + 2 * np.pi * shift / self.period) % (2 * np.pi)
@@ -171,12 +180,15 @@ class Dots:
     kind = "dots"
 
     def __init__(self, coherence: float = 1.0, density: float = 0.15, radius: float = 1.0,
-                 window: float = 30.0, lifetime: float = 1.0):
+                 window: float = 30.0, lifetime: float = 1.0, rest_speed: float = 0.0):
         if not 0 <= coherence <= 1:
             raise ValueError(f"coherence must be in [0, 1] (got {coherence})")
         if not (density > 0 and radius > 0 and window > 4 * radius and lifetime > 0):
             raise ValueError("dots: density, radius, lifetime must be > 0 and window > 4 radius")
+        if not (math.isfinite(rest_speed) and rest_speed >= 0):
+            raise ValueError(f"dots: rest_speed must be >= 0 mm/s (got {rest_speed})")
         self.coherence, self.density, self.radius = float(coherence), float(density), float(radius)
+        self.rest_speed = float(rest_speed)
         self.window, self.lifetime = float(window), float(lifetime)
         self.n = max(1, int(round(density * window * window)))
         self.pos = np.zeros((self.n, 2))
@@ -198,11 +210,19 @@ class Dots:
         self.dirs[which] = np.c_[np.cos(a), np.sin(a)]
         self.coherent[which] = self.rng.uniform(size=m) < self.coherence
 
-    def advance(self, dt: float, velocity: np.ndarray, origin: np.ndarray, k: np.ndarray) -> None:
-        speed = float(np.hypot(*velocity))
+    def advance(self, dt: float, velocity: np.ndarray, origin: np.ndarray, k: np.ndarray,
+                motion: bool = True) -> None:
+        """In a motion epoch the coherent dots move with ``velocity`` (world mm/s) and the others
+        along their own directions at its speed; at rest (``motion`` False) every dot moves along
+        its own direction at ``rest_speed``. Then dots die and are redrawn, and the window
+        re-centres on the fish's head ``origin``."""
         self.k = np.asarray(k, float)
-        vdir = np.asarray(velocity, float) / speed if speed > 0 else self.k
-        step = np.where(self.coherent[:, None], vdir[None, :], self.dirs) * speed * dt
+        if motion:
+            speed = float(np.hypot(*velocity))
+            vdir = np.asarray(velocity, float) / speed if speed > 0 else self.k
+            step = np.where(self.coherent[:, None], vdir[None, :], self.dirs) * speed * dt
+        else:
+            step = self.dirs * self.rest_speed * dt
         self.pos += step
         dead = self.rng.uniform(size=self.n) < dt / self.lifetime
         if dead.any():
@@ -221,4 +241,6 @@ class Dots:
 
     def to_dict(self) -> dict:
         return {"kind": "dots", "coherence": self.coherence, "density_per_mm2": self.density,
-                "radius_mm": self.radius, "window_mm": self.window, "lifetime_s": self.lifetime}
+                "radius_mm": self.radius, "window_mm": self.window, "lifetime_s": self.lifetime,
+                "rest": "incoherent" if self.rest_speed > 0 else "static",
+                "rest_speed_mm_s": self.rest_speed}

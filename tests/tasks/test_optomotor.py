@@ -118,6 +118,28 @@ def test_dots_coherence_and_luminance_range():
     assert set(np.unique(lum)) <= {0.0, 1.0} and 0 < lum.mean() < 1
 
 
+def test_dots_at_rest_move_incoherently_or_stay_static():
+    """Rest epochs: every dot moves along its own direction at rest_speed (0 % coherence, no net
+    drift), or stays put when rest_speed is 0."""
+    k = np.array([1.0, 0.0])
+    moving, still = Dots(coherence=1.0, density=0.5, rest_speed=10.0), Dots(coherence=1.0, density=0.5)
+    for d in (moving, still):
+        d.reset(np.random.default_rng(3), np.zeros(2), k)
+        d.lifetime = 1e9
+    p0 = moving.pos.copy()
+    moving.advance(0.05, np.zeros(2), np.zeros(2), k, motion=False)
+    step = (moving.pos - p0 + 15) % 30 - 15
+    assert np.allclose(np.hypot(*step.T), 0.5, atol=1e-9)  # 10 mm/s x 0.05 s, every dot
+    assert np.allclose(step, moving.dirs * 0.5, atol=1e-9)  # along its own direction, coherent or not
+    assert np.linalg.norm(step.mean(axis=0)) < 0.1  # no net motion
+    p0 = still.pos.copy()
+    still.advance(0.05, np.zeros(2), np.zeros(2), k, motion=False)
+    assert np.allclose(still.pos, p0)
+    assert moving.to_dict()["rest"] == "incoherent" and still.to_dict()["rest"] == "static"
+    with pytest.raises(ValueError, match="rest_speed"):
+        Dots(rest_speed=-1.0)
+
+
 # ------------------------------------------------------------------------------- env
 def test_env_contract():
     env = gym.make("cgym/ZebrafishOptomotor-v0").unwrapped
@@ -353,9 +375,24 @@ def test_coherence_option_selects_dots_and_the_random_dot_schedule():
         assert u.schedule_base.source.endswith("random_dots.csv")
         assert u.duration == 45.0
         env.reset(seed=0)
-        assert u.task_info()["stimulus"]["coherence"] == 0.5
+        st = u.task_info()["stimulus"]
+        assert st["coherence"] == 0.5
+        # rests as in the real trials: dots at 0 % coherence, at the schedule's motion speed
+        assert st["rest"] == "incoherent" and st["rest_speed_mm_s"] == 10.0
+        p0 = u.stimulus.pos.copy()
+        env.step(np.zeros(u.action_space.shape, np.float32))  # t = 0: a rest epoch
+        assert not u.schedule.at(0.0).motion and not np.allclose(u.stimulus.pos, p0)
     finally:
         env.close()
+    e2 = gym.make("cgym/ZebrafishOptomotor-v0", coherence=0.5, rest_dots="static")
+    try:
+        assert e2.unwrapped.task_info()["stimulus"]["rest"] == "static"
+    finally:
+        e2.close()
+    with pytest.raises(ValueError, match="rest_dots"):
+        gym.make("cgym/ZebrafishOptomotor-v0", coherence=0.5, rest_dots="moving")
+    with pytest.raises(ValueError, match="rest_dots applies to the dots"):
+        gym.make("cgym/ZebrafishOptomotor-v0", rest_dots="static")
     with pytest.raises(ValueError, match="coherence must be a fraction"):
         gym.make("cgym/ZebrafishOptomotor-v0", coherence=50)
     g = gym.make("cgym/ZebrafishOptomotor-v0")
