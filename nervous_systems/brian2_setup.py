@@ -41,4 +41,7 @@ def brian2():
     # Brian2 logs INFO about every resolution it makes; keep warnings only.
     b2.BrianLogger.log_level_warn()
     logging.getLogger("brian2").setLevel(logging.WARNING)
+    # objects of a network that is built but never run (a sweep checks each brain by building it;
+    # a brain whose construction is rejected later) would each log a warning at garbage collection
+    b2.BrianLogger.suppress_name("unused_brian_object")
     return b2

@@ -53,9 +53,6 @@ class LIFNetwork(PoissonInputs):
                  params: dict | None = None, seed: int | None = None, dt_ms: float = 0.1,
                  record_spikes: bool = True):
         b2 = brian2()
-        # objects of a network that is built but never run (e.g. a brain whose construction is
-        # rejected later) would each log a warning at garbage collection
-        b2.BrianLogger.suppress_name("unused_brian_object")
         self.model = load_lif_model(params)
         self.n, pre, post, weight = checked_graph(n, pre, post, weight)
         self.n_edges = len(pre)
