@@ -10,11 +10,14 @@ preparations: a bout is one bout-trigger event; its side is the sign of the mean
 vSPN_L - vSPN_R over the bout (the turn command the spinal cord would receive; + = left).
 
 Trials (after Bahl & Engert 2020, doi:10.1038/s41593-019-0534-9, free-swimming protocol in
-spirit; epoch lengths are this project's): ``rest_pre`` s of static dots, ``motion`` s of dots
-with coherence c moving toward the left or the right (alternating), ``rest_post`` s static
-(the after-motion epoch). The stimulus object is passed in (duck-typed: ``reset(rng, origin,
-k)``, ``advance(dt, velocity, origin, k)``, ``luminance(points)``), e.g. :class:`RandomDots`
-(the task's dot generator, kept here so that the organism imports no task).
+spirit; epoch lengths are this project's): ``rest_pre`` s of rest, ``motion`` s of dots with
+coherence c moving toward the left or the right (alternating), ``rest_post`` s of rest (the
+after-motion epoch). In the rests the dots stand still, or with ``RandomDots(rest_speed=v)`` move
+at 0 % coherence at v mm/s as between the real trials' motion epochs (the task's default,
+``rest_dots=incoherent``; every fictive result so far used static rests). The stimulus object is
+passed in (duck-typed: ``reset(rng, origin, k)``, ``advance(dt, velocity, origin, k, motion)``,
+``luminance(points)``), e.g. :class:`RandomDots` (the task's dot generator, kept here so that the
+organism imports no task).
 """
 
 from __future__ import annotations
@@ -38,14 +41,18 @@ DRIVE_KEYS = DRIVE_INPUTS + ("u_MC_L", "u_MC_R", "u_BOUT", "u_vSPN_L", "u_vSPN_R
 class RandomDots:
     """Random-dot kinematogram under the paralysed fish (fish frame), the same generator as the
     optomotor task's ``tasks.optomotor.stimulus.Dots`` with its defaults (radius 1 mm, 0.15 dots
-    per mm², lifetime 1 s, 30 mm torus window) — kept here so that the organism imports no task;
-    ``tests/organisms/test_zebrafish.py`` checks that both give the same luminance."""
+    per mm², lifetime 1 s, 30 mm torus window; ``rest_speed`` mm/s of the dots at rest, 0 =
+    static) — kept here so that the organism imports no task; ``tests/organisms/test_zebrafish.py``
+    checks that both give the same luminance, in motion and at rest."""
 
     def __init__(self, coherence: float = 1.0, density: float = 0.15, radius: float = 1.0,
-                 window: float = 30.0, lifetime: float = 1.0):
+                 window: float = 30.0, lifetime: float = 1.0, rest_speed: float = 0.0):
         if not 0 <= coherence <= 1:
             raise ValueError(f"coherence must be in [0, 1] (got {coherence})")
+        if not (np.isfinite(rest_speed) and rest_speed >= 0):
+            raise ValueError(f"rest_speed must be >= 0 mm/s (got {rest_speed})")
         self.coherence, self.density, self.radius = float(coherence), float(density), float(radius)
+        self.rest_speed = float(rest_speed)
         self.window, self.lifetime = float(window), float(lifetime)
         self.n = max(1, int(round(density * window * window)))
         self.pos = np.zeros((self.n, 2))
@@ -66,10 +73,13 @@ class RandomDots:
         self.dirs[which] = np.c_[np.cos(a), np.sin(a)]
         self.coherent[which] = self.rng.uniform(size=m) < self.coherence
 
-    def advance(self, dt: float, velocity, origin, k) -> None:
-        speed = float(np.hypot(*velocity))
-        vdir = np.asarray(velocity, float) / speed if speed > 0 else np.asarray(k, float)
-        self.pos += np.where(self.coherent[:, None], vdir[None, :], self.dirs) * speed * dt
+    def advance(self, dt: float, velocity, origin, k, motion: bool = True) -> None:
+        if motion:
+            speed = float(np.hypot(*velocity))
+            vdir = np.asarray(velocity, float) / speed if speed > 0 else np.asarray(k, float)
+            self.pos += np.where(self.coherent[:, None], vdir[None, :], self.dirs) * speed * dt
+        else:  # rest: every dot along its own direction (0 % coherence), or still
+            self.pos += self.dirs * self.rest_speed * dt
         dead = self.rng.uniform(size=self.n) < dt / self.lifetime
         if dead.any():
             self.pos[dead] = np.asarray(origin) + self.rng.uniform(-0.5, 0.5, (int(dead.sum()), 2)) * self.window
@@ -148,7 +158,7 @@ def run_fictive(wiring: IntegratorWiring, stimulus, n_trials: int = 4, seed: int
         trial, ph, since = phase_of(tt)
         kdir = np.array([0.0, dirs[trial]])  # fish frame: +y = left
         vel = kdir * speed if ph == "motion" else np.zeros(2)
-        stimulus.advance(dt, vel, np.zeros(2), kdir)
+        stimulus.advance(dt, vel, np.zeros(2), kdir, motion=ph == "motion")
         lum = np.clip(stimulus.luminance(pts), 0.0, 1.0)
         c.set_visual(retina.step(lum[0], lum[1]))
         a = c.state_arrays()
