@@ -12,6 +12,7 @@ from gymnasium import spaces
 
 from bodies import BodyDivergedError
 from bodies.worm import MUSCLE_NAMES, WormBody
+from tasks.actions import checked_action
 
 from .arena import GRADIENT_SHAPES, ChemotaxisArena
 
@@ -216,15 +217,7 @@ class CElegansChemotaxisEnv(gym.Env):
         return self._obs(), self._info()
 
     def step(self, action):
-        a = np.asarray(action, dtype=np.float64)
-        if a.shape != self.action_space.shape:
-            raise ValueError(
-                f"step {self._n}: action must have shape {self.action_space.shape} "
-                f"(muscles in MUSCLE_NAMES order), got {a.shape}"
-            )
-        if not np.all(np.isfinite(a)):
-            bad = [MUSCLE_NAMES[i] for i in np.nonzero(~np.isfinite(a))[0][:5]]
-            raise ValueError(f"step {self._n} (t={self._n * self.control_dt:.3f} s): action contains NaN/Inf (muscles {bad})")
+        a = checked_action(action, self.action_space.shape, MUSCLE_NAMES, self._n, self._n * self.control_dt)
         try:
             self.body.step(a, self._n_sub)
         except BodyDivergedError as e:

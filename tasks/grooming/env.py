@@ -12,6 +12,7 @@ from gymnasium import spaces
 from bodies import BodyDivergedError  # (first: sets MUJOCO_GL before mujoco is imported)
 from bodies.fly import ANTENNA_JOINTS, JOINT_NAMES, LEGS, FlyBody
 from bodies.fly.body import ANTENNA_STIFFNESS
+from tasks.actions import checked_action
 
 import mujoco  # noqa: E402
 
@@ -212,13 +213,7 @@ class DrosophilaGroomingEnv(gym.Env):
         return obs, self._info(obs)
 
     def step(self, action):
-        a = np.asarray(action, dtype=np.float64)
-        if a.shape != self.action_space.shape:
-            raise ValueError(f"step {self._n}: action must have shape {self.action_space.shape} "
-                             f"(body.actuator_names order), got {a.shape}")
-        if not np.all(np.isfinite(a)):
-            bad = [self.body.actuator_names[i] for i in np.nonzero(~np.isfinite(a))[0][:5]]
-            raise ValueError(f"step {self._n} (t={self._n * self.control_dt:.3f} s): action contains NaN/Inf (actuators {bad})")
+        a = checked_action(action, self.action_space.shape, self.body.actuator_names, self._n, self._n * self.control_dt)
         try:
             self.body.step(a, self._n_sub)
         except BodyDivergedError as e:

@@ -14,6 +14,7 @@ from gymnasium import spaces
 
 from bodies import BodyDivergedError
 from bodies.larva import EYE_GRID_X_MM, EYE_GRID_Y_MM, MUSCLE_NAMES, N_JOINTS, LarvaBody, eye_grid
+from tasks.actions import checked_action
 
 from .stimulus import Dots, Grating, Schedule
 
@@ -257,14 +258,7 @@ class ZebrafishOptomotorEnv(gym.Env):
         return self._obs(), self._info()
 
     def step(self, action):
-        a = np.asarray(action, dtype=np.float64)
-        if a.shape != self.action_space.shape:
-            raise ValueError(
-                f"step {self._n}: action must have shape {self.action_space.shape} "
-                f"(muscles {MUSCLE_NAMES[0]}..{MUSCLE_NAMES[-1]}), got {a.shape}")
-        if not np.all(np.isfinite(a)):
-            bad = [MUSCLE_NAMES[i] for i in np.nonzero(~np.isfinite(a))[0][:5]]
-            raise ValueError(f"step {self._n} (t={self._n * self.control_dt:.3f} s): action contains NaN/Inf (muscles {bad})")
+        a = checked_action(action, self.action_space.shape, MUSCLE_NAMES, self._n, self._n * self.control_dt)
         try:
             self.body.step(a, self._n_sub)
         except BodyDivergedError as e:
