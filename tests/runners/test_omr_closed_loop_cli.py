@@ -38,7 +38,7 @@ def test_bad_folders_name_the_problem(tmp_path, capsys):
     assert not list(tmp_path.glob("t.*"))
 
 
-def _fake_episode(folder, cond, seed, brain, wseed, fit, w, a, coh=0.5):
+def _fake_episode(folder, cond, seed, brain, wseed, fit, w, a, coh=0.5, rest=None):
     ep = folder / cond / "episodes"
     ep.mkdir(parents=True, exist_ok=True)
     feats = {"omr_turns_with": float(w), "omr_turns_against": float(a), "omr_bouts_with": float(w),
@@ -47,7 +47,23 @@ def _fake_episode(folder, cond, seed, brain, wseed, fit, w, a, coh=0.5):
         "status": "ok", "seed": seed, "features": feats, "wall_time_s": 1.0,
         "config": {"task": "zebrafish/optomotor", "brain": brain, "duration": 60.0,
                    "task_options": {"coherence": coh, "schedule": "random_dots_60"},
-                   "brain_info": {"wiring_seed": wseed, "integrator_fit": fit}}}))
+                   "brain_info": {"wiring_seed": wseed, "integrator_fit": fit}},
+        **({"task_info": {"stimulus": {"kind": "dots", "rest": rest}}} if rest else {})}))
+
+
+def test_rests_of_two_kinds_are_not_pooled(tmp_path, capsys):
+    """Episodes from before the rest_dots option had static rests; a row mixing them with incoherent
+    rests is refused, and a clean set says which rests it scored."""
+    sw = tmp_path / "sweep"
+    _fake_episode(sw, "a", 201, "connectome", 0, "connectome/0", 9, 1)  # no task_info rest: static
+    _fake_episode(sw, "b", 202, "connectome", 0, "connectome/0", 8, 2, rest="incoherent")
+    code, err = _run([str(sw), "--out", str(tmp_path / "t")], capsys)
+    assert code == 2 and "mix rests with incoherent and static dots" in err
+    assert not list(tmp_path.glob("t.*"))
+    inc = tmp_path / "inc"
+    _fake_episode(inc, "b", 202, "connectome", 0, "connectome/0", 8, 2, rest="incoherent")
+    assert omr.main([str(inc), "--out", str(tmp_path / "t")]) == 0
+    assert "dots at 0 % coherence in the rests" in (tmp_path / "t.md").read_text()
 
 
 def test_controls_pooled_over_draws_and_listed_per_draw(tmp_path, capsys):
