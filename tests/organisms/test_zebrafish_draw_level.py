@@ -87,3 +87,21 @@ def test_fits_mode_bad_file_is_one_line_error(tmp_path, capsys):
     assert main(["--fits", str(bad)]) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and err.count("\n") == 1
+
+
+def test_fit_loss_against_behaviour_rank_correlation_can_fail(tmp_path, capsys):
+    """Scorecard + --fits: Spearman's rho over draws between fit loss and P(with), per group and
+    pooled; a perfect inverse ranking gives rho -1 with a small p, a scrambled one does not."""
+    fits = {f"sbm-redraw/{d}": (0.5 + 0.1 * d, "rest") for d in range(1, 7)}
+    fits.update({f"block-shuffled/{d}": (1.5 + 0.1 * d, "rest") for d in range(6)})
+    path = _fits_yaml(tmp_path, fits)
+    card = tmp_path / "card.json"
+    rows = [_row("sbm-redraw", d, 0.9 - 0.05 * d) for d in range(1, 7)]          # better fit, more turning
+    rows += [_row("block-shuffled", d, v) for d, v in enumerate([0.6, 0.3, 0.7, 0.4, 0.5, 0.55])]
+    card.write_text(json.dumps({"per_draw": rows}))
+    assert main([str(card), "--fits", str(path)]) == 0
+    out = {line.split("|")[2].strip(): line.split("|") for line in capsys.readouterr().out.splitlines()[2:]}
+    clem = out["CLEM block model"]
+    assert clem[3].strip() == "6" and float(clem[4]) == -1.0 and float(clem[5]) < 0.01   # 2/720 orderings
+    assert float(out["block-shuffled"][5]) > 0.3
+    assert "CLEM and block-shuffled" in out

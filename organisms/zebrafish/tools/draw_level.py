@@ -2,6 +2,7 @@
 
     python -m organisms.zebrafish.tools.draw_level organisms/zebrafish/figures/omr60.json [MORE.json ...]
     python -m organisms.zebrafish.tools.draw_level --fits organisms/zebrafish/models/integrator_fits.yaml
+    python -m organisms.zebrafish.tools.draw_level SCORECARD.json --fits organisms/zebrafish/models/integrator_fits.yaml
 
 There is no cell-to-cell edge list in the CLEM release, so the ``connectome`` brain is itself one
 draw (draw 0) of the CLEM block model, the same kind of object as the ``sbm-redraw`` draws. A
@@ -22,6 +23,11 @@ every draw; only entries of one ``loss_version``, default ``rest``). That loss i
 minimised, so it measures how well each wiring *can* be fitted to the recordings, not a
 prediction; lower is better, and the one-sided test asks whether the block-shuffled draws' loss
 is above the CLEM draws'.
+
+Both together (scorecard JSONs and ``--fits``) join each draw's fit loss with its P(turn with
+motion) and give, per coherence, Spearman's rho over draws (CLEM and block-shuffled draws pooled,
+then each group) with a two-sided permutation p: does a draw that fits the recordings better turn
+with the motion more often?
 """
 
 from __future__ import annotations
@@ -148,6 +154,45 @@ def markdown_fit_losses(groups: dict, seed: int = 0) -> str:
     return "\n".join(lines)
 
 
+def loss_behaviour(per_draw_rows: list[dict], groups: dict, seed: int = 0) -> list[dict]:
+    """Per coherence and set of draws (both groups pooled, then each): Spearman's rho between the
+    draws' fit loss and their P(with), with a two-sided permutation p (P(with) permuted over the
+    draws). Only draws present in both; a set needs at least 4 draws."""
+    from scipy.stats import spearmanr
+
+    loss = {(b, d): v for draws in groups.values() for b, d, v in draws}
+    rng = np.random.default_rng(seed)
+    out = []
+    cohs = sorted({r["coherence"] for r in per_draw_rows})
+    for coh in cohs:
+        pairs = {}
+        for r in per_draw_rows:
+            if r["coherence"] != coh or r["group"] == "no-integrator-edges":
+                continue
+            for d in r["draws"]:
+                if (d["brain"], d["draw"]) in loss:
+                    pairs.setdefault(r["group"], []).append((loss[(d["brain"], d["draw"])], d["value"]))
+        sets = [("CLEM and block-shuffled", [x for g in ("CLEM block model", "block-shuffled") for x in pairs.get(g, [])])]
+        sets += [(g, pairs.get(g, [])) for g in ("CLEM block model", "block-shuffled")]
+        for name, xy in sets:
+            if len(xy) < 4:
+                continue
+            x, y = np.array(xy).T
+            rho = float(spearmanr(x, y).statistic)
+            perm = np.array([spearmanr(x, rng.permutation(y)).statistic for _ in range(N_BOOT)])
+            p = float((np.sum(np.abs(perm) >= abs(rho) - 1e-12) + 1) / (N_BOOT + 1))
+            out.append({"coherence": coh, "draws": name, "n": len(xy), "rho": rho, "p_two_sided": p})
+    return out
+
+
+def markdown_loss_behaviour(rows: list[dict]) -> str:
+    lines = ["| coherence | draws | n | Spearman rho, fit loss vs P(with) | two-sided permutation p |",
+             "|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['coherence'] * 100:.0f} % | {r['draws']} | {r['n']} | {r['rho']:+.2f} | {r['p_two_sided']:.3f} |")
+    return "\n".join(lines)
+
+
 def markdown_difference(diffs: list[dict]) -> str:
     lines = ["| coherence | difference (draws) | mean difference [95 % CI, draws resampled] | one-sided permutation p |",
              "|---|---|---|---|"]
@@ -178,8 +223,17 @@ def main(argv=None) -> int:
                    "(e.g. organisms/zebrafish/models/integrator_fits.yaml)")
     p.add_argument("--loss-version", default="rest", help="with --fits: the entries' loss_version (default rest)")
     a = p.parse_args(argv)
-    if bool(a.fits) == bool(a.scorecard):
-        p.error("give scorecard JSONs or --fits YAML (one of the two)")
+    if not (a.fits or a.scorecard):
+        p.error("give scorecard JSONs, --fits YAML, or both")
+    if a.fits and a.scorecard:
+        try:
+            groups = fit_losses(a.fits, a.loss_version)
+            rows = draw_level(read_per_draw(a.scorecard), a.measure)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(markdown_loss_behaviour(loss_behaviour(rows, groups)))
+        return 0
     if a.fits:
         try:
             groups = fit_losses(a.fits, a.loss_version)
