@@ -199,16 +199,13 @@ def plot_tracks(runs: list[Path], out: Path) -> Path:
     rows = int(np.ceil(len(pairs) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(3.8 * cols, 3.8 * rows), squeeze=False)
     for ax, (first, second) in zip(axes.ravel(), pairs):
-        info = None
         for run, color in ((second, "tab:orange"), (first, "tab:blue")):
-            files = sorted((run / "episodes").glob("ep_*.json"))
-            for i, f in enumerate(files):
-                info = info or json.loads(f.read_text()).get("task_info") or {}
-                c = np.load(f.with_suffix(".npz"))["centerline"].mean(axis=1)
+            for i, c in enumerate(per_episode(run, lambda c, t, conc, peak: c).values()):
                 ax.plot(c[:, 0], c[:, 1], color=color, lw=0.6, alpha=0.6,
                         label=run.name if i == 0 else None)
-        peak = (info or {}).get("peak", [5.0, 0.0])
-        zone = ((info or {}).get("target_zone") or {}).get("radius", 2.0)
+        info = json.loads(next((first / "episodes").glob("ep_*.json")).read_text()).get("task_info") or {}
+        peak = info["peak"]
+        zone = (info.get("target_zone") or {}).get("radius", 2.0)
         ax.add_patch(plt.Circle(peak, zone, fill=False, ls="--", color="k", lw=0.8))
         ax.plot(*peak, marker="*", color="k", ms=10, ls="none", label="peak")
         ax.plot(0, 0, marker="o", color="k", ms=3, ls="none")
