@@ -34,7 +34,9 @@ ALLOWED = {
 # these modules of tasks (and only these). tasks.statistics is the project's one bootstrap-CI
 # implementation: the task estimators need it (so it lives in tasks) and the organisms' diagnostic
 # tools print CIs with it (it imports only numpy, so it adds no other dependency).
-ORGANISM_MAY_IMPORT = ("tasks.benchmarks", "tasks.reference", "tasks.statistics")
+# tasks.visual_stimuli (numpy only) is the one generator of the fish's gratings and dots: the
+# closed-loop task shows them and the zebrafish's open-loop fictive trials show the same ones.
+ORGANISM_MAY_IMPORT = ("tasks.benchmarks", "tasks.reference", "tasks.statistics", "tasks.visual_stimuli")
 
 # Violations present when the layout test was written, each fixed on another branch; the
 # integrator deletes an entry once that branch is merged (the test then guards the fix).

@@ -12,12 +12,11 @@ vSPN_L - vSPN_R over the bout (the turn command the spinal cord would receive; +
 Trials (after Bahl & Engert 2020, doi:10.1038/s41593-019-0534-9, free-swimming protocol in
 spirit; epoch lengths are this project's): ``rest_pre`` s of rest, ``motion`` s of dots with
 coherence c moving toward the left or the right (alternating), ``rest_post`` s of rest (the
-after-motion epoch). In the rests the dots stand still, or with ``RandomDots(rest_speed=v)`` move
+after-motion epoch). In the rests the dots stand still, or with ``Dots(rest_speed=v)`` move
 at 0 % coherence at v mm/s as between the real trials' motion epochs (the task's default,
 ``rest_dots=incoherent``; every fictive result so far used static rests). The stimulus object is
-passed in (duck-typed: ``reset(rng, origin, k)``, ``advance(dt, velocity, origin, k, motion)``,
-``luminance(points)``), e.g. :class:`RandomDots` (the task's dot generator, kept here so that the
-organism imports no task).
+passed in: one of :mod:`tasks.visual_stimuli` (``Dots``, ``Grating``), the generators the
+closed-loop task shows, or anything with their ``reset`` / ``advance`` / ``luminance``.
 """
 
 from __future__ import annotations
@@ -36,63 +35,6 @@ from .retina import ReichardtRetina, default_eye_points
 #: :func:`organisms.zebrafish.motor_command.replay` reads), and with them the readout units' states
 DRIVE_INPUTS = ("imi_L", "imi_R", "bout_in", "vspn_in_L", "vspn_in_R")
 DRIVE_KEYS = DRIVE_INPUTS + ("u_MC_L", "u_MC_R", "u_BOUT", "u_vSPN_L", "u_vSPN_R")
-
-
-class RandomDots:
-    """Random-dot kinematogram under the paralysed fish (fish frame), the same generator as the
-    optomotor task's ``tasks.optomotor.stimulus.Dots`` with its defaults (radius 1 mm, 0.15 dots
-    per mm², lifetime 1 s, 30 mm torus window; ``rest_speed`` mm/s of the dots at rest, 0 =
-    static) — kept here so that the organism imports no task; ``tests/organisms/test_zebrafish.py``
-    checks that both give the same luminance, in motion and at rest."""
-
-    def __init__(self, coherence: float = 1.0, density: float = 0.15, radius: float = 1.0,
-                 window: float = 30.0, lifetime: float = 1.0, rest_speed: float = 0.0):
-        if not 0 <= coherence <= 1:
-            raise ValueError(f"coherence must be in [0, 1] (got {coherence})")
-        if not (np.isfinite(rest_speed) and rest_speed >= 0):
-            raise ValueError(f"rest_speed must be >= 0 mm/s (got {rest_speed})")
-        self.coherence, self.density, self.radius = float(coherence), float(density), float(radius)
-        self.rest_speed = float(rest_speed)
-        self.window, self.lifetime = float(window), float(lifetime)
-        self.n = max(1, int(round(density * window * window)))
-        self.pos = np.zeros((self.n, 2))
-        self.dirs = np.zeros((self.n, 2))
-        self.coherent = np.zeros(self.n, bool)
-        self.origin = np.zeros(2)
-        self.rng = np.random.default_rng(0)
-
-    def reset(self, rng: np.random.Generator, origin, k) -> None:
-        self.rng = rng
-        self.origin = np.asarray(origin, float).copy()
-        self.pos = self.origin + rng.uniform(-0.5, 0.5, (self.n, 2)) * self.window
-        self._redraw(np.ones(self.n, bool))
-
-    def _redraw(self, which: np.ndarray) -> None:
-        m = int(which.sum())
-        a = self.rng.uniform(0, 2 * np.pi, m)
-        self.dirs[which] = np.c_[np.cos(a), np.sin(a)]
-        self.coherent[which] = self.rng.uniform(size=m) < self.coherence
-
-    def advance(self, dt: float, velocity, origin, k, motion: bool = True) -> None:
-        if motion:
-            speed = float(np.hypot(*velocity))
-            vdir = np.asarray(velocity, float) / speed if speed > 0 else np.asarray(k, float)
-            self.pos += np.where(self.coherent[:, None], vdir[None, :], self.dirs) * speed * dt
-        else:  # rest: every dot along its own direction (0 % coherence), or still
-            self.pos += self.dirs * self.rest_speed * dt
-        dead = self.rng.uniform(size=self.n) < dt / self.lifetime
-        if dead.any():
-            self.pos[dead] = np.asarray(origin) + self.rng.uniform(-0.5, 0.5, (int(dead.sum()), 2)) * self.window
-            self._redraw(dead)
-        self.origin = np.asarray(origin, float).copy()
-        self.pos = self.origin + (self.pos - self.origin + 0.5 * self.window) % self.window - 0.5 * self.window
-
-    def luminance(self, points) -> np.ndarray:
-        p = np.asarray(points, float)
-        d = p.reshape(-1, 1, 2) - self.pos[None, :, :]
-        d = (d + 0.5 * self.window) % self.window - 0.5 * self.window
-        inside = (d[..., 0] ** 2 + d[..., 1] ** 2).min(axis=1) <= self.radius**2
-        return inside.astype(float).reshape(p.shape[:-1])
 
 
 def run_fictive(wiring: IntegratorWiring, stimulus, n_trials: int = 4, seed: int = 0,

@@ -110,15 +110,16 @@ def loss_of(values: np.ndarray, tg: list[dict]) -> np.ndarray:
 def _record_one(job):
     brain, seed, coh, run, trials = job
     from organisms.zebrafish.circuit import load_params, si
-    from organisms.zebrafish.fictive import RandomDots, run_fictive
+    from organisms.zebrafish.fictive import run_fictive
     from organisms.zebrafish.integrator_sbm import fitted_overrides, make_wiring
     from organisms.zebrafish.motor_command import motor_command_overrides
+    from tasks.visual_stimuli import Dots
 
     fit_ov, fit_src = fitted_overrides(brain, seed, fit="own")
     p = load_params(overrides={**fit_ov, **motor_command_overrides({})})
     ip = p["integrator"]
     w = make_wiring(brain, seed, scale=si(ip["scale"]), completeness=si(ip["completeness"]), g_syn=si(ip["g_syn"]))
-    r = run_fictive(w, RandomDots(coherence=coh), n_trials=trials, seed=run, params=p, record_drive=True, **TIMING)
+    r = run_fictive(w, Dots(coherence=coh), n_trials=trials, seed=run, params=p, record_drive=True, **TIMING)
     return {"coherence": coh, "run": run, "directions": r["directions"], "trial_s": r["trial_s"],
             "integrator_fit": fit_src, "drive": {k: r["drive"][k] for k in DRIVE_INPUTS}}
 

@@ -16,7 +16,8 @@ from bodies import BodyDivergedError
 from bodies.larva import EYE_GRID_X_MM, EYE_GRID_Y_MM, MUSCLE_NAMES, N_JOINTS, LarvaBody, eye_grid
 from tasks.actions import checked_action
 
-from .stimulus import Dots, Grating, Schedule
+from ..visual_stimuli import Dots, Grating
+from .schedule import Schedule
 
 ENV_ID = "cgym/ZebrafishOptomotor-v0"
 SPONTANEOUS_ENV_ID = "cgym/ZebrafishSpontaneous-v0"

@@ -225,19 +225,3 @@ def test_no_visual_path_bypasses_the_integrator_to_the_turn_command():
     assert not any(k.startswith("BIN") for k in c.layout.brain_pops)
 
 
-def test_fictive_dots_are_the_tasks_dots():
-    from organisms.zebrafish.fictive import RandomDots
-    from tasks.optomotor.stimulus import Dots
-
-    pts = default_eye_points(16)
-    for rest_speed in (0.0, 10.0):  # static rests and rests at 0 % coherence
-        a, b = RandomDots(coherence=0.5, rest_speed=rest_speed), Dots(coherence=0.5, rest_speed=rest_speed)
-        a.reset(np.random.default_rng(3), np.zeros(2), np.array([0.0, 1.0]))
-        b.reset(np.random.default_rng(3), np.zeros(2), np.array([0.0, 1.0]))
-        for k in range(300):
-            motion = 50 < k < 200
-            vel = np.array([0.0, 10.0]) if motion else np.zeros(2)
-            a.advance(0.002, vel, np.zeros(2), np.array([0.0, 1.0]), motion=motion)
-            b.advance(0.002, vel, np.zeros(2), np.array([0.0, 1.0]), motion=motion)
-            assert np.array_equal(a.luminance(pts), b.luminance(pts))
-    assert np.array_equal(a.pos, b.pos)

@@ -50,11 +50,12 @@ def test_the_stage_is_absent_by_default_and_replaces_the_direct_readout_when_on(
 
 
 def test_replay_equals_brian2_with_the_noise_off():
-    from organisms.zebrafish.fictive import RandomDots, run_fictive
+    from organisms.zebrafish.fictive import run_fictive
+    from tasks.visual_stimuli import Dots
 
     ov, _ = fitted_overrides("connectome", 0)
     p = load_params(overrides={**ov, **motor_command_overrides(VALUES), "noise.sigma": 0.0, "vigour.turn_sigma": 0.0})
-    r = run_fictive(_wiring(p), RandomDots(coherence=1.0), n_trials=1, seed=3, params=p, rest_pre=0.5, motion=2.5,
+    r = run_fictive(_wiring(p), Dots(coherence=1.0), n_trials=1, seed=3, params=p, rest_pre=0.5, motion=2.5,
                     rest_post=0.5, record_drive=True)
     d = r["drive"]
     rep = replay(d, p, VALUES, rng=0, bout_times=[r["onsets"]], record=True)

@@ -15,7 +15,8 @@ import tasks  # noqa: F401  (registers the envs)
 from bodies import BodyDivergedError
 from bodies.larva import N_JOINTS, bout
 from tasks.optomotor.features import BoutParams, detect_bouts, extract_features, omr_correct_fraction
-from tasks.optomotor.stimulus import Dots, Grating, Schedule, ScheduleError
+from tasks.optomotor.schedule import Schedule, ScheduleError
+from tasks.visual_stimuli import Dots, Grating
 
 SHORT = [  # 1 s rest, 6 s motion toward the fish's left, 1 s rest
     {"start_s": 0, "end_s": 1, "motion": 0, "direction_deg": 90, "speed_mm_s": 0},

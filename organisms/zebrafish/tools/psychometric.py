@@ -9,9 +9,8 @@ Each (brain, coherence, seed) is one open-loop run of :func:`organisms.zebrafish
 (``--trials`` trials of 5 s rest / 10 s motion / 10 s rest); for the control brains the seed is
 also the wiring seed (a fresh SBM draw / block shuffle per seed; connectome keeps its draw 0).
 Writes ``<out>.json`` (all bouts and summaries), ``<out>.md`` (the table) and ``<out>.png``.
-The dots are :class:`organisms.zebrafish.fictive.RandomDots`, the optomotor task's generator
-(the first results were made with ``tasks.optomotor.stimulus.Dots`` itself; a test checks that
-both give the same luminance).
+The dots are :class:`tasks.visual_stimuli.Dots`, the generator the optomotor task shows (static
+rests, as in every fictive result so far).
 """
 
 from __future__ import annotations
@@ -32,8 +31,9 @@ import numpy as np
 def _one(job):
     brain, coh, seed, trials, overrides, fitted = job
     from organisms.zebrafish.circuit import load_params, si
-    from organisms.zebrafish.fictive import RandomDots, run_fictive
+    from organisms.zebrafish.fictive import run_fictive
     from organisms.zebrafish.integrator_sbm import fitted_overrides, make_wiring
+    from tasks.visual_stimuli import Dots
 
     wseed = 0 if brain == "connectome" else seed + (1 if brain == "sbm-redraw" else 0)
     fit_ov, fit_src = fitted_overrides(brain, wseed) if fitted else ({}, "off")
@@ -41,7 +41,7 @@ def _one(job):
     ip = p["integrator"]
     w = make_wiring(brain, wseed, scale=si(ip["scale"]), completeness=si(ip["completeness"]), g_syn=si(ip["g_syn"]))
     t0 = time.time()
-    r = run_fictive(w, RandomDots(coherence=coh), n_trials=trials, seed=seed, params=p)
+    r = run_fictive(w, Dots(coherence=coh), n_trials=trials, seed=seed, params=p)
     r.update(brain=brain, coherence=coh, seed=seed, wiring_seed=wseed, wall_s=time.time() - t0, integrator_fit=fit_src)
     return r
 
