@@ -1,26 +1,29 @@
-"""The perturbation benchmark (``celegans/perturbations``): literature ablation phenotypes,
-reproduced in silico as intact vs lesioned on the SAME seeds.
+"""The perturbation benchmark (``celegans/perturbations``): literature ablation and activation
+phenotypes, reproduced in silico as intact vs perturbed on the SAME seeds.
 
 Library: ``tasks/chemotaxis/reference/perturbations_celegans.yaml`` (versioned; each entry: id,
-citation with DOI, the lesion, task, metric, expected direction). Nothing in it is fitted to.
+citation with DOI, the perturbation — ``lesion`` (neurons removed with all their synapses, as
+after a laser ablation) or ``activate`` (neurons held depolarised by ``activate_mV`` for the
+whole episode, the brain's ``activate`` option) — task, metric, expected direction). Nothing in
+it is fitted to.
 
 Protocol: one sweep (``runners/execution/sweep.py``, resumable, process pool or Dask) with the intact
-brain and one condition per distinct lesion, every condition on the same seeds; a seed is one
-animal, so each ablated episode has an intact twin with the same initial state and noise seed.
-Per entry:
+brain and one condition per distinct perturbation, every condition on the same seeds; a seed is
+one animal, so each perturbed episode has an intact twin with the same initial state and noise
+seed. Per entry:
 
 * per-episode metric (``reversal_rate``, ``forward_fraction``, ``backward_fraction`` =
   1 - ``forward_fraction``, ``approach``, any feature of the task's extractor): the paired effect
-  is the mean over seeds of (ablated − intact), with a percentile bootstrap 95% CI over seeds;
+  is the mean over seeds of (perturbed − intact), with a percentile bootstrap 95% CI over seeds;
   seeds whose metric is undefined in either twin are dropped;
-* population metric (``chemotaxis_index``): effect = CI(ablated) − CI(intact), the bootstrap
+* population metric (``chemotaxis_index``): effect = CI(perturbed) − CI(intact), the bootstrap
   resampling the shared seeds jointly (paired).
 
 Verdict (``phenotype_verdict``):
 
 * ``insufficient data``: fewer than ``min_pairs`` usable pairs, or the intact brain does not show
   the behaviour whose change is tested (e.g. a *decrease* of a reversal rate that is already 0 in
-  every intact episode, a decrease of a chemotaxis index that is ≤ 0): no ablation could reproduce
+  every intact episode, a decrease of a chemotaxis index that is ≤ 0): no perturbation could reproduce
   the phenotype, so its absence says nothing;
 * ``reproduced``: the CI excludes 0 on the expected side;
 * ``opposite``: the CI excludes 0 on the other side;
@@ -53,8 +56,9 @@ from .sweep_spec import Condition, SweepSpec
 BENCHMARK = "celegans/perturbations"
 LIBRARY = (Path(__file__).resolve().parents[2] / "tasks" / "chemotaxis" / "reference"
            / "perturbations_celegans.yaml")
-ENTRY_KEYS = {"id", "description", "lesion", "task", "kind", "metric", "direction", "strength",
-              "condition", "source", "also", "verification", "notes"}
+ENTRY_KEYS = {"id", "description", "lesion", "activate", "activate_mV", "task", "kind", "metric",
+              "direction", "strength", "condition", "source", "also", "verification", "notes"}
+PERTURBATIONS = ("lesion", "activate")
 DIRECTIONS = ("increase", "decrease")
 POPULATION_METRICS = ("chemotaxis_index",)
 DERIVED_METRICS = {"backward_fraction": ("forward_fraction", lambda x: 1.0 - x)}
@@ -80,10 +84,40 @@ class Phenotype:
     verification: str = ""
     notes: str = ""
     also: tuple = ()
+    activate: tuple[str, ...] = ()
+    activate_mV: float | None = None   # None: the brain's default depolarisation
 
     @property
     def citation(self) -> str:
         return f"{self.source.get('citation')}, doi:{self.source.get('doi')}"
+
+    @property
+    def manipulation(self) -> str:
+        """``lesion`` or ``activate``."""
+        return "activate" if self.activate else "lesion"
+
+    @property
+    def key(self) -> tuple:
+        """One condition per distinct perturbation (entries that share one share its episodes)."""
+        names = tuple(sorted(self.activate or self.lesion))
+        return (self.manipulation, names, self.activate_mV)
+
+    def brain_options(self) -> dict:
+        """The brain options that make this perturbation."""
+        if self.activate:
+            opts = {"activate": list(self.key[1])}
+            if self.activate_mV is not None:
+                opts["activate_mV"] = float(self.activate_mV)
+            return opts
+        return {"lesion": list(self.key[1])}
+
+    @property
+    def label(self) -> str:
+        names = "+".join(self.key[1])
+        if self.activate:
+            mv = "" if self.activate_mV is None else f" ({self.activate_mV:+g} mV)"
+            return f"activate {names}{mv}"
+        return f"lesion {names}"
 
 
 @dataclass
@@ -119,9 +153,13 @@ def load_library(path: str | Path = LIBRARY) -> PhenotypeLibrary:
         if extra:
             raise PerturbationLibraryError(f"{where}: unknown key(s) {sorted(extra)}; allowed: "
                                            f"{sorted(ENTRY_KEYS)}")
-        for k in ("id", "lesion", "task", "metric", "direction", "source"):
+        for k in ("id", "task", "metric", "direction", "source"):
             if k not in e:
                 raise PerturbationLibraryError(f"{where}: missing key {k!r}")
+        given = [k for k in PERTURBATIONS if k in e]
+        if len(given) != 1:
+            raise PerturbationLibraryError(f"{where}: give exactly one of lesion / activate "
+                                           f"(got {given or 'neither'})")
         if e.get("kind", "population") != "population":
             raise PerturbationLibraryError(f"{where}: kind must be population (a direction of "
                                            f"effect in groups of animals), got {e['kind']!r}")
@@ -131,16 +169,27 @@ def load_library(path: str | Path = LIBRARY) -> PhenotypeLibrary:
         src = e["source"]
         if not isinstance(src, dict) or not src.get("citation") or not src.get("doi"):
             raise PerturbationLibraryError(f"{where}: source needs citation and doi")
-        lesion = e["lesion"]
-        if isinstance(lesion, str):
-            lesion = [lesion]
-        if not isinstance(lesion, list) or not lesion or not all(isinstance(x, str) for x in lesion):
-            raise PerturbationLibraryError(f"{where}: lesion is a list of neuron or class names")
+        names = e[given[0]]
+        if isinstance(names, str):
+            names = [names]
+        if not isinstance(names, list) or not names or not all(isinstance(x, str) for x in names):
+            raise PerturbationLibraryError(f"{where}: {given[0]} is a list of neuron or class names")
+        mv = e.get("activate_mV")
+        if mv is not None:
+            if given[0] != "activate":
+                raise PerturbationLibraryError(f"{where}: activate_mV belongs to an activate entry")
+            if isinstance(mv, bool) or not isinstance(mv, (int, float)) or not math.isfinite(mv) \
+                    or mv <= 0:
+                raise PerturbationLibraryError(f"{where}: activate_mV must be a number > 0 (mV), "
+                                               f"got {mv!r}")
         if e["id"] in seen:
             raise PerturbationLibraryError(f"{where}: id {e['id']!r} repeats")
         seen.add(e["id"])
         out.append(Phenotype(id=str(e["id"]), description=str(e.get("description", "")),
-                             lesion=tuple(lesion), task=str(e["task"]), metric=str(e["metric"]),
+                             lesion=tuple(names) if given[0] == "lesion" else (),
+                             activate=tuple(names) if given[0] == "activate" else (),
+                             activate_mV=None if mv is None else float(mv),
+                             task=str(e["task"]), metric=str(e["metric"]),
                              direction=e["direction"], strength=str(e.get("strength", "")),
                              source=dict(src), verification=str(e.get("verification", "")),
                              notes=str(e.get("notes", "")).strip(),
@@ -174,39 +223,39 @@ def _population(metric: str, features: list[dict]) -> float:
     raise ValueError(metric)
 
 
-def paired_effect(intact: list[dict | None], ablated: list[dict | None], metric: str,
+def paired_effect(intact: list[dict | None], perturbed: list[dict | None], metric: str,
                   n_boot: int = 2000, seed: int = 0) -> dict:
-    """Paired effect (ablated − intact) of ``metric`` over seeds with a percentile-bootstrap 95% CI
+    """Paired effect (perturbed − intact) of ``metric`` over seeds with a percentile-bootstrap 95% CI
     (:func:`tasks.statistics.bootstrap_ci`; seed pairs resampled, ``n_boot`` resamples, ``seed``)."""
     if metric in POPULATION_METRICS:
-        keep = [i for i, (a, b) in enumerate(zip(intact, ablated)) if a and b]
+        keep = [i for i, (a, b) in enumerate(zip(intact, perturbed)) if a and b]
         n = len(keep)
         if n == 0:
-            return {"n": 0, "intact": np.nan, "ablated": np.nan, "effect": np.nan,
-                    "ci": [np.nan, np.nan], "intact_values": [], "ablated_values": []}
+            return {"n": 0, "intact": np.nan, "perturbed": np.nan, "effect": np.nan,
+                    "ci": [np.nan, np.nan], "intact_values": [], "perturbed_values": []}
         A = [intact[i] for i in keep]
-        B = [ablated[i] for i in keep]
+        B = [perturbed[i] for i in keep]
         vi, va = _population(metric, A), _population(metric, B)
         _, *ci = bootstrap_ci(np.arange(n), lambda idx: (_population(metric, [B[j] for j in idx]) -
                                                          _population(metric, [A[j] for j in idx])),
                               n_boot=n_boot, rng=seed)
         ivals = metric_values(A, "in_target_end") - metric_values(A, "in_control_end")
         avals = metric_values(B, "in_target_end") - metric_values(B, "in_control_end")
-        return {"n": n, "intact": vi, "ablated": va, "effect": va - vi, "ci": ci,
-                "intact_values": ivals.tolist(), "ablated_values": avals.tolist()}
+        return {"n": n, "intact": vi, "perturbed": va, "effect": va - vi, "ci": ci,
+                "intact_values": ivals.tolist(), "perturbed_values": avals.tolist()}
     a = metric_values(intact, metric)
-    b = metric_values(ablated, metric)
+    b = metric_values(perturbed, metric)
     ok = np.isfinite(a) & np.isfinite(b)
     a, b = a[ok], b[ok]
     n = int(a.size)
     if n == 0:
-        return {"n": 0, "intact": np.nan, "ablated": np.nan, "effect": np.nan,
-                "ci": [np.nan, np.nan], "intact_values": [], "ablated_values": []}
+        return {"n": 0, "intact": np.nan, "perturbed": np.nan, "effect": np.nan,
+                "ci": [np.nan, np.nan], "intact_values": [], "perturbed_values": []}
     d = b - a
     _, *ci = bootstrap_ci(d, n_boot=n_boot, rng=seed, min_n=2)
-    return {"n": n, "intact": float(a.mean()), "ablated": float(b.mean()),
+    return {"n": n, "intact": float(a.mean()), "perturbed": float(b.mean()),
             "effect": float(d.mean()), "ci": [float(ci[0]), float(ci[1])],
-            "intact_values": a.tolist(), "ablated_values": b.tolist()}
+            "intact_values": a.tolist(), "perturbed_values": b.tolist()}
 
 
 def _intact_shows_behaviour(ph: Phenotype, eff: dict) -> tuple[bool, str]:
@@ -261,7 +310,7 @@ def run_perturbations(brain: str = "connectome", brain_options: dict | None = No
                       dask_local: int | None = None, scheduler: str | None = None,
                       progress: bool = True, min_pairs: int = 4, task_options: dict | None = None,
                       log: Callable[[str], None] | None = None) -> dict:
-    """Run intact + every distinct lesion of the library on ``seeds`` and score each entry."""
+    """Run intact + every distinct perturbation of the library on ``seeds`` and score each entry."""
     lib = load_library(library)
     entries = [e for e in lib.entries if not only or e.id in only]
     if only:
@@ -274,18 +323,19 @@ def run_perturbations(brain: str = "connectome", brain_options: dict | None = No
                                        f"them one task at a time")
     task = tasks[0]
     base = dict(brain_options or {})
-    if base.get("lesion"):
-        raise PerturbationLibraryError("brain_options.lesion: the benchmark sets the lesions "
-                                       "itself; run it on an unlesioned brain")
+    for k in ("lesion", "activate", "activate_mV", "activate_window_s"):
+        if base.get(k) not in (None, [], ()):
+            raise PerturbationLibraryError(f"brain_options.{k}: the benchmark sets the "
+                                           f"perturbations itself; run it on an unperturbed brain")
     lesions: dict[tuple, str] = {(): "intact"}
+    options: dict[tuple, dict] = {(): {}}
     for e in entries:
-        key = tuple(sorted(e.lesion))
-        lesions.setdefault(key, "lesion-" + "+".join(key))
+        mv = "" if e.activate_mV is None else f"@{e.activate_mV:g}mV"
+        lesions.setdefault(e.key, f"{e.manipulation}-" + "+".join(e.key[1]) + mv)
+        options.setdefault(e.key, e.brain_options())
     conds = []
     for key, label in lesions.items():
-        opts = dict(base)
-        if key:
-            opts["lesion"] = list(key)
+        opts = {**base, **options[key]}
         conds.append(Condition(task=task, brain=brain, brain_options=opts,
                                task_options=dict(task_options or {}), duration=float(duration),
                                record_rate_hz=None, label=label))
@@ -301,21 +351,22 @@ def run_perturbations(brain: str = "connectome", brain_options: dict | None = No
     intact = feats["intact"]
     rows, table = [], []
     for e in entries:
-        ablated = feats[lesions[tuple(sorted(e.lesion))]]
-        eff = paired_effect(intact, ablated, e.metric)
+        perturbed = feats[lesions[e.key]]
+        eff = paired_effect(intact, perturbed, e.metric)
         v, why = verdict(e, eff, min_pairs)
-        table.append({"id": e.id, "lesion": list(e.lesion), "metric": e.metric,
+        table.append({"id": e.id, "perturbation": e.label, "metric": e.metric,
                       "expected": e.direction, "strength": e.strength, **eff,
                       "verdict": v, "why": why, "source": e.citation,
                       "verification": e.verification})
         rows.append({"metric": e.id, "label": e.description,
-                     "unit": f"Δ {e.metric} (ablated − intact)", "model": eff["effect"],
+                     "unit": f"Δ {e.metric} (perturbed − intact)", "model": eff["effect"],
                      "ci": eff["ci"], "reference": 1.0 if e.direction == "increase" else -1.0,
                      "ceiling": None,
                      "score": {"reproduced": 1.0, "opposite": 0.0,
                                "no detectable effect": 0.0}.get(v),
                      "n": eff["n"], "verdict": VERDICT_TO_ROW[v], "phenotype_verdict": v,
-                     "why": why, "intact": eff["intact"], "ablated": eff["ablated"],
+                     "why": why, "intact": eff["intact"], "perturbed": eff["perturbed"],
+                     "perturbation": e.label,
                      "source": e.citation})
     n_failed = sum(x is None for f in feats.values() for x in f)
     result = {
@@ -323,10 +374,13 @@ def run_perturbations(brain: str = "connectome", brain_options: dict | None = No
         "brain_info": {"brain_options": base},
         "rows": rows,
         "notes": [f"library {lib.name} v{lib.version} (sha256 {lib.content_hash[:12]}), "
-                  f"{len(entries)} phenotype(s), {len(lesions) - 1} lesion condition(s) + intact",
+                  f"{len(entries)} phenotype(s), {len(lesions) - 1} perturbed condition(s) + intact",
                   f"{len(seeds)} seed(s) × {duration:g} s per condition, the same seeds for "
-                  f"intact and every lesion (one seed = one animal); {n_failed} failed episode(s)",
-                  "effect = mean over seeds of (ablated − intact), 95% CI: percentile bootstrap "
+                  f"intact and every perturbation (one seed = one animal); {n_failed} failed "
+                  f"episode(s)",
+                  "lesion: the neurons and all their synapses removed; activate: the neurons held "
+                  "depolarised for the whole episode",
+                  "effect = mean over seeds of (perturbed − intact), 95% CI: percentile bootstrap "
                   "over seeds (2000 resamples); population metrics resample seeds jointly",
                   "reference = expected sign of the effect (+1 increase, −1 decrease); "
                   "not fitted to"],
@@ -347,7 +401,7 @@ def benchmark_run(brain: str, brain_options: dict, out: Path, *, seeds: list[int
                   quick: bool = False, progress: bool = True) -> dict:
     """``cgym suite`` entry point (BenchmarkSpec run signature). quick: 20 s episodes.
 
-    A brain that cannot be lesioned (no neurons: null, random, reflex, an RL policy) gets every
+    A brain that cannot be perturbed (no neurons: null, random, reflex, an RL policy) gets every
     row as "insufficient data" with the reason, not an error."""
     from .sweep_spec import SweepError
     try:
@@ -355,11 +409,11 @@ def benchmark_run(brain: str, brain_options: dict, out: Path, *, seeds: list[int
                                  duration=20.0 if quick else 60.0, progress=progress)
     except SweepError as exc:
         lib = load_library()
-        why = f"brain {brain!r} cannot run the lesions: {exc}"
+        why = f"brain {brain!r} cannot run the perturbations: {exc}"
         return {"schema": "cgym.benchmark/1", "benchmark": BENCHMARK, "brain": brain,
                 "brain_info": {"brain_options": dict(brain_options or {})},
                 "rows": [{"metric": e.id, "label": e.description,
-                          "unit": f"Δ {e.metric} (ablated − intact)", "model": None,
+                          "unit": f"Δ {e.metric} (perturbed − intact)", "model": None,
                           "ci": [None, None],
                           "reference": 1.0 if e.direction == "increase" else -1.0,
                           "ceiling": None, "score": None, "n": 0,
@@ -377,14 +431,14 @@ def _fmt(x) -> str:
 def markdown_table(res: dict) -> str:
     lines = [f"# {res['benchmark']}: {res['brain']}", "",
              *[f"- {n}" for n in res["notes"]], "",
-             "| phenotype | lesion | metric | expected | intact | ablated | effect [95% CI] | n "
+             "| phenotype | perturbation | metric | expected | intact | perturbed | effect [95% CI] | n "
              "| verdict | source |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for t in res["table"]:
         lo, hi = t["ci"]
         verdict_txt = t["verdict"] + (f" ({t['why']})" if t["why"] else "")
-        lines.append(f"| {t['id']} | {'+'.join(t['lesion'])} | {t['metric']} | {t['expected']} "
-                     f"| {_fmt(t['intact'])} | {_fmt(t['ablated'])} | {_fmt(t['effect'])} "
+        lines.append(f"| {t['id']} | {t['perturbation']} | {t['metric']} | {t['expected']} "
+                     f"| {_fmt(t['intact'])} | {_fmt(t['perturbed'])} | {_fmt(t['effect'])} "
                      f"[{_fmt(lo)}, {_fmt(hi)}] | {t['n']} | {verdict_txt} | {t['source']} |")
     return "\n".join(lines) + "\n"
 
@@ -399,18 +453,18 @@ if register_benchmark is not None:
     register_benchmark(BenchmarkSpec(
         name=BENCHMARK, organism="celegans", kind="perturbation",
         run="runners.execution.perturbation:benchmark_run",
-        description="literature ablation phenotypes (AIY, AIB, AVA, AVB, ASE) reproduced as "
-                    "intact vs lesioned on the same seeds; paired effects with bootstrap CIs"))
+        description="literature ablation and activation phenotypes reproduced as intact vs "
+                    "perturbed on the same seeds; paired effects with bootstrap CIs"))
 
 
 # ============================================================================ CLI
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("perturbations", help="C. elegans ablation phenotype benchmark "
-                              "(intact vs lesioned, same seeds)",
-                              description="Literature ablation phenotypes "
+    p = subparsers.add_parser("perturbations", help="C. elegans ablation and activation phenotype "
+                              "benchmark (intact vs perturbed, same seeds)",
+                              description="Literature ablation and activation phenotypes "
                               "(tasks/chemotaxis/reference/perturbations_celegans.yaml) as "
-                              "intact vs lesioned brains on the same seeds; paired effects with "
+                              "intact vs perturbed brains on the same seeds; paired effects with "
                               "bootstrap CIs and a verdict per phenotype.")
     _add_arguments(p)
     p.set_defaults(func=cli_main)
@@ -420,7 +474,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def _add_arguments(p) -> None:
     p.add_argument("--brain", default="connectome", help="brain to perturb")
     p.add_argument("--brain-option", action="append", metavar="KEY=VALUE", default=[],
-                   help="brain option (repeatable), e.g. shuffle_seed=2; not lesion")
+                   help="brain option (repeatable), e.g. shuffle_seed=2; not lesion / activate")
     p.add_argument("--seeds", default="0-7", help="seeds, e.g. 0-7 or 1,2,3 (one seed = one animal)")
     p.add_argument("--duration", type=float, default=60.0, help="seconds per episode")
     p.add_argument("--only", action="append", metavar="ID", help="run only these phenotype ids")
@@ -432,7 +486,7 @@ def _add_arguments(p) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run the episodes on a running Dask scheduler (tcp://HOST:PORT)")
     p.add_argument("--min-pairs", type=int, default=4,
-                   help="fewer usable intact/ablated pairs than this: insufficient data")
+                   help="fewer usable intact/perturbed pairs than this: insufficient data")
     p.add_argument("--library", default=str(LIBRARY), help="phenotype library YAML")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 

@@ -18,7 +18,7 @@ BRAIN = "fitfake"
 
 class FitFakeBrain:
     def __init__(self, organism, observation_space, action_space, params=None, base=0.5,
-                 lesion=(), **kw):
+                 lesion=(), activate=(), activate_mV=20.0, **kw):
         gain = 1.0
         if params:
             with open(params, encoding="utf-8") as f:
@@ -31,6 +31,8 @@ class FitFakeBrain:
             gain *= 0.2
         if "FAST" in lesion:    # ... and lesioning "FAST" speeds it up
             gain *= 1.8
+        if "FAST" in activate:  # ... and driving "FAST" speeds it up by activate_mV / 10
+            gain *= 1.0 + float(activate_mV) / 10.0
         self.a = float(np.clip(gain * float(base), 0.0, 1.0))
         self.space = action_space
 

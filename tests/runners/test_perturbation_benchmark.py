@@ -41,6 +41,16 @@ def test_library_errors_name_the_file_and_entry(tmp_path):
                                                 "source": {"citation": "A 2000", "doi": "1"}}]}))
     with pytest.raises(P.PerturbationLibraryError, match=r"lib.yaml: entries\[0\]: direction"):
         P.load_library(bad)
+    base = {"id": "x", "task": "t", "metric": "m", "direction": "increase",
+            "source": {"citation": "A 2000", "doi": "1"}}
+    for extra, msg in (({"lesion": ["AIY"], "activate": ["AVA"]}, "give exactly one of lesion / activate"),
+                       ({}, "give exactly one of lesion / activate"),
+                       ({"activate": []}, "activate is a list"),
+                       ({"activate": ["AVA"], "activate_mV": -5}, "activate_mV must be a number > 0"),
+                       ({"lesion": ["AVA"], "activate_mV": 5}, "activate_mV belongs to an activate")):
+        bad.write_text(yaml.safe_dump({"entries": [{**base, **extra}]}))
+        with pytest.raises(P.PerturbationLibraryError, match=r"lib.yaml: entries\[0\]: " + msg):
+            P.load_library(bad)
 
 
 def _ph(metric="reversal_rate", direction="increase"):
@@ -76,7 +86,7 @@ def test_population_metric_is_bootstrapped_paired():
              [{"in_target_end": 0.0, "in_control_end": 0.0}] * 2
     ablated = [{"in_target_end": 0.0, "in_control_end": 0.0}] * 8
     eff = P.paired_effect(intact, ablated, "chemotaxis_index")
-    assert eff["intact"] == pytest.approx(0.75) and eff["ablated"] == 0.0
+    assert eff["intact"] == pytest.approx(0.75) and eff["perturbed"] == 0.0
     assert eff["effect"] == pytest.approx(-0.75) and eff["ci"][1] < 0
     assert P.verdict(_ph("chemotaxis_index", "decrease"), eff)[0] == "reproduced"
     v, why = P.verdict(_ph("chemotaxis_index", "decrease"),
@@ -93,16 +103,23 @@ def test_end_to_end_on_a_fake_task(tmp_path):
         {"id": "wrong_way", "lesion": ["FAST"], "task": "fake/chemotaxis",
          "metric": "centroid_speed", "direction": "decrease", "source": src},
         {"id": "nothing", "lesion": ["AIY"], "task": "fake/chemotaxis",
+         "metric": "centroid_speed", "direction": "increase", "source": src},
+        {"id": "driven", "activate": ["FAST"], "activate_mV": 10, "task": "fake/chemotaxis",
          "metric": "centroid_speed", "direction": "increase", "source": src}]}))
     res = P.run_perturbations(FF.BRAIN, {"base": 0.5}, tmp_path / "out", seeds=[0, 1, 2, 3, 4],
                               duration=0.4, library=lib, workers=0, progress=False,
                               log=lambda m: None)
     got = {r["metric"]: r["phenotype_verdict"] for r in res["rows"]}
     assert got == {"slow": "reproduced", "wrong_way": "opposite",
-                   "nothing": "no detectable effect"}
+                   "nothing": "no detectable effect", "driven": "reproduced"}
     assert {r["verdict"] for r in res["rows"]} == {"pass", "fail", "not distinguishable"}
     assert res["schema"] == "cgym.benchmark/1" and res["benchmark"] == "celegans/perturbations"
-    assert (tmp_path / "out" / "perturbations.md").read_text().count("| slow |") == 1
+    md = (tmp_path / "out" / "perturbations.md").read_text()
+    assert md.count("| slow |") == 1 and "| driven | activate FAST (+10 mV) |" in md
+    # a brain that is already perturbed is refused (the benchmark sets the perturbations)
+    with pytest.raises(P.PerturbationLibraryError, match="brain_options.activate"):
+        P.run_perturbations(FF.BRAIN, {"activate": ["AVA"]}, tmp_path / "o2", seeds=[0],
+                            library=lib, workers=0, progress=False)
     # the same seeds for intact and lesioned: every row paired all 5
     assert all(r["n"] == 5 for r in res["rows"])
     assert np.isfinite([r["model"] for r in res["rows"]]).all()
@@ -112,4 +129,4 @@ def test_suite_entry_on_a_brain_without_neurons_reports_insufficient_data(tmp_pa
     res = P.benchmark_run("reflex", {}, tmp_path, seeds=[0, 1], quick=True, progress=False)
     assert res["benchmark"] == "celegans/perturbations" and res["rows"]
     assert {r["verdict"] for r in res["rows"]} == {"insufficient data"}
-    assert "cannot run the lesions" in res["rows"][0]["why"]
+    assert "cannot run the perturbations" in res["rows"][0]["why"]
