@@ -41,12 +41,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nervous_systems.chung_lu import sample_edges, synapse_counts
+
 from . import flywire
 
 GENERATOR = "cgym-flywire-surrogate"
 VERSION = 1
 N_EDGES_V783 = 15_091_983
-SYN_MU, SYN_SIGMA = 0.0363, 1.4687
 DEGREE_SIGMA = 1.0
 OUT_SCALE = {"descending": 0.3, "motor": 0.1}
 IN_SCALE = {"sensory": 0.2}
@@ -67,32 +68,12 @@ def generate(neurons: pd.DataFrame, n_edges: int, seed: int = 0) -> dict:
     n = len(neurons)
     if n < 2:
         raise ValueError("need at least 2 neurons")
-    max_edges = n * (n - 1)
-    if n_edges > 0.5 * max_edges:
-        raise ValueError(f"{n_edges} edges is too dense for {n} neurons (max half of {max_edges})")
     rng = np.random.default_rng(seed)
     sc = neurons["super_class"].fillna("").astype(str).to_numpy()
     out_w = rng.lognormal(0.0, DEGREE_SIGMA, n) * np.vectorize(lambda s: OUT_SCALE.get(s, 1.0), otypes=[float])(sc)
     in_w = rng.lognormal(0.0, DEGREE_SIGMA, n) * np.vectorize(lambda s: IN_SCALE.get(s, 1.0), otypes=[float])(sc)
-    out_c, in_c = np.cumsum(out_w), np.cumsum(in_w)
-    out_c /= out_c[-1]; in_c /= in_c[-1]
-    keys = np.zeros(0, np.int64)
-    while len(keys) < n_edges:
-        draw = int((n_edges - len(keys)) * 1.05) + 16
-        pre = np.searchsorted(out_c, rng.random(draw), side="right").astype(np.int64)
-        post = np.searchsorted(in_c, rng.random(draw), side="right").astype(np.int64)
-        ok = pre != post
-        keys = np.unique(np.concatenate([keys, pre[ok] * n + post[ok]]))
-        del pre, post, ok
-    if len(keys) > n_edges:   # drop a random surplus (keeps the sorted order)
-        drop = rng.choice(len(keys), len(keys) - n_edges, replace=False)
-        keep = np.ones(len(keys), bool); keep[drop] = False
-        keys = keys[keep]
-    pre = (keys // n).astype(np.int32)
-    post = (keys % n).astype(np.int32)
-    del keys
-    count = np.ceil(rng.lognormal(SYN_MU, SYN_SIGMA, n_edges)).astype(np.int32)
-    count[count < 1] = 1
+    pre, post = sample_edges(out_w, in_w, n_edges, rng)
+    count = synapse_counts(n_edges, rng)
     sign = flywire.NeuronTable(neurons.reset_index(drop=True)).signs()
     return {"pre": pre, "post": post, "count": count, "excitatory": sign[pre].astype(np.int8)}
 
