@@ -130,3 +130,15 @@ def test_suite_entry_on_a_brain_without_neurons_reports_insufficient_data(tmp_pa
     assert res["benchmark"] == "celegans/perturbations" and res["rows"]
     assert {r["verdict"] for r in res["rows"]} == {"insufficient data"}
     assert "cannot run the perturbations" in res["rows"][0]["why"]
+
+
+def test_bundled_library_names_resolve_in_the_cook_connectome():
+    from organisms.c_elegans.connectomes import load_connectome
+    c = load_connectome()
+    lib = P.load_library()
+    kinds = {e.manipulation for e in lib.entries}
+    assert kinds == {"lesion", "activate"}
+    for e in lib.entries:
+        names = e.activate or e.lesion
+        assert c.resolve(list(names)), e.id          # raises on an unknown name
+        assert e.brain_options() == ({"activate": sorted(names)} if e.activate else {"lesion": sorted(names)})
