@@ -119,16 +119,7 @@ def anatomy_prediction(connectome, names) -> np.ndarray:
     gi, gj, gw = connectome.gap_pairs()
     np.add.at(a, (gi, gj), gw)
     np.add.at(a, (gj, gi), gw)
-    return _reindex(a, list(connectome.names), names)
-
-
-def _reindex(matrix: np.ndarray, have: list[str], want) -> np.ndarray:
-    pos = {n: i for i, n in enumerate(have)}
-    idx = np.array([pos.get(n, -1) for n in want])
-    out = np.full((len(want), len(want)), np.nan)
-    ok = idx >= 0
-    out[np.ix_(ok, ok)] = matrix[np.ix_(idx[ok], idx[ok])]
-    return out
+    return am.reindex(a, list(connectome.names), names)
 
 
 # ----------------------------------------------------------------------------- protocol

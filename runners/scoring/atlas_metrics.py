@@ -345,12 +345,14 @@ def hop_distance_predictions(connectome, names) -> dict:
     inv = np.where(np.isfinite(hops), 1.0 / np.where(np.isfinite(hops), hops, 1.0), 0.0)
     np.fill_diagonal(inv, 0.0)
     have = list(connectome.names)
-    return {"1/hops": _reindex(inv, have, names),
-            "signed 1/hops": _reindex(inv * np.where(sign_at == 0, 1.0, sign_at), have, names),
-            "all excitatory": _reindex(np.ones((n, n)), have, names)}
+    return {"1/hops": reindex(inv, have, names),
+            "signed 1/hops": reindex(inv * np.where(sign_at == 0, 1.0, sign_at), have, names),
+            "all excitatory": reindex(np.ones((n, n)), have, names)}
 
 
-def _reindex(matrix: np.ndarray, have: list, want) -> np.ndarray:
+def reindex(matrix: np.ndarray, have: list, want) -> np.ndarray:
+    """``matrix`` over the neurons ``have``, re-ordered to ``want`` (NaN rows/columns for
+    neurons ``have`` lacks)."""
     pos = {n: i for i, n in enumerate(have)}
     idx = np.array([pos.get(n, -1) for n in want])
     out = np.full((len(want), len(want)), np.nan)
