@@ -443,6 +443,78 @@ def markdown_table(res: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+SHORT_VERDICT = {"reproduced": "**reproduced**", "opposite": "opposite",
+                 "no detectable effect": "no effect", "insufficient data": "n/a"}
+
+
+def brain_label(res: dict) -> str:
+    """A run's brain with its options, e.g. ``shuffled (shuffle_seed=2)``."""
+    opts = (res.get("brain_info") or {}).get("brain_options") or {}
+    return res["brain"] + (" (" + ", ".join(f"{k}={v}" for k, v in sorted(opts.items())) + ")"
+                           if opts else "")
+
+
+def compare_markdown(results: list[dict], sources: list[str] | None = None) -> str:
+    """Phenotype × brain: each cell the paired effect [95% CI] and its verdict. The runs must share
+    the library (same content hash) and seeds, so every column answers the same question."""
+    if not results:
+        raise PerturbationLibraryError("--compare: no runs given")
+    sources = sources or [r.get("sweep_dir", "?") for r in results]
+    first = results[0]
+    for r, src in zip(results, sources):
+        if r.get("benchmark") != BENCHMARK or "table" not in r:
+            raise PerturbationLibraryError(f"{src}: not a {BENCHMARK} result (perturbations.json)")
+        if r["library"]["content_hash"] != first["library"]["content_hash"]:
+            raise PerturbationLibraryError(
+                f"{src}: library v{r['library']['version']} ({r['library']['content_hash'][:12]}) "
+                f"differs from {sources[0]}'s v{first['library']['version']} "
+                f"({first['library']['content_hash'][:12]}); rerun it (resumable)")
+        if r.get("seeds") != first.get("seeds") or r.get("duration_s") != first.get("duration_s"):
+            raise PerturbationLibraryError(f"{src}: seeds or duration differ from {sources[0]}'s")
+    ids = [t["id"] for t in first["table"]]
+    by = [{t["id"]: t for t in r["table"]} for r in results]
+    head = ["phenotype", "perturbation", "metric", "expected"] + [brain_label(r) for r in results]
+    lines = [f"# {BENCHMARK}: {len(results)} brain(s) compared", "",
+             f"- library {first['library']['name']} v{first['library']['version']} "
+             f"(sha256 {first['library']['content_hash'][:12]}); seeds "
+             f"{first['seeds'][0]}-{first['seeds'][-1]} ({len(first['seeds'])} animals) × "
+             f"{first['duration_s']:g} s per condition, the same for every brain",
+             "- cell: mean paired effect (perturbed − intact) [95% bootstrap CI over seeds], "
+             "verdict; n/a = insufficient data (the intact brain lacks the behaviour to change, "
+             "or too few pairs)", "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for pid in ids:
+        t0 = by[0][pid]
+        cells = []
+        for b in by:
+            t = b.get(pid)
+            if t is None:
+                cells.append("-")
+                continue
+            lo, hi = t["ci"]
+            cells.append(f"{_fmt(t['effect'])} [{_fmt(lo)}, {_fmt(hi)}] "
+                         f"{SHORT_VERDICT.get(t['verdict'], t['verdict'])}")
+        lines.append(f"| {pid} | {t0['perturbation']} | {t0['metric']} | {t0['expected']} | "
+                     + " | ".join(cells) + " |")
+    counts = []
+    for b in by:
+        v = [t["verdict"] for t in b.values()]
+        counts.append(f"{v.count('reproduced')} reproduced, {v.count('opposite')} opposite")
+    lines.append("| **total** | | | | " + " | ".join(counts) + " |")
+    intact = []
+    for r in results:
+        rr = next((x for x in r["table"] if x["metric"] == "reversal_rate"), None)
+        ff = next((x for x in r["table"] if x["metric"] in ("forward_fraction", "backward_fraction")), None)
+        intact.append((rr["intact"] if rr else float("nan"),
+                       (ff["intact"] if ff and ff["metric"] == "forward_fraction"
+                        else 1 - ff["intact"] if ff else float("nan"))))
+    lines += ["", "Intact animals (the same seeds): reversals/min " +
+              ", ".join(f"{brain_label(r)} {_fmt(a)}" for r, (a, _) in zip(results, intact)) +
+              "; forward fraction " +
+              ", ".join(f"{brain_label(r)} {_fmt(b)}" for r, (_, b) in zip(results, intact)) + "."]
+    return "\n".join(lines) + "\n"
+
+
 # ============================================================================ registration
 # `cgym suite` lists this benchmark through tasks/benchmarks.py.
 try:
@@ -489,10 +561,32 @@ def _add_arguments(p) -> None:
                    help="fewer usable intact/perturbed pairs than this: insufficient data")
     p.add_argument("--library", default=str(LIBRARY), help="phenotype library YAML")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--compare", nargs="+", metavar="RUN", default=None,
+                   help="instead of running: print a phenotype × brain table of finished runs "
+                        "(their perturbations.json; the same library and seeds)")
+    p.add_argument("--compare-out", metavar="FILE.md", default=None,
+                   help="with --compare: also write the table here")
 
 
 def cli_main(args) -> int:
     from .fit import FitError, parse_brain_options, parse_seeds
+    if args.compare:
+        try:
+            runs = []
+            for d in args.compare:
+                f = Path(d) / "perturbations.json" if Path(d).is_dir() else Path(d)
+                try:
+                    runs.append(rec_io.read_json(f))
+                except (OSError, ValueError) as exc:
+                    raise PerturbationLibraryError(f"{f}: cannot read: {exc}") from None
+            text = compare_markdown(runs, [str(d) for d in args.compare])
+        except PerturbationLibraryError as exc:
+            print(f"cgym perturbations: error: {exc}", file=sys.stderr)
+            return 2
+        print(text)
+        if args.compare_out:
+            rec_io.atomic_write_bytes(Path(args.compare_out), text.encode())
+        return 0
     try:
         seeds = parse_seeds(args.seeds)
         res = run_perturbations(args.brain, parse_brain_options(args.brain_option), args.out,

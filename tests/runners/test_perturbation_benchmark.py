@@ -116,6 +116,15 @@ def test_end_to_end_on_a_fake_task(tmp_path):
     assert res["schema"] == "cgym.benchmark/1" and res["benchmark"] == "celegans/perturbations"
     md = (tmp_path / "out" / "perturbations.md").read_text()
     assert md.count("| slow |") == 1 and "| driven | activate FAST (+10 mV) |" in md
+    # the phenotype x brain table of finished runs; runs of another library are refused
+    other = dict(res, brain_info={"brain_options": {"base": 0.9}})
+    md = P.compare_markdown([res, other], ["a", "b"])
+    assert "fitfake (base=0.5)" in md and "fitfake (base=0.9)" in md
+    assert md.count("| driven | activate FAST (+10 mV) |") == 1 and "**total**" in md
+    assert md.count("**reproduced**") == 4
+    bad_lib = dict(other, library={**res["library"], "content_hash": "0" * 64})
+    with pytest.raises(P.PerturbationLibraryError, match="b: library v1"):
+        P.compare_markdown([res, bad_lib], ["a", "b"])
     # a brain that is already perturbed is refused (the benchmark sets the perturbations)
     with pytest.raises(P.PerturbationLibraryError, match="brain_options.activate"):
         P.run_perturbations(FF.BRAIN, {"activate": ["AVA"]}, tmp_path / "o2", seeds=[0],
