@@ -388,6 +388,7 @@ def run_perturbations(brain: str = "connectome", brain_options: dict | None = No
         "library": {"name": lib.name, "version": lib.version, "content_hash": lib.content_hash,
                     "path": lib.path},
         "seeds": _seeds_list(seeds), "duration_s": float(duration), "table": table,
+        "intact_summary": intact_summary(intact),
         "sweep_dir": str(out_dir / "episodes"), "executor": summ.executor,
         "git_commit": rec_io.git_commit(), "command_line": rec_io.command_line(),
     }
@@ -441,6 +442,19 @@ def markdown_table(res: dict) -> str:
                      f"| {_fmt(t['intact'])} | {_fmt(t['perturbed'])} | {_fmt(t['effect'])} "
                      f"[{_fmt(lo)}, {_fmt(hi)}] | {t['n']} | {verdict_txt} | {t['source']} |")
     return "\n".join(lines) + "\n"
+
+
+def intact_summary(features: list[dict | None]) -> dict:
+    """What the intact animals do (the behaviour every phenotype changes): how many crawl (forward
+    fraction >= 0.9 and >= 0.05 mm/s, the worm README's criterion) and the means over animals of
+    speed, undulation frequency, forward fraction and reversal rate."""
+    from organisms.c_elegans.tools.animal_spread import crawling
+    ok = [f for f in features if f]
+    out = {"n": len(ok), "crawling": crawling(ok) if ok else 0}
+    for k in ("centroid_speed", "undulation_frequency", "forward_fraction", "reversal_rate"):
+        v = metric_values(ok, k)
+        out[k] = float(np.nanmean(v)) if np.isfinite(v).any() else float("nan")
+    return out
 
 
 SHORT_VERDICT = {"reproduced": "**reproduced**", "opposite": "opposite",
@@ -501,17 +515,24 @@ def compare_markdown(results: list[dict], sources: list[str] | None = None) -> s
         v = [t["verdict"] for t in b.values()]
         counts.append(f"{v.count('reproduced')} reproduced, {v.count('opposite')} opposite")
     lines.append("| **total** | | | | " + " | ".join(counts) + " |")
-    intact = []
-    for r in results:
-        rr = next((x for x in r["table"] if x["metric"] == "reversal_rate"), None)
-        ff = next((x for x in r["table"] if x["metric"] in ("forward_fraction", "backward_fraction")), None)
-        intact.append((rr["intact"] if rr else float("nan"),
-                       (ff["intact"] if ff and ff["metric"] == "forward_fraction"
-                        else 1 - ff["intact"] if ff else float("nan"))))
-    lines += ["", "Intact animals (the same seeds): reversals/min " +
-              ", ".join(f"{brain_label(r)} {_fmt(a)}" for r, (a, _) in zip(results, intact)) +
-              "; forward fraction " +
-              ", ".join(f"{brain_label(r)} {_fmt(b)}" for r, (_, b) in zip(results, intact)) + "."]
+    lines += ["", "| intact animals (the same seeds) | " + " | ".join(brain_label(r) for r in results) + " |",
+              "|---|" + "---|" * len(results)]
+    summ = [r.get("intact_summary") or {} for r in results]
+    for key, name, fmt in (("crawling", "crawling (forward fraction >= 0.9, >= 0.05 mm/s)", None),
+                           ("centroid_speed", "speed, mm/s", ".3f"),
+                           ("undulation_frequency", "undulation, Hz", ".2f"),
+                           ("forward_fraction", "forward fraction", ".2f"),
+                           ("reversal_rate", "reversals/min", ".2f")):
+        cells = []
+        for sm in summ:
+            v = sm.get(key)
+            if v is None or (isinstance(v, float) and not math.isfinite(v)):
+                cells.append("-")
+            elif fmt is None:
+                cells.append(f"{v}/{sm.get('n', '?')}")
+            else:
+                cells.append(format(v, fmt))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -131,6 +131,8 @@ def test_end_to_end_on_a_fake_task(tmp_path):
                             library=lib, workers=0, progress=False)
     # the same seeds for intact and lesioned: every row paired all 5
     assert all(r["n"] == 5 for r in res["rows"])
+    summ = res["intact_summary"]           # what the intact animals do, printed beside the verdicts
+    assert summ["n"] == 5 and summ["centroid_speed"] > 0 and "crawling" in summ
     assert np.isfinite([r["model"] for r in res["rows"]]).all()
 
 
