@@ -281,6 +281,13 @@ def _intact_shows_behaviour(ph: Phenotype, eff: dict) -> tuple[bool, str]:
     return True, ""
 
 
+def unreached(intact: list[dict | None], perturbed: list[dict | None], min_pairs: int = 4) -> bool:
+    """True when every usable pair has identical features: nothing the perturbation touched is in
+    the brain (a lesion of neurons the brain already lacks), so the entry tests nothing."""
+    pairs = [(a, b) for a, b in zip(intact, perturbed) if a and b]
+    return len(pairs) >= min_pairs and all(a == b for a, b in pairs)
+
+
 def verdict(ph: Phenotype, eff: dict, min_pairs: int = 4) -> tuple[str, str]:
     if eff["n"] < min_pairs:
         return "insufficient data", f"{eff['n']} usable pair(s) < {min_pairs}"
@@ -354,6 +361,10 @@ def run_perturbations(brain: str = "connectome", brain_options: dict | None = No
         perturbed = feats[lesions[e.key]]
         eff = paired_effect(intact, perturbed, e.metric)
         v, why = verdict(e, eff, min_pairs)
+        if unreached(intact, perturbed, min_pairs):
+            v, why = "insufficient data", ("every perturbed episode equals its intact twin: the "
+                                           "perturbation does not reach this brain (its neurons "
+                                           "are absent, e.g. already lesioned)")
         table.append({"id": e.id, "perturbation": e.label, "metric": e.metric,
                       "expected": e.direction, "strength": e.strength, **eff,
                       "verdict": v, "why": why, "source": e.citation,

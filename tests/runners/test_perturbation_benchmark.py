@@ -76,6 +76,11 @@ def test_paired_effect_and_verdicts():
     zeros = [{"reversal_rate": 0.0}] * 6
     v, why = P.verdict(_ph(direction="decrease"), P.paired_effect(zeros, zeros, "reversal_rate"))
     assert v == "insufficient data" and "nothing to decrease" in why
+    # a perturbation that changes nothing at all (neurons the brain lacks) is not a test
+    same = [{"reversal_rate": 1.0, "centroid_speed": 0.1}] * 5
+    assert P.unreached(same, [dict(x) for x in same])
+    assert not P.unreached(same, [dict(x, centroid_speed=0.1001) for x in same])
+    assert not P.unreached(same[:3], same[:3])          # too few pairs to say
     # derived metric
     ff = [{"forward_fraction": 0.25}]
     assert P.metric_values(ff, "backward_fraction")[0] == pytest.approx(0.75)
@@ -111,8 +116,10 @@ def test_end_to_end_on_a_fake_task(tmp_path):
                               log=lambda m: None)
     got = {r["metric"]: r["phenotype_verdict"] for r in res["rows"]}
     assert got == {"slow": "reproduced", "wrong_way": "opposite",
-                   "nothing": "no detectable effect", "driven": "reproduced"}
-    assert {r["verdict"] for r in res["rows"]} == {"pass", "fail", "not distinguishable"}
+                   "nothing": "insufficient data", "driven": "reproduced"}
+    # the fake brain ignores AIY: its lesioned episodes equal the intact ones, which tests nothing
+    assert "does not reach this brain" in {r["metric"]: r["why"] for r in res["rows"]}["nothing"]
+    assert {r["verdict"] for r in res["rows"]} == {"pass", "fail", "insufficient data"}
     assert res["schema"] == "cgym.benchmark/1" and res["benchmark"] == "celegans/perturbations"
     md = (tmp_path / "out" / "perturbations.md").read_text()
     assert md.count("| slow |") == 1 and "| driven | activate FAST (+10 mV) |" in md
