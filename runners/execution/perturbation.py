@@ -524,7 +524,8 @@ def compare_markdown(results: list[dict], sources: list[str] | None = None) -> s
     counts = []
     for b in by:
         v = [t["verdict"] for t in b.values()]
-        counts.append(f"{v.count('reproduced')} reproduced, {v.count('opposite')} opposite")
+        counts.append(f"{v.count('reproduced')} reproduced, {v.count('opposite')} opposite, "
+                      f"{v.count('no detectable effect')} no effect, {v.count('insufficient data')} n/a")
     lines.append("| **total** | | | | " + " | ".join(counts) + " |")
     lines += ["", "| intact animals (the same seeds) | " + " | ".join(brain_label(r) for r in results) + " |",
               "|---|" + "---|" * len(results)]
