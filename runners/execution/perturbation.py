@@ -334,15 +334,16 @@ def run_perturbations(brain: str = "connectome", brain_options: dict | None = No
         if base.get(k) not in (None, [], ()):
             raise PerturbationLibraryError(f"brain_options.{k}: the benchmark sets the "
                                            f"perturbations itself; run it on an unperturbed brain")
-    lesions: dict[tuple, str] = {(): "intact"}
-    options: dict[tuple, dict] = {(): {}}
+    # one condition per distinct perturbation: key -> (folder label, its brain options)
+    perturbations: dict[tuple, tuple[str, dict]] = {(): ("intact", {})}
     for e in entries:
         mv = "" if e.activate_mV is None else f"@{e.activate_mV:g}mV"
-        lesions.setdefault(e.key, f"{e.manipulation}-" + "+".join(e.key[1]) + mv)
-        options.setdefault(e.key, e.brain_options())
+        perturbations.setdefault(e.key, (f"{e.manipulation}-" + "+".join(e.key[1]) + mv,
+                                         e.brain_options()))
+    labels = {key: label for key, (label, _) in perturbations.items()}
     conds = []
-    for key, label in lesions.items():
-        opts = {**base, **options[key]}
+    for label, extra in perturbations.values():
+        opts = {**base, **extra}
         conds.append(Condition(task=task, brain=brain, brain_options=opts,
                                task_options=dict(task_options or {}), duration=float(duration),
                                record_rate_hz=None, label=label))
@@ -354,17 +355,18 @@ def run_perturbations(brain: str = "connectome", brain_options: dict | None = No
                                dask_local=dask_local, scheduler=scheduler, progress=progress,
                                log=log)
     from .fit import collect_features
-    feats = dict(zip(lesions.values(), collect_features(out_dir / "episodes", sweep)))
+    feats = dict(zip(labels.values(), collect_features(out_dir / "episodes", sweep)))
     intact = feats["intact"]
     rows, table = [], []
     for e in entries:
-        perturbed = feats[lesions[e.key]]
+        perturbed = feats[labels[e.key]]
         eff = paired_effect(intact, perturbed, e.metric)
-        v, why = verdict(e, eff, min_pairs)
         if unreached(intact, perturbed, min_pairs):
             v, why = "insufficient data", ("every perturbed episode equals its intact twin: the "
                                            "perturbation does not reach this brain (its neurons "
                                            "are absent, e.g. already lesioned)")
+        else:
+            v, why = verdict(e, eff, min_pairs)
         table.append({"id": e.id, "perturbation": e.label, "metric": e.metric,
                       "expected": e.direction, "strength": e.strength, **eff,
                       "verdict": v, "why": why, "source": e.citation,
@@ -385,7 +387,7 @@ def run_perturbations(brain: str = "connectome", brain_options: dict | None = No
         "brain_info": {"brain_options": base},
         "rows": rows,
         "notes": [f"library {lib.name} v{lib.version} (sha256 {lib.content_hash[:12]}), "
-                  f"{len(entries)} phenotype(s), {len(lesions) - 1} perturbed condition(s) + intact",
+                  f"{len(entries)} phenotype(s), {len(labels) - 1} perturbed condition(s) + intact",
                   f"{len(seeds)} seed(s) × {duration:g} s per condition, the same seeds for "
                   f"intact and every perturbation (one seed = one animal); {n_failed} failed "
                   f"episode(s)",
@@ -489,6 +491,9 @@ def compare_markdown(results: list[dict], sources: list[str] | None = None) -> s
     for r, src in zip(results, sources):
         if r.get("benchmark") != BENCHMARK or "table" not in r:
             raise PerturbationLibraryError(f"{src}: not a {BENCHMARK} result (perturbations.json)")
+        if any("perturbation" not in t for t in r["table"]):
+            raise PerturbationLibraryError(f"{src}: written by an older version of the benchmark "
+                                           f"(no perturbation column); rerun it (resumable)")
         if r["library"]["content_hash"] != first["library"]["content_hash"]:
             raise PerturbationLibraryError(
                 f"{src}: library v{r['library']['version']} ({r['library']['content_hash'][:12]}) "

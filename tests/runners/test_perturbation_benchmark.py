@@ -132,6 +132,9 @@ def test_end_to_end_on_a_fake_task(tmp_path):
     bad_lib = dict(other, library={**res["library"], "content_hash": "0" * 64})
     with pytest.raises(P.PerturbationLibraryError, match="b: library v1"):
         P.compare_markdown([res, bad_lib], ["a", "b"])
+    old_run = dict(res, table=[{k: v for k, v in t.items() if k != "perturbation"} for t in res["table"]])
+    with pytest.raises(P.PerturbationLibraryError, match="b: written by an older version"):
+        P.compare_markdown([res, old_run], ["a", "b"])
     # a brain that is already perturbed is refused (the benchmark sets the perturbations)
     with pytest.raises(P.PerturbationLibraryError, match="brain_options.activate"):
         P.run_perturbations(FF.BRAIN, {"activate": ["AVA"]}, tmp_path / "o2", seeds=[0],
