@@ -103,5 +103,11 @@ def test_fit_loss_against_behaviour_rank_correlation_can_fail(tmp_path, capsys):
     out = {line.split("|")[2].strip(): line.split("|") for line in capsys.readouterr().out.splitlines()[2:]}
     clem = out["CLEM block model"]
     assert clem[3].strip() == "6" and float(clem[4]) == -1.0 and float(clem[5]) < 0.01   # 2/720 orderings
+    assert float(clem[6]) < 0.01 and float(clem[6]) <= float(clem[5])                    # one-sided, rho < 0: 1/720
     assert float(out["block-shuffled"][5]) > 0.3
+    # the one-sided p asks for a negative rho only: a perfect positive ranking gets p near 1
+    card.write_text(json.dumps({"per_draw": [_row("sbm-redraw", d, 0.5 + 0.05 * d) for d in range(1, 7)]}))
+    assert main([str(card), "--fits", str(path)]) == 0
+    pos = {line.split("|")[2].strip(): line.split("|") for line in capsys.readouterr().out.splitlines()[2:]}
+    assert float(pos["CLEM block model"][4]) == 1.0 and float(pos["CLEM block model"][6]) > 0.95
     assert "CLEM and block-shuffled" in out

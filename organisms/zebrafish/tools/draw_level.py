@@ -26,7 +26,7 @@ is above the CLEM draws'.
 
 Both together (scorecard JSONs and ``--fits``) join each draw's fit loss with its P(turn with
 motion) and give, per coherence, Spearman's rho over draws (CLEM and block-shuffled draws pooled,
-then each group) with a two-sided permutation p: does a draw that fits the recordings better turn
+then each group) with a two-sided permutation p and the one-sided p of rho < 0: does a draw that fits the recordings better turn
 with the motion more often?
 """
 
@@ -157,7 +157,9 @@ def markdown_fit_losses(groups: dict, seed: int = 0) -> str:
 def loss_behaviour(per_draw_rows: list[dict], groups: dict, seed: int = 0) -> list[dict]:
     """Per coherence and set of draws (both groups pooled, then each): Spearman's rho between the
     draws' fit loss and their P(with), with a two-sided permutation p (P(with) permuted over the
-    draws). Only draws present in both; a set needs at least 4 draws."""
+    draws) and the one-sided p of H1: rho < 0 (a better fit, i.e. a lower loss, turns with the
+    motion more often) from the same permutations. Only draws present in both; a set needs at
+    least 4 draws."""
     from scipy.stats import spearmanr
 
     loss = {(b, d): v for draws in groups.values() for b, d, v in draws}
@@ -181,15 +183,19 @@ def loss_behaviour(per_draw_rows: list[dict], groups: dict, seed: int = 0) -> li
             rho = float(spearmanr(x, y).statistic)
             perm = np.array([spearmanr(x, rng.permutation(y)).statistic for _ in range(N_BOOT)])
             p = float((np.sum(np.abs(perm) >= abs(rho) - 1e-12) + 1) / (N_BOOT + 1))
-            out.append({"coherence": coh, "draws": name, "n": len(xy), "rho": rho, "p_two_sided": p})
+            p_neg = float((np.sum(perm <= rho + 1e-12) + 1) / (N_BOOT + 1))  # H1: rho < 0
+            out.append({"coherence": coh, "draws": name, "n": len(xy), "rho": rho, "p_two_sided": p,
+                        "p_one_sided_negative": p_neg})
     return out
 
 
 def markdown_loss_behaviour(rows: list[dict]) -> str:
-    lines = ["| coherence | draws | n | Spearman rho, fit loss vs P(with) | two-sided permutation p |",
-             "|---|---|---|---|---|"]
+    lines = ["| coherence | draws | n | Spearman rho, fit loss vs P(with) | two-sided permutation p "
+             "| one-sided p (rho < 0) |",
+             "|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['coherence'] * 100:.0f} % | {r['draws']} | {r['n']} | {r['rho']:+.2f} | {r['p_two_sided']:.3f} |")
+        lines.append(f"| {r['coherence'] * 100:.0f} % | {r['draws']} | {r['n']} | {r['rho']:+.2f} "
+                     f"| {r['p_two_sided']:.3f} | {r['p_one_sided_negative']:.3f} |")
     return "\n".join(lines)
 
 
