@@ -27,7 +27,11 @@ Verdict (``phenotype_verdict``):
   the phenotype, so its absence says nothing;
 * ``reproduced``: the CI excludes 0 on the expected side;
 * ``opposite``: the CI excludes 0 on the other side;
-* ``no detectable effect``: otherwise.
+* ``no detectable effect``: otherwise; also when at least half of the animals that move intact
+  never move perturbed and the metric is a fraction of the moving time (``forward_fraction``,
+  ``backward_fraction``): a stopped animal does not change the direction it moves, so the
+  phenotype is not reproduced (it would otherwise drop out of the pairs as undefined and leave
+  ``insufficient data``).
 
 For the ``cgym suite`` benchmark rows these map to ``pass`` / ``fail`` / ``not distinguishable``
 / ``insufficient data``.
@@ -288,6 +292,19 @@ def unreached(intact: list[dict | None], perturbed: list[dict | None], min_pairs
     return len(pairs) >= min_pairs and all(a == b for a, b in pairs)
 
 
+MOVING_TIME_METRICS = ("forward_fraction", "backward_fraction")
+
+
+def stopped(intact: list[dict | None], perturbed: list[dict | None]) -> tuple[int, int]:
+    """(k, n): of the n animals that move when intact (``forward_fraction`` defined: some moving
+    time), k never move when perturbed. A metric that is a fraction of the moving time is undefined
+    for them, so the paired effect drops them; but an animal that stops shows no change in the
+    direction it moves, which is what a forward- or backward-fraction phenotype asserts."""
+    pairs = [(a, b) for a, b in zip(intact, perturbed)
+             if a and b and a.get("forward_fraction") is not None]
+    return sum(b.get("forward_fraction") is None for _, b in pairs), len(pairs)
+
+
 def verdict(ph: Phenotype, eff: dict, min_pairs: int = 4) -> tuple[str, str]:
     if eff["n"] < min_pairs:
         return "insufficient data", f"{eff['n']} usable pair(s) < {min_pairs}"
@@ -302,6 +319,23 @@ def verdict(ph: Phenotype, eff: dict, min_pairs: int = 4) -> tuple[str, str]:
         sign = 1 if lo > 0 else -1
         return ("reproduced", "") if sign == want else ("opposite", "")
     return "no detectable effect", "95% CI includes 0"
+
+
+def judge(ph: Phenotype, intact: list[dict | None], perturbed: list[dict | None], eff: dict,
+          min_pairs: int = 4) -> tuple[str, str]:
+    """An entry's verdict and its reason, from the paired episodes: a perturbation that changes
+    nothing tests nothing (:func:`unreached`); animals that stop show no change in the direction
+    they move (:func:`stopped`); otherwise :func:`verdict` on the paired effect."""
+    if unreached(intact, perturbed, min_pairs):
+        return "insufficient data", ("every perturbed episode equals its intact twin: the "
+                                     "perturbation does not reach this brain (its neurons are "
+                                     "absent, e.g. already lesioned)")
+    k_stop, n_move = stopped(intact, perturbed)
+    if ph.metric in MOVING_TIME_METRICS and n_move >= min_pairs and 2 * k_stop >= n_move:
+        return "no detectable effect", (f"{k_stop} of {n_move} perturbed animals never move, so "
+                                        f"they show no change in the direction they move: not "
+                                        f"reproduced")
+    return verdict(ph, eff, min_pairs)
 
 
 # ============================================================================ the run
@@ -361,12 +395,7 @@ def run_perturbations(brain: str = "connectome", brain_options: dict | None = No
     for e in entries:
         perturbed = feats[labels[e.key]]
         eff = paired_effect(intact, perturbed, e.metric)
-        if unreached(intact, perturbed, min_pairs):
-            v, why = "insufficient data", ("every perturbed episode equals its intact twin: the "
-                                           "perturbation does not reach this brain (its neurons "
-                                           "are absent, e.g. already lesioned)")
-        else:
-            v, why = verdict(e, eff, min_pairs)
+        v, why = judge(e, intact, perturbed, eff, min_pairs)
         table.append({"id": e.id, "perturbation": e.label, "metric": e.metric,
                       "expected": e.direction, "strength": e.strength, **eff,
                       "verdict": v, "why": why, "source": e.citation,
@@ -510,8 +539,9 @@ def compare_markdown(results: list[dict], sources: list[str] | None = None) -> s
              f"{first['seeds'][0]}-{first['seeds'][-1]} ({len(first['seeds'])} animals) × "
              f"{first['duration_s']:g} s per condition, the same for every brain",
              "- cell: mean paired effect (perturbed − intact) [95% bootstrap CI over seeds], "
-             "verdict; n/a = insufficient data (the intact brain lacks the behaviour to change, "
-             "or too few pairs)", "",
+             "verdict; no effect = the CI includes 0, or (forward/backward fraction) most "
+             "perturbed animals never move; n/a = insufficient data (the intact brain lacks the "
+             "behaviour to change, too few pairs, or the perturbation changes nothing)", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for pid in ids:
         t0 = by[0][pid]

@@ -81,6 +81,21 @@ def test_paired_effect_and_verdicts():
     assert P.unreached(same, [dict(x) for x in same])
     assert not P.unreached(same, [dict(x, centroid_speed=0.1001) for x in same])
     assert not P.unreached(same[:3], same[:3])          # too few pairs to say
+    # animals that stop under the perturbation do not move backward: a miss, not missing data
+    moving = [{"forward_fraction": 1.0, "reversal_rate": 0.0}] * 6
+    still = [{"reversal_rate": 0.0}] * 5 + [{"forward_fraction": 0.5, "reversal_rate": 1.0}]
+    back = _ph("backward_fraction")
+    eff = P.paired_effect(moving, still, "backward_fraction")
+    assert eff["n"] == 1 and P.verdict(back, eff)[0] == "insufficient data"
+    v, why = P.judge(back, moving, still, eff)
+    assert P.stopped(moving, still) == (5, 6)
+    assert v == "no detectable effect" and "5 of 6 perturbed animals never move" in why
+    # fewer than half stopped: judged on the animals that move; other metrics: not concerned
+    some = [{"reversal_rate": 0.0}] * 2 + [{"forward_fraction": 0.5}] * 4
+    assert P.judge(back, moving, some, P.paired_effect(moving, some, "backward_fraction"))[0] == \
+        "reproduced"
+    rr = P.paired_effect(moving, still, "reversal_rate")
+    assert P.judge(_ph(), moving, still, rr) == P.verdict(_ph(), rr)
     # derived metric
     ff = [{"forward_fraction": 0.25}]
     assert P.metric_values(ff, "backward_fraction")[0] == pytest.approx(0.75)
