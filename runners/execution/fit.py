@@ -882,25 +882,30 @@ def _spec_for_generation(spec: FitSpec, task: str, cands: list[dict], seeds, g: 
                      raw={"fit_spec": spec.source, "generation": g})
 
 
-def collect_features(gen_dir: Path, sweep: SweepSpec) -> list[list[dict | None]]:
-    """Per condition, per seed (in sweep order): the episode's features, or None if it failed."""
-    names = sweep.dir_names()
+def episode_records(gen_dir: Path, sweep: SweepSpec) -> list[list[tuple[Path, dict] | None]]:
+    """Per condition, per seed (in sweep order): (path of the episode's JSON, its record) for an
+    episode that finished ok, else None."""
     out = []
-    for cond, name in zip(sweep.conditions, names):
+    for cond, name in zip(sweep.conditions, sweep.dir_names()):
         by_hash = {}
         for p in (gen_dir / name / rec_io.EPISODES_DIR).glob("ep_*.json"):
             try:
                 r = rec_io.read_json(p)
             except (OSError, ValueError):
                 continue
-            key = ((r.get("config") or {}).get("sweep") or {}).get("episode_hash")
-            by_hash[key] = r
+            by_hash[((r.get("config") or {}).get("sweep") or {}).get("episode_hash")] = (p, r)
         row = []
         for s in sweep.seeds:
-            r = by_hash.get(cond.episode_hash(s))
-            row.append(r.get("features") if r and r.get("status") == "ok" else None)
+            pr = by_hash.get(cond.episode_hash(s))
+            row.append(pr if pr and pr[1].get("status") == "ok" else None)
         out.append(row)
     return out
+
+
+def collect_features(gen_dir: Path, sweep: SweepSpec) -> list[list[dict | None]]:
+    """Per condition, per seed (in sweep order): the episode's features, or None if it failed."""
+    return [[pr[1].get("features") if pr else None for pr in row]
+            for row in episode_records(gen_dir, sweep)]
 
 
 def _resolve_task_name(spec: FitSpec, task: str | None) -> str:

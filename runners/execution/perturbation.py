@@ -60,12 +60,15 @@ from .sweep_spec import Condition, SweepSpec
 BENCHMARK = "celegans/perturbations"
 LIBRARY = (Path(__file__).resolve().parents[2] / "tasks" / "chemotaxis" / "reference"
            / "perturbations_celegans.yaml")
-ENTRY_KEYS = {"id", "description", "lesion", "activate", "activate_mV", "task", "kind", "metric",
-              "direction", "strength", "condition", "source", "also", "verification", "notes"}
+ENTRY_KEYS = {"id", "description", "lesion", "activate", "activate_mV", "window_s", "task", "kind",
+              "metric", "direction", "strength", "condition", "source", "also", "verification",
+              "notes"}
 PERTURBATIONS = ("lesion", "activate")
 DIRECTIONS = ("increase", "decrease")
 POPULATION_METRICS = ("chemotaxis_index",)
 DERIVED_METRICS = {"backward_fraction": ("forward_fraction", lambda x: 1.0 - x)}
+#: what an entry with a pulse window (``window_s``) can measure inside it
+WINDOW_METRICS = ("reversal_rate", "forward_fraction", "backward_fraction")
 VERDICT_TO_ROW = {"reproduced": "pass", "opposite": "fail",
                   "no detectable effect": "not distinguishable",
                   "insufficient data": "insufficient data"}
@@ -90,6 +93,7 @@ class Phenotype:
     also: tuple = ()
     activate: tuple[str, ...] = ()
     activate_mV: float | None = None   # None: the brain's default depolarisation
+    window_s: tuple[float, float] | None = None  # a pulse [t_on, t_off) s; None: whole episode
 
     @property
     def citation(self) -> str:
@@ -104,7 +108,7 @@ class Phenotype:
     def key(self) -> tuple:
         """One condition per distinct perturbation (entries that share one share its episodes)."""
         names = tuple(sorted(self.activate or self.lesion))
-        return (self.manipulation, names, self.activate_mV)
+        return (self.manipulation, names, self.activate_mV, self.window_s)
 
     def brain_options(self) -> dict:
         """The brain options that make this perturbation."""
@@ -112,6 +116,8 @@ class Phenotype:
             opts = {"activate": list(self.key[1])}
             if self.activate_mV is not None:
                 opts["activate_mV"] = float(self.activate_mV)
+            if self.window_s is not None:
+                opts["activate_window_s"] = list(self.window_s)
             return opts
         return {"lesion": list(self.key[1])}
 
@@ -119,8 +125,10 @@ class Phenotype:
     def label(self) -> str:
         names = "+".join(self.key[1])
         if self.activate:
-            mv = "" if self.activate_mV is None else f" ({self.activate_mV:+g} mV)"
-            return f"activate {names}{mv}"
+            what = [] if self.activate_mV is None else [f"{self.activate_mV:+g} mV"]
+            if self.window_s is not None:
+                what.append(f"{self.window_s[0]:g}–{self.window_s[1]:g} s")
+            return f"activate {names}" + (f" ({', '.join(what)})" if what else "")
         return f"lesion {names}"
 
 
@@ -186,13 +194,27 @@ def load_library(path: str | Path = LIBRARY) -> PhenotypeLibrary:
                     or mv <= 0:
                 raise PerturbationLibraryError(f"{where}: activate_mV must be a number > 0 (mV), "
                                                f"got {mv!r}")
+        win = e.get("window_s")
+        if win is not None:
+            if given[0] != "activate":
+                raise PerturbationLibraryError(f"{where}: window_s (a pulse) belongs to an "
+                                               f"activate entry; a lesion lasts the whole episode")
+            if not (isinstance(win, list) and len(win) == 2
+                    and all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                            and math.isfinite(x) for x in win) and 0 <= win[0] < win[1]):
+                raise PerturbationLibraryError(f"{where}: window_s must be [t_on, t_off] in s "
+                                               f"with 0 <= t_on < t_off, got {win!r}")
+            if e["metric"] not in WINDOW_METRICS:
+                raise PerturbationLibraryError(f"{where}: metric {e['metric']!r} cannot be "
+                                               f"measured in a window; one of {WINDOW_METRICS}")
+            win = (float(win[0]), float(win[1]))
         if e["id"] in seen:
             raise PerturbationLibraryError(f"{where}: id {e['id']!r} repeats")
         seen.add(e["id"])
         out.append(Phenotype(id=str(e["id"]), description=str(e.get("description", "")),
                              lesion=tuple(names) if given[0] == "lesion" else (),
                              activate=tuple(names) if given[0] == "activate" else (),
-                             activate_mV=None if mv is None else float(mv),
+                             activate_mV=None if mv is None else float(mv), window_s=win,
                              task=str(e["task"]), metric=str(e["metric"]),
                              direction=e["direction"], strength=str(e.get("strength", "")),
                              source=dict(src), verification=str(e.get("verification", "")),
@@ -321,12 +343,34 @@ def verdict(ph: Phenotype, eff: dict, min_pairs: int = 4) -> tuple[str, str]:
     return "no detectable effect", "95% CI includes 0"
 
 
+def collect_window_features(gen_dir: Path, sweep: SweepSpec, label: str,
+                            window: tuple[float, float]) -> list[dict | None]:
+    """Per seed (sweep order), :func:`tasks.chemotaxis.features.window_features` of the episode
+    of condition ``label`` inside ``window``, read from its recording; None where the episode
+    failed or has no recording."""
+    from tasks.chemotaxis.features import window_features
+
+    from .fit import episode_records
+    row, = [r for c, r in zip(sweep.conditions, episode_records(gen_dir, sweep)) if c.label == label]
+    out = []
+    for pr in row:
+        npz = (pr[1].get("files") or {}).get("npz") if pr else None
+        if not npz:
+            out.append(None)
+            continue
+        z = rec_io.load_npz(pr[0].parent / npz)
+        out.append(window_features({k: z[k] for k in ("t", "centerline")}, *window))
+    return out
+
+
 def judge(ph: Phenotype, intact: list[dict | None], perturbed: list[dict | None], eff: dict,
-          min_pairs: int = 4) -> tuple[str, str]:
+          min_pairs: int = 4, episodes: tuple[list, list] | None = None) -> tuple[str, str]:
     """An entry's verdict and its reason, from the paired episodes: a perturbation that changes
-    nothing tests nothing (:func:`unreached`); animals that stop show no change in the direction
-    they move (:func:`stopped`); otherwise :func:`verdict` on the paired effect."""
-    if unreached(intact, perturbed, min_pairs):
+    nothing tests nothing (:func:`unreached`, on the whole-episode features ``episodes`` =
+    (intact, perturbed) where ``intact``/``perturbed`` are measured in a pulse window); animals
+    that stop show no change in the direction they move (:func:`stopped`); otherwise
+    :func:`verdict` on the paired effect."""
+    if unreached(*(episodes or (intact, perturbed)), min_pairs):
         return "insufficient data", ("every perturbed episode equals its intact twin: the "
                                      "perturbation does not reach this brain (its neurons are "
                                      "absent, e.g. already lesioned)")
@@ -371,8 +415,13 @@ def run_perturbations(brain: str = "connectome", brain_options: dict | None = No
     # one condition per distinct perturbation: key -> (folder label, its brain options)
     perturbations: dict[tuple, tuple[str, dict]] = {(): ("intact", {})}
     for e in entries:
+        if e.window_s is not None and e.window_s[1] > float(duration):
+            raise PerturbationLibraryError(f"{lib.path}: entry {e.id!r}: its window ends at "
+                                           f"{e.window_s[1]:g} s, after the episode "
+                                           f"(--duration {float(duration):g})")
         mv = "" if e.activate_mV is None else f"@{e.activate_mV:g}mV"
-        perturbations.setdefault(e.key, (f"{e.manipulation}-" + "+".join(e.key[1]) + mv,
+        win = "" if e.window_s is None else f"@{e.window_s[0]:g}-{e.window_s[1]:g}s"
+        perturbations.setdefault(e.key, (f"{e.manipulation}-" + "+".join(e.key[1]) + mv + win,
                                          e.brain_options()))
     labels = {key: label for key, (label, _) in perturbations.items()}
     conds = []
@@ -390,12 +439,16 @@ def run_perturbations(brain: str = "connectome", brain_options: dict | None = No
                                log=log)
     from .fit import collect_features
     feats = dict(zip(labels.values(), collect_features(out_dir / "episodes", sweep)))
-    intact = feats["intact"]
     rows, table = [], []
     for e in entries:
-        perturbed = feats[labels[e.key]]
+        whole = (feats["intact"], feats[labels[e.key]])
+        if e.window_s is None:
+            intact, perturbed = whole
+        else:  # a pulse: both twins measured inside its window, from their recordings
+            intact, perturbed = (collect_window_features(out_dir / "episodes", sweep, lab, e.window_s)
+                                 for lab in ("intact", labels[e.key]))
         eff = paired_effect(intact, perturbed, e.metric)
-        v, why = judge(e, intact, perturbed, eff, min_pairs)
+        v, why = judge(e, intact, perturbed, eff, min_pairs, episodes=whole)
         table.append({"id": e.id, "perturbation": e.label, "metric": e.metric,
                       "expected": e.direction, "strength": e.strength, **eff,
                       "verdict": v, "why": why, "source": e.citation,
@@ -430,7 +483,7 @@ def run_perturbations(brain: str = "connectome", brain_options: dict | None = No
         "library": {"name": lib.name, "version": lib.version, "content_hash": lib.content_hash,
                     "path": lib.path},
         "seeds": _seeds_list(seeds), "duration_s": float(duration), "table": table,
-        "intact_summary": intact_summary(intact),
+        "intact_summary": intact_summary(feats["intact"]),
         "sweep_dir": str(out_dir / "episodes"), "executor": summ.executor,
         "git_commit": rec_io.git_commit(), "command_line": rec_io.command_line(),
     }
@@ -440,31 +493,41 @@ def run_perturbations(brain: str = "connectome", brain_options: dict | None = No
     return result
 
 
+def _unrun_row(e: Phenotype, why: str) -> dict:
+    return {"metric": e.id, "label": e.description, "unit": f"Δ {e.metric} (perturbed − intact)",
+            "model": None, "ci": [None, None],
+            "reference": 1.0 if e.direction == "increase" else -1.0, "ceiling": None,
+            "score": None, "n": 0, "verdict": "insufficient data",
+            "phenotype_verdict": "insufficient data", "why": why, "source": e.citation}
+
+
 def benchmark_run(brain: str, brain_options: dict, out: Path, *, seeds: list[int],
-                  quick: bool = False, progress: bool = True) -> dict:
-    """``cgym suite`` entry point (BenchmarkSpec run signature). quick: 20 s episodes.
+                  quick: bool = False, progress: bool = True, library: str | Path = LIBRARY,
+                  workers: int | None = None) -> dict:
+    """``cgym suite`` entry point (BenchmarkSpec run signature). quick: 20 s episodes, and the
+    entries whose pulse window ends later are reported as not run.
 
     A brain that cannot be perturbed (no neurons: null, random, reflex, an RL policy) gets every
     row as "insufficient data" with the reason, not an error."""
     from .sweep_spec import SweepError
+    lib = load_library(library)
+    duration = 20.0 if quick else 60.0
+    late = [e for e in lib.entries if e.window_s is not None and e.window_s[1] > duration]
     try:
-        return run_perturbations(brain, brain_options, out, seeds=seeds,
-                                 duration=20.0 if quick else 60.0, progress=progress)
+        res = run_perturbations(brain, brain_options, out, seeds=seeds, duration=duration,
+                                only=[e.id for e in lib.entries if e not in late] if late else None,
+                                library=library, workers=workers, progress=progress)
     except SweepError as exc:
-        lib = load_library()
         why = f"brain {brain!r} cannot run the perturbations: {exc}"
         return {"schema": "cgym.benchmark/1", "benchmark": BENCHMARK, "brain": brain,
                 "brain_info": {"brain_options": dict(brain_options or {})},
-                "rows": [{"metric": e.id, "label": e.description,
-                          "unit": f"Δ {e.metric} (perturbed − intact)", "model": None,
-                          "ci": [None, None],
-                          "reference": 1.0 if e.direction == "increase" else -1.0,
-                          "ceiling": None, "score": None, "n": 0,
-                          "verdict": "insufficient data", "phenotype_verdict": "insufficient data",
-                          "why": why, "source": e.citation} for e in lib.entries],
+                "rows": [_unrun_row(e, why) for e in lib.entries],
                 "notes": [why], "figures": [], "labels": [],
                 "library": {"name": lib.name, "version": lib.version,
                             "content_hash": lib.content_hash, "path": lib.path}}
+    res["rows"] += [_unrun_row(e, f"not run: its pulse window ends at {e.window_s[1]:g} s, after "
+                                  f"the {duration:g} s episodes of this run") for e in late]
+    return res
 
 
 def _fmt(x) -> str:

@@ -75,6 +75,8 @@ __all__ = [
     "FeatureParams",
     "FEATURE_DOCS",
     "extract_features",
+    "window_features",
+    "WINDOW_FEATURES",
     "distance_to_peak_series",
     "chemotaxis_index",
     "approach_index",
@@ -412,6 +414,47 @@ def _reversals(t, u, fs, p: FeatureParams) -> list[tuple[int, int]]:
     return out
 
 
+def _axial_motion(cl, cen, dt: float, fs: float, p: FeatureParams):
+    """Axial centroid velocity u (mm/s, + = towards the head; direction_window_s smoothing) and
+    the moving mask (smoothed speed > moving_speed_mm_s), per frame."""
+    cen_d = _boxcar_valid(cen, int(round(p.direction_window_s * fs)))
+    vd = np.gradient(cen_d, dt, axis=0)
+    u = np.einsum("ij,ij->i", vd, axis_unit(cl))
+    return u, np.linalg.norm(vd, axis=1) > p.moving_speed_mm_s
+
+
+#: what :func:`window_features` measures (the perturbation benchmark's pulse protocol)
+WINDOW_FEATURES = ("reversal_rate", "reversal_count", "forward_fraction", "moving_s")
+
+
+def window_features(trajectory: Mapping[str, Any], t_on: float, t_off: float,
+                    params: FeatureParams | None = None) -> dict[str, float | None]:
+    """Locomotion inside the time window [t_on, t_off) s of an episode, as the papers measure an
+    optogenetic pulse: reversals *initiated* in the window (detected on the whole episode, so one
+    that starts in the window and ends after it counts, and one that started before does not),
+    per minute of window; the forward fraction of the moving time inside the window (None when the
+    worm does not move in it); the moving time. Same detectors and thresholds as
+    :func:`extract_features`. A window outside the recording is a ValueError."""
+    p = params or DEFAULT_PARAMS
+    t, cl, _ = _as_arrays(trajectory)
+    if not (0 <= t_on < t_off):
+        raise ValueError(f"window [{t_on}, {t_off}) s: need 0 <= t_on < t_off")
+    if t.shape[0] < 3 or t_off > float(t[-1]) + 1e-9:
+        end = float(t[-1]) if t.size else 0.0
+        raise ValueError(f"window [{t_on:g}, {t_off:g}) s ends after the recording ({end:g} s)")
+    dt = float(np.median(np.diff(t)))
+    fs = 1.0 / dt
+    u, moving = _axial_motion(cl, cl.mean(axis=1), dt, fs, p)
+    inside = (t >= t_on) & (t < t_off)
+    revs = [a for a, _ in _reversals(t, u, fs, p) if t_on <= t[a] < t_off]
+    minutes = float(np.sum(inside)) * dt / 60.0
+    mv = moving & inside
+    return {"reversal_count": float(len(revs)),
+            "reversal_rate": len(revs) / minutes if minutes > 0 else NAN,
+            "forward_fraction": float(np.mean(u[mv] > 0)) if mv.any() else None,
+            "moving_s": float(np.sum(mv)) * dt}
+
+
 def _pirouettes(revs, axis_heading, fs, T, p: FeatureParams) -> list[tuple[int, int]]:
     if not revs:
         return []
@@ -500,12 +543,8 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
     feats["centroid_speed"] = float(np.mean(speed))
 
     # --- direction of motion relative to the body axis
-    unit = axis_unit(cl)
     axis_heading = axis_heading_deg(cl)
-    cen_d = _boxcar_valid(cen, int(round(p.direction_window_s * fs)))
-    vd = np.gradient(cen_d, dt, axis=0)
-    u = np.einsum("ij,ij->i", vd, unit)  # axial velocity, + forward
-    moving = np.linalg.norm(vd, axis=1) > p.moving_speed_mm_s
+    u, moving = _axial_motion(cl, cen, dt, fs, p)
     if moving.any():
         feats["forward_fraction"] = float(np.mean(u[moving] > 0))
 

@@ -161,11 +161,68 @@ def test_end_to_end_on_a_fake_task(tmp_path):
     assert np.isfinite([r["model"] for r in res["rows"]]).all()
 
 
+def test_pulse_window_entries(tmp_path):
+    """An activate entry with window_s: the brain gets activate_window_s, both twins are measured
+    inside the window from their recordings, and a window past the episode is refused."""
+    lib = tmp_path / "lib.yaml"
+    src = {"citation": "Fake 2000", "doi": "10.0000/fake"}
+    entry = {"id": "pulse", "activate": ["FAST"], "window_s": [0.2, 0.8], "task": "fake/chemotaxis",
+             "metric": "forward_fraction", "direction": "decrease", "source": src}
+    lib.write_text(yaml.safe_dump({"library": "fake", "version": "1", "entries": [entry]}))
+    ph = P.load_library(lib).entries[0]
+    assert ph.window_s == (0.2, 0.8) and ph.label == "activate FAST (0.2–0.8 s)"
+    assert ph.brain_options() == {"activate": ["FAST"], "activate_window_s": [0.2, 0.8]}
+    res = P.run_perturbations(FF.BRAIN, {"base": 0.5}, tmp_path / "out", seeds=[0, 1, 2, 3],
+                              duration=1.0, library=lib, workers=0, progress=False,
+                              log=lambda m: None)
+    assert len(list((tmp_path / "out" / "episodes").glob("activate-FAST?0.2-0.8s__*"))) == 1
+    row, = res["table"]
+    # the fake worm only crawls forward: measured in the window, forward fraction 1 in both twins
+    assert row["n"] == 4 and row["intact"] == 1.0 and row["perturbed"] == 1.0
+    assert row["verdict"] == "no detectable effect"
+    with pytest.raises(P.PerturbationLibraryError, match="window ends at 0.8 s, after the episode"):
+        P.run_perturbations(FF.BRAIN, {}, tmp_path / "o2", seeds=[0], duration=0.5, library=lib,
+                            workers=0, progress=False)
+
+
+@pytest.mark.parametrize("change,match", [
+    ({"window_s": [0.5, 0.2]}, "0 <= t_on < t_off"),
+    ({"window_s": [1, "x"]}, "window_s must be"),
+    ({"window_s": [0, 1], "metric": "approach"}, "cannot be measured in a window"),
+    ({"window_s": [0, 1], "lesion": ["AIY"], "activate": None}, "belongs to an activate entry"),
+])
+def test_window_errors_name_the_file_and_entry(tmp_path, change, match):
+    e = {"id": "p", "activate": ["AIB"], "task": "celegans/chemotaxis", "metric": "reversal_rate",
+         "direction": "increase", "source": {"citation": "A", "doi": "d"}, **change}
+    e = {k: v for k, v in e.items() if v is not None}
+    path = tmp_path / "lib.yaml"
+    path.write_text(yaml.safe_dump({"library": "x", "version": "1", "entries": [e]}))
+    with pytest.raises(P.PerturbationLibraryError, match=match) as exc:
+        P.load_library(path)
+    assert str(path) in str(exc.value) and "entries[0]" in str(exc.value)
+
+
 def test_suite_entry_on_a_brain_without_neurons_reports_insufficient_data(tmp_path):
     res = P.benchmark_run("reflex", {}, tmp_path, seeds=[0, 1], quick=True, progress=False)
     assert res["benchmark"] == "celegans/perturbations" and res["rows"]
     assert {r["verdict"] for r in res["rows"]} == {"insufficient data"}
     assert "cannot run the perturbations" in res["rows"][0]["why"]
+    assert len(res["rows"]) == len(P.load_library().entries)
+
+
+def test_suite_quick_mode_reports_a_pulse_after_its_episodes_as_not_run(tmp_path):
+    lib = tmp_path / "lib.yaml"
+    src = {"citation": "Fake 2000", "doi": "10.0000/fake"}
+    lib.write_text(yaml.safe_dump({"library": "fake", "version": "1", "entries": [
+        {"id": "slow", "lesion": ["AVB"], "task": "fake/chemotaxis", "metric": "centroid_speed",
+         "direction": "decrease", "source": src},
+        {"id": "late", "activate": ["FAST"], "window_s": [20, 40], "task": "fake/chemotaxis",
+         "metric": "reversal_rate", "direction": "increase", "source": src}]}))
+    res = P.benchmark_run(FF.BRAIN, {"base": 0.5}, tmp_path / "out", seeds=[0, 1, 2, 3],
+                          quick=True, progress=False, library=lib, workers=0)
+    got = {r["metric"]: r for r in res["rows"]}
+    assert got["slow"]["phenotype_verdict"] == "reproduced"
+    assert got["late"]["verdict"] == "insufficient data" and "ends at 40 s" in got["late"]["why"]
 
 
 def test_bundled_library_names_resolve_in_the_cook_connectome():
@@ -177,4 +234,7 @@ def test_bundled_library_names_resolve_in_the_cook_connectome():
     for e in lib.entries:
         names = e.activate or e.lesion
         assert c.resolve(list(names)), e.id          # raises on an unknown name
-        assert e.brain_options() == ({"activate": sorted(names)} if e.activate else {"lesion": sorted(names)})
+        want = {"activate": sorted(names)} if e.activate else {"lesion": sorted(names)}
+        if e.window_s:                                  # a pulse: the brain's activation window
+            want["activate_window_s"] = list(e.window_s)
+        assert e.brain_options() == want

@@ -14,6 +14,7 @@ from tasks.chemotaxis.features import (
     distance_to_peak_series,
     extract_features,
     pooled_klinokinesis,
+    window_features,
 )
 from tasks.reference import load_reference
 
@@ -161,6 +162,26 @@ def test_reversal_count(intervals, expected):
     assert f["reversal_rate"] == pytest.approx(expected / 1.0, rel=1e-6)
     if expected:
         assert f["forward_fraction"] < 1.0
+
+
+def test_window_features_count_reversals_that_start_in_the_window():
+    # reversals starting at 5, 24 and 38 s; a 20-40 s pulse window holds the onsets at 24 and 38
+    # (the one at 38 s ends after the window and still counts), not the one at 5 s
+    tr, _ = crawl(duration=60.0, backward=[(5, 8), (24, 27), (38, 42)])
+    w = window_features(tr, 20.0, 40.0)
+    assert w["reversal_count"] == 2 and w["reversal_rate"] == pytest.approx(6.0, rel=1e-6)
+    assert 0.75 < w["forward_fraction"] < 0.9 and w["moving_s"] == pytest.approx(20.0, abs=0.5)
+    whole = extract_features(tr, TASK_INFO)
+    w_all = window_features(tr, 0.0, float(tr["t"][-1]))
+    assert w_all["reversal_count"] == whole["reversal_count"] == 3
+    assert w_all["forward_fraction"] == pytest.approx(whole["forward_fraction"], abs=0.002)
+    # a worm that does not move in the window has no forward fraction there
+    still = {"t": tr["t"], "centerline": np.repeat(tr["centerline"][:1], tr["t"].size, axis=0)}
+    assert window_features(still, 20.0, 40.0)["forward_fraction"] is None
+    with pytest.raises(ValueError, match="ends after the recording"):
+        window_features(tr, 20.0, 61.0)
+    with pytest.raises(ValueError, match="t_on < t_off"):
+        window_features(tr, 30.0, 20.0)
 
 
 def _rigid_path(segments, fs=25.0, K=25, L=1.0, start=(0.0, 0.0), conc_fn=None):
