@@ -474,7 +474,8 @@ def run_perturbations(brain: str = "connectome", brain_options: dict | None = No
                   f"intact and every perturbation (one seed = one animal); {n_failed} failed "
                   f"episode(s)",
                   "lesion: the neurons and all their synapses removed; activate: the neurons held "
-                  "depolarised for the whole episode",
+                  "depolarised for the whole episode, or for the pulse given in its label (the "
+                  "metric then measured in the pulse, in the intact twin over the same seconds)",
                   "effect = mean over seeds of (perturbed − intact), 95% CI: percentile bootstrap "
                   "over seeds (2000 resamples); population metrics resample seeds jointly",
                   "reference = expected sign of the effect (+1 increase, −1 decrease); "
