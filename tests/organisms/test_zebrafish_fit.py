@@ -77,6 +77,18 @@ def test_write_fits_adds_without_dropping_other_entries(tmp_path):
     assert fits["sbm-redraw/3"]["overrides"] == {"integrator.g_E": 2.0} and fits["sbm-redraw/3"]["evaluations"] == 300
 
 
+def test_collect_refuses_an_unfinished_fit(tmp_path, capsys):
+    """--collect of a folder without fit_result.json is a one-line error naming it, and writes
+    nothing (it used to skip the folder silently, so a fits file could miss a draw)."""
+    (tmp_path / "running").mkdir()
+    (tmp_path / "running" / "fit_state.json").write_text("{}")
+    out = tmp_path / "fits.yaml"
+    assert F.main(["--collect", str(tmp_path / "running"), "--write", "--fits", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "running" in err and "not finished" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
 def test_unit_coordinates_round_trip():
     p = load_params()
     vals = F.from_unit(F.to_unit(p))

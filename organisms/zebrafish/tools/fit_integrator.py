@@ -34,6 +34,7 @@ import argparse
 import json
 import math
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -491,7 +492,12 @@ def main(argv=None) -> int:
                     help="with --collect: add each brain's readout_gain (output-range rule, see readout_gain)")
     a = ap.parse_args(argv)
     if a.collect:
-        res = [json.loads((d / "fit_result.json").read_text()) for d in a.collect if (d / "fit_result.json").exists()]
+        missing = [str(d) for d in a.collect if not (d / "fit_result.json").exists()]
+        if missing:
+            print(f"fit_integrator: error: no fit_result.json (fit not finished) in {', '.join(missing)}",
+                  file=sys.stderr)
+            return 2
+        res = [json.loads((d / "fit_result.json").read_text()) for d in a.collect]
         for r in res:
             print(f"{r['brain']:20s} seed {r['wiring_seed']}: loss {r['initial_loss']:.3f} -> {r['loss']:.3f}  "
                   + " ".join(f"{k.split('.')[1]}={v:.3g}" for k, v in r["overrides"].items()))
