@@ -223,3 +223,15 @@ def test_sweep_on_a_running_dask_scheduler(tmp_path):
                       progress=False)
     assert s.executor.startswith("Dask scheduler tcp://") and s.n_ok == 4
     _check_exactly_once(tmp_path / "out", small())
+
+
+def test_every_committed_sweep_file_parses():
+    """The sweep files the READMEs run (organisms/*/sweeps/**) are valid sweep specs: a typo in a
+    key, a seed block or a grid fails here, not hours into a run."""
+    from runners.execution.sweep_spec import load_sweep
+    root = Path(__file__).resolve().parents[2]
+    files = sorted(root.glob("organisms/*/sweeps/**/*.yaml"))
+    assert len(files) > 50
+    for f in files:
+        spec = load_sweep(f)
+        assert spec.conditions and spec.seeds, f
