@@ -902,10 +902,14 @@ def episode_records(gen_dir: Path, sweep: SweepSpec) -> list[list[tuple[Path, di
     return out
 
 
+def record_features(row: list[tuple[Path, dict] | None]) -> list[dict | None]:
+    """The features of one condition's row of :func:`episode_records` (None where it failed)."""
+    return [pr[1].get("features") if pr else None for pr in row]
+
+
 def collect_features(gen_dir: Path, sweep: SweepSpec) -> list[list[dict | None]]:
     """Per condition, per seed (in sweep order): the episode's features, or None if it failed."""
-    return [[pr[1].get("features") if pr else None for pr in row]
-            for row in episode_records(gen_dir, sweep)]
+    return [record_features(row) for row in episode_records(gen_dir, sweep)]
 
 
 def _resolve_task_name(spec: FitSpec, task: str | None) -> str:

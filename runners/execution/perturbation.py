@@ -189,15 +189,13 @@ def verdict(ph: Phenotype, eff: dict, min_pairs: int = 4) -> tuple[str, str]:
     return "no detectable effect", "95% CI includes 0"
 
 
-def collect_window_features(gen_dir: Path, sweep: SweepSpec, label: str,
+def collect_window_features(row: list[tuple[Path, dict] | None],
                             window: tuple[float, float]) -> list[dict | None]:
-    """Per seed (sweep order), :func:`tasks.chemotaxis.features.window_features` of the episode
-    of condition ``label`` inside ``window``, read from its recording; None where the episode
-    failed or has no recording."""
+    """Per seed of one condition's row of :func:`runners.execution.fit.episode_records`,
+    :func:`tasks.chemotaxis.features.window_features` of the episode inside ``window``, read from
+    its recording; None where the episode failed or has no recording."""
     from tasks.chemotaxis.features import window_features
 
-    from .fit import episode_records
-    row, = [r for c, r in zip(sweep.conditions, episode_records(gen_dir, sweep)) if c.label == label]
     out = []
     for pr in row:
         npz = (pr[1].get("files") or {}).get("npz") if pr else None
@@ -283,16 +281,25 @@ def run_perturbations(brain: str = "connectome", brain_options: dict | None = No
     summ = sweep_mod.run_sweep(sweep, out_dir / "episodes", workers=workers,
                                dask_local=dask_local, scheduler=scheduler, progress=progress,
                                log=log)
-    from .fit import collect_features
-    feats = dict(zip(labels.values(), collect_features(out_dir / "episodes", sweep)))
+    from .fit import episode_records, record_features
+    records = dict(zip(labels.values(), episode_records(out_dir / "episodes", sweep)))
+    feats = {label: record_features(row) for label, row in records.items()}
+    windowed: dict[tuple[str, tuple[float, float]], list[dict | None]] = {}
+
+    def in_window(label: str, window: tuple[float, float]) -> list[dict | None]:
+        """A condition's recordings measured inside a pulse window, read once per window (the
+        intact twins serve every pulse entry)."""
+        if (label, window) not in windowed:
+            windowed[(label, window)] = collect_window_features(records[label], window)
+        return windowed[(label, window)]
+
     rows, table = [], []
     for e in entries:
         whole = (feats["intact"], feats[labels[e.key]])
         if e.window_s is None:
             intact, perturbed = whole
-        else:  # a pulse: both twins measured inside its window, from their recordings
-            intact, perturbed = (collect_window_features(out_dir / "episodes", sweep, lab, e.window_s)
-                                 for lab in ("intact", labels[e.key]))
+        else:  # a pulse: both twins measured inside it, from their recordings
+            intact, perturbed = in_window("intact", e.window_s), in_window(labels[e.key], e.window_s)
         eff = paired_effect(intact, perturbed, e.metric)
         v, why = judge(e, intact, perturbed, eff, min_pairs, episodes=whole)
         table.append({"id": e.id, "perturbation": e.label, "metric": e.metric,

@@ -76,7 +76,6 @@ __all__ = [
     "FEATURE_DOCS",
     "extract_features",
     "window_features",
-    "WINDOW_FEATURES",
     "distance_to_peak_series",
     "chemotaxis_index",
     "approach_index",
@@ -421,10 +420,6 @@ def _axial_motion(cl, cen, dt: float, fs: float, p: FeatureParams):
     vd = np.gradient(cen_d, dt, axis=0)
     u = np.einsum("ij,ij->i", vd, axis_unit(cl))
     return u, np.linalg.norm(vd, axis=1) > p.moving_speed_mm_s
-
-
-#: what :func:`window_features` measures (the perturbation benchmark's pulse protocol)
-WINDOW_FEATURES = ("reversal_rate", "reversal_count", "forward_fraction", "moving_s")
 
 
 def window_features(trajectory: Mapping[str, Any], t_on: float, t_off: float,
