@@ -114,18 +114,23 @@ def test_population_metric_is_bootstrapped_paired():
     assert v == "insufficient data" and "no chemotaxis" in why
 
 
-def test_end_to_end_on_a_fake_task(tmp_path):
-    lib = tmp_path / "lib.yaml"
+def _fake_library(tmp_path, *entries):
+    """A library file for the fake task (tests/runners/_fit_fakes.py): each entry gets the fake
+    task and a source; metric defaults to centroid_speed."""
     src = {"citation": "Fake 2000", "doi": "10.0000/fake"}
+    lib = tmp_path / "lib.yaml"
     lib.write_text(yaml.safe_dump({"library": "fake", "version": "1", "entries": [
-        {"id": "slow", "lesion": ["AVB"], "task": "fake/chemotaxis", "metric": "centroid_speed",
-         "direction": "decrease", "source": src},
-        {"id": "wrong_way", "lesion": ["FAST"], "task": "fake/chemotaxis",
-         "metric": "centroid_speed", "direction": "decrease", "source": src},
-        {"id": "nothing", "lesion": ["AIY"], "task": "fake/chemotaxis",
-         "metric": "centroid_speed", "direction": "increase", "source": src},
-        {"id": "driven", "activate": ["FAST"], "activate_mV": 10, "task": "fake/chemotaxis",
-         "metric": "centroid_speed", "direction": "increase", "source": src}]}))
+        {"task": "fake/chemotaxis", "metric": "centroid_speed", "source": src, **e} for e in entries]}))
+    return lib
+
+
+def test_end_to_end_on_a_fake_task(tmp_path):
+    lib = _fake_library(
+        tmp_path,
+        {"id": "slow", "lesion": ["AVB"], "direction": "decrease"},
+        {"id": "wrong_way", "lesion": ["FAST"], "direction": "decrease"},
+        {"id": "nothing", "lesion": ["AIY"], "direction": "increase"},
+        {"id": "driven", "activate": ["FAST"], "activate_mV": 10, "direction": "increase"})
     res = P.run_perturbations(FF.BRAIN, {"base": 0.5}, tmp_path / "out", seeds=[0, 1, 2, 3, 4],
                               duration=0.4, library=lib, workers=0, progress=False,
                               log=lambda m: None)
@@ -164,11 +169,8 @@ def test_end_to_end_on_a_fake_task(tmp_path):
 def test_pulse_window_entries(tmp_path):
     """An activate entry with window_s: the brain gets activate_window_s, both twins are measured
     inside the window from their recordings, and a window past the episode is refused."""
-    lib = tmp_path / "lib.yaml"
-    src = {"citation": "Fake 2000", "doi": "10.0000/fake"}
-    entry = {"id": "pulse", "activate": ["FAST"], "window_s": [0.2, 0.8], "task": "fake/chemotaxis",
-             "metric": "forward_fraction", "direction": "decrease", "source": src}
-    lib.write_text(yaml.safe_dump({"library": "fake", "version": "1", "entries": [entry]}))
+    lib = _fake_library(tmp_path, {"id": "pulse", "activate": ["FAST"], "window_s": [0.2, 0.8],
+                                   "metric": "forward_fraction", "direction": "decrease"})
     ph = P.load_library(lib).entries[0]
     assert ph.window_s == (0.2, 0.8) and ph.label == "activate FAST (0.2–0.8 s)"
     assert ph.brain_options() == {"activate": ["FAST"], "activate_window_s": [0.2, 0.8]}
@@ -211,13 +213,9 @@ def test_suite_entry_on_a_brain_without_neurons_reports_insufficient_data(tmp_pa
 
 
 def test_suite_quick_mode_reports_a_pulse_after_its_episodes_as_not_run(tmp_path):
-    lib = tmp_path / "lib.yaml"
-    src = {"citation": "Fake 2000", "doi": "10.0000/fake"}
-    lib.write_text(yaml.safe_dump({"library": "fake", "version": "1", "entries": [
-        {"id": "slow", "lesion": ["AVB"], "task": "fake/chemotaxis", "metric": "centroid_speed",
-         "direction": "decrease", "source": src},
-        {"id": "late", "activate": ["FAST"], "window_s": [20, 40], "task": "fake/chemotaxis",
-         "metric": "reversal_rate", "direction": "increase", "source": src}]}))
+    lib = _fake_library(tmp_path, {"id": "slow", "lesion": ["AVB"], "direction": "decrease"},
+                        {"id": "late", "activate": ["FAST"], "window_s": [20, 40],
+                         "metric": "reversal_rate", "direction": "increase"})
     res = P.benchmark_run(FF.BRAIN, {"base": 0.5}, tmp_path / "out", seeds=[0, 1, 2, 3],
                           quick=True, progress=False, library=lib, workers=0)
     got = {r["metric"]: r for r in res["rows"]}
