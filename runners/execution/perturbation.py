@@ -51,6 +51,7 @@ from typing import Callable
 
 import numpy as np
 
+from tasks.benchmarks import BenchmarkSpec, register_benchmark
 from tasks.statistics import bootstrap_ci
 
 from ..io import recording as rec_io
@@ -502,16 +503,11 @@ def compare_markdown(results: list[dict], sources: list[str] | None = None) -> s
 
 # ============================================================================ registration
 # `cgym suite` lists this benchmark through tasks/benchmarks.py.
-try:
-    from tasks.benchmarks import BenchmarkSpec, register_benchmark  # type: ignore
-except ImportError:  # tasks/benchmarks.py not merged yet: nothing to register with
-    BenchmarkSpec = register_benchmark = None  # type: ignore
-if register_benchmark is not None:
-    register_benchmark(BenchmarkSpec(
-        name=BENCHMARK, organism="celegans", kind="perturbation",
-        run="runners.execution.perturbation:benchmark_run",
-        description="literature ablation and activation phenotypes reproduced as intact vs "
-                    "perturbed on the same seeds; paired effects with bootstrap CIs"))
+register_benchmark(BenchmarkSpec(
+    name=BENCHMARK, organism="celegans", kind="perturbation",
+    run="runners.execution.perturbation:benchmark_run",
+    description="literature ablation and activation phenotypes reproduced as intact vs "
+                "perturbed on the same seeds; paired effects with bootstrap CIs"))
 
 
 # ============================================================================ CLI
