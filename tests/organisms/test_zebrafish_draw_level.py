@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from organisms.zebrafish.tools.draw_level import draw_level, main
 
 
@@ -111,3 +113,25 @@ def test_fit_loss_against_behaviour_rank_correlation_can_fail(tmp_path, capsys):
     pos = {line.split("|")[2].strip(): line.split("|") for line in capsys.readouterr().out.splitlines()[2:]}
     assert float(pos["CLEM block model"][4]) == 1.0 and float(pos["CLEM block model"][6]) > 0.95
     assert "CLEM and block-shuffled" in out
+
+
+def test_loss_behaviour_plot_is_written_and_needs_both_inputs(tmp_path, capsys):
+    """--plot draws the loss-vs-behaviour scatter (one panel per coherence) and is refused without
+    both a scorecard and a fits YAML."""
+    fits = {f"sbm-redraw/{d}": (0.5 + 0.1 * d, "rest") for d in range(1, 6)}
+    fits.update({f"block-shuffled/{d}": (1.5 + 0.1 * d, "rest") for d in range(5)})
+    path = _fits_yaml(tmp_path, fits)
+    card = tmp_path / "card.json"
+    rows = [_row("sbm-redraw", d, 0.9 - 0.05 * d) for d in range(1, 6)]
+    rows += [_row("block-shuffled", d, v) for d, v in enumerate([0.6, 0.3, 0.7, 0.4, 0.5])]
+    card.write_text(json.dumps({"per_draw": rows}))
+    png = tmp_path / "scatter.png"
+    assert main([str(card), "--fits", str(path), "--plot", str(png)]) == 0
+    assert png.stat().st_size > 5000
+    with pytest.raises(SystemExit):
+        main(["--fits", str(path), "--plot", str(png)])
+    # too few draws for any coherence: a one-line error, not an empty figure
+    card.write_text(json.dumps({"per_draw": rows[:2]}))
+    assert main([str(card), "--fits", str(path), "--plot", str(tmp_path / "empty.png")]) == 2
+    assert "nothing to plot" in capsys.readouterr().err
+    assert not (tmp_path / "empty.png").exists()

@@ -185,8 +185,41 @@ def loss_behaviour(per_draw_rows: list[dict], groups: dict, seed: int = 0) -> li
             p = float((np.sum(np.abs(perm) >= abs(rho) - 1e-12) + 1) / (N_BOOT + 1))
             p_neg = float((np.sum(perm <= rho + 1e-12) + 1) / (N_BOOT + 1))  # H1: rho < 0
             out.append({"coherence": coh, "draws": name, "n": len(xy), "rho": rho, "p_two_sided": p,
-                        "p_one_sided_negative": p_neg})
+                        "p_one_sided_negative": p_neg, "loss": x.tolist(), "p_with": y.tolist()})
     return out
+
+
+GROUP_COLOURS = {"CLEM block model": "tab:blue", "block-shuffled": "tab:orange"}
+
+
+def plot_loss_behaviour(rows: list[dict], path, title: str = "") -> None:
+    """One panel per coherence: each draw's fit loss against its P(turn with the motion), CLEM and
+    block-shuffled draws in their colours, each group's Spearman rho and one-sided p (rho < 0) in
+    the legend."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cohs = sorted({r["coherence"] for r in rows})
+    if not cohs:
+        raise ValueError("no coherence has 4 or more draws with both a fit loss and a P(with): nothing to plot")
+    fig, axes = plt.subplots(1, len(cohs), figsize=(4.6 * len(cohs), 4.0), squeeze=False)
+    for ax, coh in zip(axes[0], cohs):
+        for r in rows:
+            if r["coherence"] != coh or r["draws"] not in GROUP_COLOURS:
+                continue
+            ax.scatter(r["loss"], r["p_with"], color=GROUP_COLOURS[r["draws"]], s=28,
+                       label=f"{r['draws']} ({r['n']}): rho {r['rho']:+.2f}, p(rho<0) {r['p_one_sided_negative']:.3f}")
+        ax.axhline(0.5, color="0.7", lw=0.8)
+        ax.set(xlabel="integrator fit loss (lower = closer to the recordings)",
+               ylabel="P(turn > 10° with the motion)", ylim=(-0.03, 1.03),
+               title=f"{coh * 100:.0f} % coherence")
+        ax.legend(fontsize=7, loc="lower left")
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def markdown_loss_behaviour(rows: list[dict]) -> str:
@@ -228,9 +261,13 @@ def main(argv=None) -> int:
     p.add_argument("--fits", metavar="YAML", help="compare the draws' fit losses in this fits YAML instead "
                    "(e.g. organisms/zebrafish/models/integrator_fits.yaml)")
     p.add_argument("--loss-version", default="rest", help="with --fits: the entries' loss_version (default rest)")
+    p.add_argument("--plot", metavar="PNG", help="with scorecards and --fits: also draw fit loss against P(with), "
+                   "one panel per coherence, into this PNG")
     a = p.parse_args(argv)
     if not (a.fits or a.scorecard):
         p.error("give scorecard JSONs, --fits YAML, or both")
+    if a.plot and not (a.fits and a.scorecard):
+        p.error("--plot needs both scorecard JSONs and --fits YAML")
     if a.fits and a.scorecard:
         try:
             groups = fit_losses(a.fits, a.loss_version)
@@ -238,7 +275,15 @@ def main(argv=None) -> int:
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        print(markdown_loss_behaviour(loss_behaviour(rows, groups)))
+        lb = loss_behaviour(rows, groups)
+        print(markdown_loss_behaviour(lb))
+        if a.plot:
+            try:
+                plot_loss_behaviour(lb, a.plot, title=", ".join(Path(x).name for x in a.scorecard))
+            except ValueError as exc:
+                print(f"error: --plot {a.plot}: {exc}", file=sys.stderr)
+                return 2
+            print(f"wrote {a.plot}", file=sys.stderr)
         return 0
     if a.fits:
         try:
