@@ -225,3 +225,12 @@ def test_salt_effect_tracks_figure_from_run_folders(tmp_path):
     assert png.exists() and png.stat().st_size > 5000
     with pytest.raises(SystemExit, match="pairs"):
         se.main([str(runs[0])])
+
+
+def test_animals_needed_for_a_salt_effect_ci_grows_with_the_spread():
+    from organisms.c_elegans.tools.salt_effect import animals_needed, main
+    assert animals_needed(0.556, 0.05) == 476           # ceil((1.96 * 0.556 / 0.05)^2)
+    assert animals_needed(0.1, 0.05) == 16
+    assert animals_needed(0.2, 0.05) > 4 * animals_needed(0.1, 0.05) - 4
+    with pytest.raises(SystemExit, match="--power"):
+        main(["--power", "0", "a", "b"])

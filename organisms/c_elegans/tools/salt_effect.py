@@ -254,7 +254,12 @@ def main(argv=None) -> int:
     ap.add_argument("--navigation", action="store_true", help="also the speed-independent navigation index")
     ap.add_argument("--decompose", action="store_true",
                     help="also split each salt effect into a path-length and a direction part")
+    ap.add_argument("--power", type=float, metavar="HALF_WIDTH",
+                    help="also the between-animal s.d. of each pair's paired salt effect and the "
+                         "number of animals a fit's salt term would need for a 95 %% CI of +- HALF_WIDTH")
     a = ap.parse_args(argv)
+    if a.power is not None and not a.power > 0:
+        raise SystemExit(f"--power {a.power}: the half-width must be > 0")
     if not a.runs and not a.curving:
         ap.error("give pairs of run folders, or --curving RUN ...")
     if a.curving:
@@ -281,9 +286,45 @@ def main(argv=None) -> int:
             first = d if first is None else first
     if a.decompose:
         print_decomposition(a.runs)
+    if a.power is not None:
+        print_power(a.runs, measures, a.power)
     if a.tracks:
         print(f"\ntracks: {plot_tracks(a.runs, a.tracks)}")
     return 0
+
+
+def animals_needed(sd: float, half_width: float) -> int:
+    """Animals for a normal-approximation 95 % CI of +- half_width on a paired mean whose
+    between-animal s.d. is sd: ceil((1.96 sd / half_width)^2)."""
+    return int(np.ceil((1.96 * sd / half_width) ** 2))
+
+
+def print_power(runs: list[Path], measures, half_width: float) -> None:
+    """How many animals resolve a salt effect: per pair of runs and measure, the between-animal
+    s.d. of the paired effect and the animals (and simulated animal-seconds, both runs counted)
+    needed for a 95 % CI of +- half_width."""
+    print(f"\nsalt effect resolution: animals for a 95 % CI of +-{half_width:g} (normal approximation, "
+          "s.d. from these animals)\n")
+    print("| intact run | second run | measure | animals | episode s | paired effect s.d. | animals needed | "
+          "simulated animal-s (both runs) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for k in range(0, len(runs), 2):
+        dur = episode_seconds(runs[k])
+        for name, measure in measures:
+            x, y = paired(runs[k], runs[k + 1], measure)
+            sd = float(np.std(x - y, ddof=1))
+            n = animals_needed(sd, half_width)
+            print(f"| {runs[k]} | {runs[k + 1].name} | {name} | {len(x)} | {dur:g} | {sd:.3f} | {n} | "
+                  f"{2 * n * dur:,.0f} |")
+
+
+def episode_seconds(run: Path) -> float:
+    """The episodes' duration (s) of a run, read from the first episode's features."""
+    for f in sorted((run / "episodes").glob("ep_*.json")):
+        feats = (json.loads(f.read_text(encoding="utf-8")).get("features") or {})
+        if feats.get("duration_s"):
+            return float(feats["duration_s"])
+    raise SystemExit(f"{run}: no episode with a duration_s feature")
 
 
 def print_decomposition(runs: list[Path]) -> None:
