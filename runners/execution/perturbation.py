@@ -480,8 +480,10 @@ def compare_markdown(results: list[dict], sources: list[str] | None = None) -> s
         counts.append(f"{v.count('reproduced')} reproduced, {v.count('opposite')} opposite, "
                       f"{v.count('no detectable effect')} no effect, {v.count('insufficient data')} n/a")
     lines.append("| **total** | | | | " + " | ".join(counts) + " |")
-    lines += ["", "| intact animals (the same seeds) | " + " | ".join(brain_label(r) for r in results) + " |",
-              "|---|" + "---|" * len(results)]
+    real = real_worm_values()
+    lines += ["", "| intact animals (the same seeds) | " + " | ".join(brain_label(r) for r in results)
+              + " | real worms (reference library) |",
+              "|---|" + "---|" * (len(results) + 1)]
     summ = [r.get("intact_summary") or {} for r in results]
     for key, name, fmt in (("crawling", "crawling (forward fraction >= 0.9, >= 0.05 mm/s)", None),
                            ("centroid_speed", "speed, mm/s", ".3f"),
@@ -497,8 +499,32 @@ def compare_markdown(results: list[dict], sources: list[str] | None = None) -> s
                 cells.append(f"{v}/{sm.get('n', '?')}")
             else:
                 cells.append(format(v, fmt))
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {real.get(key, '-')} |")
     return "\n".join(lines) + "\n"
+
+
+INTACT_REFERENCE = "celegans_chemotaxis_v1"
+
+
+def real_worm_values() -> dict[str, str]:
+    """What real worms do, for the intact rows of :func:`compare_markdown`: each feature's entry
+    of the chemotaxis reference library as text with its citation (mean ± s.d. between animals,
+    or the interval of population means); features without an entry are left out."""
+    from tasks.reference import ReferenceLibraryError, load_reference
+
+    lib = load_reference(INTACT_REFERENCE)
+    out = {}
+    for key in ("centroid_speed", "undulation_frequency", "forward_fraction", "reversal_rate"):
+        try:
+            e = lib.get(key)
+        except (KeyError, ReferenceLibraryError):
+            continue
+        if "interval" in e.params:
+            lo, hi = e.params["interval"]
+            out[key] = f"{lo:g}–{hi:g} ({e.citation})"
+        elif "mean" in e.params and "sd" in e.params:
+            out[key] = f"{e.params['mean']:.3g} ± {e.params['sd']:.2g} s.d. ({e.citation})"
+    return out
 
 
 # ============================================================================ registration

@@ -149,6 +149,8 @@ def test_end_to_end_on_a_fake_task(tmp_path):
     assert "fitfake (base=0.5)" in md and "fitfake (base=0.9)" in md
     assert md.count("| driven | activate FAST (+10 mV) |") == 1 and "**total**" in md
     assert md.count("**reproduced**") == 4
+    # the intact rows carry what real worms do, from the reference library with its citation
+    assert "| real worms (reference library) |" in md and "(Ramot 2008) |" in md and "(Zhao 2003) |" in md
     bad_lib = dict(other, library={**res["library"], "content_hash": "0" * 64})
     with pytest.raises(P.PerturbationLibraryError, match="b: library v1"):
         P.compare_markdown([res, bad_lib], ["a", "b"])
