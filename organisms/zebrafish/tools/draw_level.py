@@ -160,8 +160,6 @@ def loss_behaviour(per_draw_rows: list[dict], groups: dict, seed: int = 0) -> li
     draws) and the one-sided p of H1: rho < 0 (a better fit, i.e. a lower loss, turns with the
     motion more often) from the same permutations. Only draws present in both; a set needs at
     least 4 draws."""
-    from scipy.stats import spearmanr
-
     loss = {(b, d): v for draws in groups.values() for b, d, v in draws}
     rng = np.random.default_rng(seed)
     out = []
@@ -180,13 +178,25 @@ def loss_behaviour(per_draw_rows: list[dict], groups: dict, seed: int = 0) -> li
             if len(xy) < 4:
                 continue
             x, y = np.array(xy).T
-            rho = float(spearmanr(x, y).statistic)
-            perm = np.array([spearmanr(x, rng.permutation(y)).statistic for _ in range(N_BOOT)])
-            p = float((np.sum(np.abs(perm) >= abs(rho) - 1e-12) + 1) / (N_BOOT + 1))
-            p_neg = float((np.sum(perm <= rho + 1e-12) + 1) / (N_BOOT + 1))  # H1: rho < 0
-            out.append({"coherence": coh, "draws": name, "n": len(xy), "rho": rho, "p_two_sided": p,
-                        "p_one_sided_negative": p_neg, "loss": x.tolist(), "p_with": y.tolist()})
+            r = spearman_permutation(x, y, rng)
+            out.append({"coherence": coh, "draws": name, "n": len(xy), "rho": r["rho"],
+                        "p_two_sided": r["p_two_sided"], "p_one_sided_negative": r["p_negative"],
+                        "loss": x.tolist(), "p_with": y.tolist()})
     return out
+
+
+def spearman_permutation(x, y, rng: np.random.Generator, n_perm: int = N_BOOT) -> dict:
+    """Spearman's rho of (x, y) over draws with permutation p values (y permuted over the draws,
+    ``n_perm`` times): two-sided, one-sided for rho < 0 and one-sided for rho > 0."""
+    from scipy.stats import spearmanr
+
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    rho = float(spearmanr(x, y).statistic)
+    perm = np.array([spearmanr(x, rng.permutation(y)).statistic for _ in range(n_perm)])
+    return {"rho": rho,
+            "p_two_sided": float((np.sum(np.abs(perm) >= abs(rho) - 1e-12) + 1) / (n_perm + 1)),
+            "p_negative": float((np.sum(perm <= rho + 1e-12) + 1) / (n_perm + 1)),
+            "p_positive": float((np.sum(perm >= rho - 1e-12) + 1) / (n_perm + 1))}
 
 
 GROUP_COLOURS = {"CLEM block model": "tab:blue", "block-shuffled": "tab:orange"}
