@@ -2,7 +2,7 @@
 
     python -m organisms.zebrafish.tools.draw_level organisms/zebrafish/figures/omr60.json [MORE.json ...]
     python -m organisms.zebrafish.tools.draw_level --fits organisms/zebrafish/models/integrator_fits.yaml
-    python -m organisms.zebrafish.tools.draw_level SCORECARD.json --fits organisms/zebrafish/models/integrator_fits.yaml
+    python -m organisms.zebrafish.tools.draw_level SCORECARD.json --fits organisms/zebrafish/models/integrator_fits.yaml [--plot PNG]
 
 There is no cell-to-cell edge list in the CLEM release, so the ``connectome`` brain is itself one
 draw (draw 0) of the CLEM block model, the same kind of object as the ``sbm-redraw`` draws. A
@@ -28,6 +28,7 @@ Both together (scorecard JSONs and ``--fits``) join each draw's fit loss with it
 motion) and give, per coherence, Spearman's rho over draws (CLEM and block-shuffled draws pooled,
 then each group) with a two-sided permutation p and the one-sided p of rho < 0: does a draw that fits the recordings better turn
 with the motion more often?
+``--plot PNG`` draws that relation, one panel per coherence.
 """
 
 from __future__ import annotations
