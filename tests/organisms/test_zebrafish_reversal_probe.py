@@ -56,6 +56,12 @@ def test_bad_fits_file_or_unknown_draw_is_one_line_error(tmp_path, capsys):
     assert "--draws sbm-redraw/4" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         R.main(["--fits", str(good), "--contrast", "0"])
+    capsys.readouterr()
+    no_overrides = tmp_path / "no_overrides.yaml"
+    no_overrides.write_text(json.dumps({"fits": {"sbm-redraw/3": {"loss_version": "rest", "loss": 1.0}}}))
+    assert R.main(["--fits", str(no_overrides)]) == 2
+    err = capsys.readouterr().err
+    assert str(no_overrides) in err and "overrides" in err and err.count("\n") == 1
 
 
 def test_the_connectome_draw_follows_both_directions_with_its_installed_fit():

@@ -115,21 +115,46 @@ def compare(va: np.ndarray, vb: np.ndarray, a: str, b: str, rng: np.random.Gener
             "p_one_sided": p}
 
 
-def fit_losses(path, loss_version: str = "rest") -> dict[str, list[tuple[str, int, float]]]:
-    """Per group, the (brain, draw, fit loss) of every entry of a fits YAML
-    (``models/integrator_fits.yaml`` layout: ``fits: {"brain/draw": {loss, loss_version, ...}}``)
-    with that ``loss_version``. A file that is not such a YAML is a one-line ValueError naming it."""
+def fit_entries(path, loss_version: str = "rest") -> dict[str, dict]:
+    """``{"brain/draw": entry}`` of a fits YAML (``models/integrator_fits.yaml`` layout: ``fits:
+    {"brain/draw": {loss, loss_version, overrides, ...}}``), the entries of a grouped brain with that
+    ``loss_version``. A file that is not such a YAML is a one-line ValueError naming it."""
     try:
         fits = load_yaml(path)["fits"]
-        entries = [(k.partition("/")[0], int(k.partition("/")[2]), e) for k, e in fits.items()]
-        groups: dict[str, list[tuple[str, int, float]]] = {}
-        for brain, draw, e in sorted(entries, key=lambda x: (x[0], x[1])):
-            if brain in GROUPS and e.get("loss_version") == loss_version:
-                groups.setdefault(GROUPS[brain], []).append((brain, draw, float(e["loss"])))
+        for k in fits:
+            int(k.partition("/")[2])
+        out = {k: e for k, e in fits.items()
+               if k.partition("/")[0] in GROUPS and e.get("loss_version") == loss_version}
+        for e in out.values():
+            float(e["loss"])
     except (OSError, YAMLFileError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"{path}: not an integrator fits YAML with 'fits: {{brain/draw: {{loss, loss_version}}}}' "
                          f"({exc.__class__.__name__})") from None
+    return out
+
+
+def fit_losses(path, loss_version: str = "rest") -> dict[str, list[tuple[str, int, float]]]:
+    """Per group, the (brain, draw, fit loss) of every entry of :func:`fit_entries`, sorted by
+    brain and draw."""
+    entries = [(k.partition("/")[0], int(k.partition("/")[2]), e) for k, e in fit_entries(path, loss_version).items()]
+    groups: dict[str, list[tuple[str, int, float]]] = {}
+    for brain, draw, e in sorted(entries, key=lambda x: (x[0], x[1])):
+        groups.setdefault(GROUPS[brain], []).append((brain, draw, float(e["loss"])))
     return groups
+
+
+def paired_by_group(per_draw_rows: list[dict], coherence: float, x_of) -> dict[str, list[tuple[float, float]]]:
+    """Per group (no-integrator-edges left out), the (x, P(with)) of every draw at ``coherence`` of
+    :func:`draw_level` rows for which ``x_of(brain, draw)`` is not None, in the rows' order."""
+    pairs: dict[str, list[tuple[float, float]]] = {}
+    for r in per_draw_rows:
+        if r["coherence"] != coherence or r["group"] == "no-integrator-edges":
+            continue
+        for d in r["draws"]:
+            x = x_of(d["brain"], d["draw"])
+            if x is not None:
+                pairs.setdefault(r["group"], []).append((x, d["value"]))
+    return pairs
 
 
 def markdown_fit_losses(groups: dict, seed: int = 0) -> str:
@@ -166,13 +191,7 @@ def loss_behaviour(per_draw_rows: list[dict], groups: dict, seed: int = 0) -> li
     out = []
     cohs = sorted({r["coherence"] for r in per_draw_rows})
     for coh in cohs:
-        pairs = {}
-        for r in per_draw_rows:
-            if r["coherence"] != coh or r["group"] == "no-integrator-edges":
-                continue
-            for d in r["draws"]:
-                if (d["brain"], d["draw"]) in loss:
-                    pairs.setdefault(r["group"], []).append((loss[(d["brain"], d["draw"])], d["value"]))
+        pairs = paired_by_group(per_draw_rows, coh, lambda b, d: loss.get((b, d)))
         sets = [("CLEM and block-shuffled", [x for g in ("CLEM block model", "block-shuffled") for x in pairs.get(g, [])])]
         sets += [(g, pairs.get(g, [])) for g in ("CLEM block model", "block-shuffled")]
         for name, xy in sets:

@@ -168,13 +168,18 @@ class FastBrain:
                 k[idx] = KICK
         return k
 
+    def eye(self, n_eye: int = 16):
+        """(sample points, a fresh :class:`ReichardtRetina` with this brain's retina parameters at
+        the fit's time step) for ``n_eye`` points per eye."""
+        pts = default_eye_points(n_eye)
+        rp = self.p0["retina"]
+        return pts, ReichardtRetina(pts, DT, si(rp["tau_hrc"]), si(rp["tau_adapt"]), si(rp["gain"]))
+
     def visual_drive(self, t_total: float = T_TOTAL, t_on: float = T_ON, t_off: float = T_OFF,
                      n_eye: int = 16, speed: float = 10.0, period: float = 10.0, leftward: bool = True) -> np.ndarray:
         """(T, 8) DS drive of the recordings' protocol (grating moving leftward, or rightward,
         t_on..t_off; static otherwise)."""
-        pts = default_eye_points(n_eye)
-        rp = self.p0["retina"]
-        ret = ReichardtRetina(pts, DT, si(rp["tau_hrc"]), si(rp["tau_adapt"]), si(rp["gain"]))
+        pts, ret = self.eye(n_eye)
         out = []
         for k in range(int(round(t_total / DT))):
             tt = k * DT

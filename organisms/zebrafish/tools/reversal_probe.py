@@ -33,9 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nervous_systems.yaml_file import YAMLFileError, load_yaml
-
-from .draw_level import GROUPS, draw_level, read_per_draw, spearman_permutation
+from .draw_level import GROUPS, draw_level, paired_by_group, read_per_draw, spearman_permutation
+from .draw_level import fit_entries as draw_level_fit_entries
 
 #: the random_dots_60 timing: (start s, end s, direction: +1 leftward, -1 rightward, 0 still)
 SCHEDULE = ((0.0, 6.0, 0), (6.0, 21.0, 1), (21.0, 33.0, 0), (33.0, 48.0, -1), (48.0, 60.0, 0))
@@ -47,17 +46,12 @@ CONTRASTS = (1.0, 0.5)
 
 
 def fit_entries(path, loss_version: str = "rest") -> dict[str, dict]:
-    """``{"brain/draw": entry}`` of a fits YAML, entries of ``loss_version`` and a grouped brain
-    only. A file that is not a fits YAML is a one-line ValueError naming it."""
-    try:
-        fits = load_yaml(path)["fits"]
-        out = {k: e for k, e in fits.items()
-               if k.partition("/")[0] in GROUPS and e.get("loss_version") == loss_version}
-        for k, e in out.items():
-            int(k.partition("/")[2]), dict(e["overrides"]), float(e["loss"])
-    except (OSError, YAMLFileError, KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ValueError(f"{path}: not an integrator fits YAML with 'fits: {{brain/draw: {{overrides, loss, "
-                         f"loss_version}}}}' ({exc.__class__.__name__})") from None
+    """:func:`draw_level.fit_entries`, each entry also with its fitted ``overrides``; a file
+    without them is a one-line ValueError naming it."""
+    out = draw_level_fit_entries(path, loss_version)
+    for k, e in out.items():
+        if not isinstance(e.get("overrides"), dict):
+            raise ValueError(f"{path}: fit entry {k} has no 'overrides' mapping")
     return out
 
 
@@ -65,12 +59,10 @@ def reversal_drive(fb, contrast: float, schedule=SCHEDULE, n_eye: int = 16, spee
                    period: float = 10.0) -> np.ndarray:
     """(T, 8) direction-selective drive of ``fb`` (a ``FastBrain``) for a sine grating that is
     still, moves leftward or rightward as ``schedule`` says, continuous in phase across epochs."""
-    from ..retina import ReichardtRetina, default_eye_points, grating_samples
-    from .fit_integrator import DT, si
+    from ..retina import grating_samples
+    from .fit_integrator import DT
 
-    pts = default_eye_points(n_eye)
-    rp = fb.p0["retina"]
-    ret = ReichardtRetina(pts, DT, si(rp["tau_hrc"]), si(rp["tau_adapt"]), si(rp["gain"]))
+    pts, ret = fb.eye(n_eye)
     t_end = schedule[-1][1]
     out, pos = [], 0.0
     for k in range(int(round(t_end / DT))):
@@ -155,14 +147,8 @@ def association(results: dict[str, dict], per_draw_rows: list[dict], contrast: f
     rng = np.random.default_rng(seed)
     out = []
     for coh in sorted({r["coherence"] for r in per_draw_rows}):
-        pairs: dict[str, list[tuple[float, float]]] = {}
-        for r in per_draw_rows:
-            if r["coherence"] != coh or r["group"] == "no-integrator-edges":
-                continue
-            for d in r["draws"]:
-                key = f"{d['brain']}/{d['draw']}"
-                if key in results:
-                    pairs.setdefault(r["group"], []).append((results[key][contrast]["score"], d["value"]))
+        pairs = paired_by_group(per_draw_rows, coh,
+                                lambda b, d: results[f"{b}/{d}"][contrast]["score"] if f"{b}/{d}" in results else None)
         sets = [("CLEM and block-shuffled", [x for g in ("CLEM block model", "block-shuffled") for x in pairs.get(g, [])])]
         sets += [(g, pairs.get(g, [])) for g in ("CLEM block model", "block-shuffled")]
         for name, xy in sets:
