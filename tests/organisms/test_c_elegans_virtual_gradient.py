@@ -234,3 +234,47 @@ def test_animals_needed_for_a_salt_effect_ci_grows_with_the_spread():
     assert animals_needed(0.2, 0.05) > 4 * animals_needed(0.1, 0.05) - 4
     with pytest.raises(SystemExit, match="--power"):
         main(["--power", "0", "a", "b"])
+
+
+def test_ranking_two_candidates_on_the_same_animals_cancels_what_they_share():
+    from organisms.c_elegans.tools.salt_effect import ranking_spread
+    rng = np.random.default_rng(0)
+    animal = rng.normal(0, 0.3, 200)                       # what the animal (seed) brings to both
+    a = animal + rng.normal(0, 0.05, 200)
+    b = animal + 0.1 + rng.normal(0, 0.05, 200)
+    s = ranking_spread(a, b)
+    assert s["r"] > 0.9
+    assert s["sd_same"] < 0.1 < 0.4 < s["sd_independent"]
+    c = rng.normal(0, 0.3, 200)                            # unrelated animals: nothing cancels
+    s = ranking_spread(a, c)
+    assert abs(s["r"]) < 0.2 and abs(s["sd_same"] - s["sd_independent"]) < 0.05
+    with pytest.raises(ValueError):
+        ranking_spread(a, b[:10])
+
+
+def test_power_ranks_pairs_against_the_first_on_the_same_seeds(tmp_path, capsys):
+    import json
+
+    from organisms.c_elegans.tools.salt_effect import main
+
+    def run(name, approach_by_seed):
+        ep = tmp_path / name / "episodes"
+        ep.mkdir(parents=True)
+        for seed, v in approach_by_seed.items():
+            (ep / f"ep_{seed:04d}.json").write_text(json.dumps({"features": {"approach": v, "duration_s": 120.0}}))
+        return str(tmp_path / name)
+
+    seeds = range(1, 7)
+    a = run("a", {q: 0.1 * q for q in seeds})
+    a0 = run("a0", {q: 0.0 for q in seeds})
+    b = run("b", {q: 0.1 * q + 0.05 for q in seeds})       # the same animals, shifted: nothing left to rank
+    b0 = run("b0", {q: 0.0 for q in seeds})
+    assert main(["--power", "0.05", a, a0, b, b0]) == 0
+    out = capsys.readouterr().out
+    row = [line for line in out.splitlines() if line.startswith("| a | b | approach")][0]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[4] == "+1.00" and float(cells[5]) == 0.0 and int(cells[6]) <= 1 and int(cells[8]) > 10
+    c = run("c", {q: 0.1 for q in range(2, 8)})
+    c0 = run("c0", {q: 0.0 for q in range(2, 8)})
+    with pytest.raises(SystemExit, match="different seeds"):
+        main(["--power", "0.05", a, a0, c, c0])

@@ -33,6 +33,14 @@ is, with the symmetric split L1 NI1 − L2 NI2 = (L1 − L2)(NI1 + NI2)/2 + (NI1
 * *direction*: (NI1 − NI2) * (L1 + L2) / (2 d0) — where the path points, whatever the speed: turns,
   reversals, weathervaning, and moving faster on the steps that point up the gradient.
 
+``--power HALF_WIDTH`` says how many animals resolve a salt effect: per pair, the between-animal
+s.d. of the paired effect and the animals a 95 % CI of +- HALF_WIDTH needs. A fit does not need
+each candidate's effect, only which of two is larger, and its candidates share their training
+animals (seeds); with more than one pair (all on the same seeds) a second table gives, for each pair
+against the first, the correlation of the two effects over animals, the s.d. of their per-animal
+difference, and the animals needed for +- HALF_WIDTH on that difference, against the s.d. and
+count that different animals would need (sqrt(sd1^2 + sd2^2)).
+
 ``--curving RUN ...`` asks how the path bends on the gradient (exploratory; README section 5.8),
 per run and animal: the signed curvature of the centroid path (deg/mm, + = counter-clockwise seen
 from above the plate), on steps of one undulation (``--curving-window-s``, default 2.5 s), steps
@@ -240,6 +248,16 @@ def paired(intact: Path, lesioned: Path, measure=None) -> tuple[np.ndarray, np.n
     return np.array([a[s] for s in seeds]), np.array([b[s] for s in seeds])
 
 
+def effects_by_seed(intact: Path, second: Path, measure=None) -> dict[int, float]:
+    """seed -> the paired salt effect (intact run minus second run) of that animal."""
+    measure = measure or approaches
+    a, b = measure(intact), measure(second)
+    if set(a) != set(b):
+        raise SystemExit(f"{intact} and {second} hold different seeds "
+                         f"({sorted(set(a) ^ set(b))[:5]} ...): pair runs of the same animals")
+    return {q: a[q] - b[q] for q in a}
+
+
 def fmt(m) -> str:
     return f"{m[0]:+.3f} [{m[1]:+.3f}, {m[2]:+.3f}]"
 
@@ -256,7 +274,9 @@ def main(argv=None) -> int:
                     help="also split each salt effect into a path-length and a direction part")
     ap.add_argument("--power", type=float, metavar="HALF_WIDTH",
                     help="also the between-animal s.d. of each pair's paired salt effect and the "
-                         "number of animals a fit's salt term would need for a 95 %% CI of +- HALF_WIDTH")
+                         "number of animals a fit's salt term would need for a 95 %% CI of +- HALF_WIDTH; "
+                         "with more than one pair, also what ranking each pair against the first needs, "
+                         "on the same animals and on different ones")
     a = ap.parse_args(argv)
     if a.power is not None and not a.power > 0:
         raise SystemExit(f"--power {a.power}: the half-width must be > 0")
@@ -316,6 +336,45 @@ def print_power(runs: list[Path], measures, half_width: float) -> None:
             n = animals_needed(sd, half_width)
             print(f"| {runs[k]} | {runs[k + 1].name} | {name} | {len(x)} | {dur:g} | {sd:.3f} | {n} | "
                   f"{2 * n * dur:,.0f} |")
+    if len(runs) > 2:
+        print_ranking_power(runs, measures, half_width)
+
+
+def ranking_spread(first: np.ndarray, other: np.ndarray) -> dict:
+    """Two candidates' per-animal salt effects on the same animals (seeds, in the same order):
+    the s.d. of the per-animal difference, the s.d. it would have on different animals
+    (sqrt(sd1^2 + sd2^2)), and the correlation of the two effects over animals."""
+    first, other = np.asarray(first, float), np.asarray(other, float)
+    if first.shape != other.shape or len(first) < 3:
+        raise ValueError("ranking_spread: the same animals, at least 3, in both")
+    sd1, sd2 = np.std(first, ddof=1), np.std(other, ddof=1)
+    r = float(np.corrcoef(first, other)[0, 1]) if sd1 > 0 and sd2 > 0 else float("nan")
+    return {"sd_same": float(np.std(other - first, ddof=1)), "sd_independent": float(np.hypot(sd1, sd2)),
+            "r": r}
+
+
+def print_ranking_power(runs: list[Path], measures, half_width: float) -> None:
+    """What a fit ranks: the difference between two pairs' salt effects. Compared on the same
+    animals (the fit's candidates share their training seeds) the per-animal noise that the two
+    effects share cancels; this table says how much of it there is, for every pair after the first
+    against the first."""
+    print(f"\nranking two candidates: the difference of their salt effects, animals for a 95 % CI of "
+          f"+-{half_width:g} on the same animals and on different ones (normal approximation)\n")
+    print("| first pair | other pair | measure | animals | r of the two effects over animals | "
+          "s.d. of the difference, same animals | animals needed, same | s.d., different animals | "
+          "animals needed, different |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, measure in measures:
+        first = effects_by_seed(runs[0], runs[1], measure)
+        for k in range(2, len(runs), 2):
+            other = effects_by_seed(runs[k], runs[k + 1], measure)
+            if set(first) != set(other):
+                raise SystemExit(f"{runs[0]} and {runs[k]} hold different seeds: rank candidates on the same animals")
+            seeds = sorted(first)
+            s = ranking_spread([first[q] for q in seeds], [other[q] for q in seeds])
+            print(f"| {runs[0].name} | {runs[k].name} | {name} | {len(seeds)} | {s['r']:+.2f} | {s['sd_same']:.3f} | "
+                  f"{animals_needed(s['sd_same'], half_width)} | {s['sd_independent']:.3f} | "
+                  f"{animals_needed(s['sd_independent'], half_width)} |")
 
 
 def episode_seconds(run: Path) -> float:
