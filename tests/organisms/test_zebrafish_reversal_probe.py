@@ -40,8 +40,14 @@ def test_association_ranks_scores_against_behaviour_and_can_fail():
     # a pooled row only when both groups are there
     results.update({f"block-shuffled/{d}": _result(-0.1 * d) for d in range(4)})
     rows = draw_level([_row("sbm-redraw", d, 0.5) for d in range(1, 7)] + [_row("block-shuffled", d, 0.5) for d in range(4)])
-    assert [r["draws"] for r in R.association(results, rows, 0.5)] == ["CLEM and block-shuffled", "CLEM block model",
-                                                                       "block-shuffled"]
+    assoc = R.association(results, rows, 0.5)
+    assert [r["draws"] for r in assoc] == ["CLEM and block-shuffled", "CLEM block model", "block-shuffled"]
+    # behaviour the same for every draw: no rho and no p (not the smallest p the permutations allow);
+    # a set in which no draw follows prints a dash for that mean, not nan
+    assert all(np.isnan(r["rho"]) and np.isnan(r["p_positive"]) for r in assoc)
+    table = R.markdown_association(assoc, 0.5)
+    assert "nan" not in table and "< 0.001" not in table
+    assert "| 4 | — (constant) | — | — | — (0) / 0.50 (4) |" in table
 
 
 def test_bad_fits_file_or_unknown_draw_is_one_line_error(tmp_path, capsys):

@@ -207,11 +207,14 @@ def loss_behaviour(per_draw_rows: list[dict], groups: dict, seed: int = 0) -> li
 
 def spearman_permutation(x, y, rng: np.random.Generator, n_perm: int = N_BOOT) -> dict:
     """Spearman's rho of (x, y) over draws with permutation p values (y permuted over the draws,
-    ``n_perm`` times): two-sided, one-sided for rho < 0 and one-sided for rho > 0."""
+    ``n_perm`` times): two-sided, one-sided for rho < 0 and one-sided for rho > 0; all nan when x or
+    y is constant (rho undefined)."""
     from scipy.stats import spearmanr
 
     x, y = np.asarray(x, float), np.asarray(y, float)
     rho = float(spearmanr(x, y).statistic)
+    if np.isnan(rho):   # x or y constant over the draws: no ranking, so no p either
+        return {"rho": rho, "p_two_sided": float("nan"), "p_negative": float("nan"), "p_positive": float("nan")}
     perm = np.array([spearmanr(x, rng.permutation(y)).statistic for _ in range(n_perm)])
     return {"rho": rho,
             "p_two_sided": float((np.sum(np.abs(perm) >= abs(rho) - 1e-12) + 1) / (n_perm + 1)),

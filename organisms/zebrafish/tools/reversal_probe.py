@@ -164,7 +164,17 @@ def association(results: dict[str, dict], per_draw_rows: list[dict], contrast: f
 
 
 def _p(p: float) -> str:
+    if np.isnan(p):
+        return "—"
     return f"{p:.3f}" if p >= 0.001 else "< 0.001"
+
+
+def _rho(v: float) -> str:
+    return "— (constant)" if np.isnan(v) else f"{v:+.2f}"
+
+
+def _mean(v: float) -> str:
+    return "—" if np.isnan(v) else f"{v:.2f}"
 
 
 def markdown_association(rows: list[dict], contrast: float) -> str:
@@ -172,9 +182,9 @@ def markdown_association(rows: list[dict], contrast: float) -> str:
              "two-sided p | one-sided p (rho > 0) | P(with): draws that follow / the others |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['coherence'] * 100:.0f} % | {r['draws']} | {r['n']} | {r['rho']:+.2f} | "
-                     f"{_p(r['p_two_sided'])} | {_p(r['p_positive'])} | {r['p_with_follows']:.2f} ({r['n_follows']}) / "
-                     f"{r['p_with_others']:.2f} ({r['n'] - r['n_follows']}) |")
+        lines.append(f"| {r['coherence'] * 100:.0f} % | {r['draws']} | {r['n']} | {_rho(r['rho'])} | "
+                     f"{_p(r['p_two_sided'])} | {_p(r['p_positive'])} | {_mean(r['p_with_follows'])} ({r['n_follows']}) / "
+                     f"{_mean(r['p_with_others'])} ({r['n'] - r['n_follows']}) |")
     return "\n".join(lines)
 
 
