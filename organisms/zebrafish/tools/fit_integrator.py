@@ -355,6 +355,31 @@ def _git_commit() -> str:
         return "unknown"
 
 
+class FitObjective:
+    """The fit's loss of parameter sets on one brain: every set simulated under :data:`CONDITIONS`
+    (``kick=False``: :data:`CONDITIONS_NO_KICK`, the first fit's loss exactly) and scored by
+    :func:`losses`. Calling it with a list of value dicts returns (losses, per-class losses), as
+    each generation of the fit does; the fit and :mod:`.loss_profile` share it."""
+
+    def __init__(self, fb: FastBrain, kick: bool = True, loss: str = "v1"):
+        if loss not in LOSSES:
+            raise ValueError(f"loss {loss!r}: one of {LOSSES}")
+        self.fb, self.loss = fb, loss
+        self.conditions = CONDITIONS if kick else CONDITIONS_NO_KICK
+        self.asym_weight = ASYM_WEIGHT if kick else 0.0
+        drives = {lw: fb.visual_drive(leftward=lw) for lw in (True, False)}
+        self.drives = [drives[lw] for lw, _, _ in self.conditions]
+        self.seeds = [sd for _, sd, _ in self.conditions]
+        self.leftward = [lw for lw, _, _ in self.conditions]
+        self.kicks = [fb.kick_vector("R" if lw else "L") if k else None for lw, _, k in self.conditions]
+
+    def simulate(self, values: list[dict]) -> dict:
+        return self.fb.simulate(values, self.drives, self.seeds, kicks=self.kicks)
+
+    def __call__(self, values: list[dict]):
+        return losses(self.simulate(values), self.leftward, self.asym_weight, loss=self.loss)
+
+
 def fit(brain: str, wiring_seed: int | None, out: Path, generations: int | None = None, kick: bool = True,
         loss: str = "v1") -> dict:
     import cma
@@ -362,16 +387,8 @@ def fit(brain: str, wiring_seed: int | None, out: Path, generations: int | None 
     out.mkdir(parents=True, exist_ok=True)
     state_path = out / "fit_state.json"
     fb = FastBrain(brain, wiring_seed)
-    conds = CONDITIONS if kick else CONDITIONS_NO_KICK
-    aw = ASYM_WEIGHT if kick else 0.0  # --no-kick: the first fit's loss exactly
-    drives = {lw: fb.visual_drive(leftward=lw) for lw in (True, False)}
-    cond_drives = [drives[lw] for lw, _, _ in conds]
-    cond_seeds = [sd for _, sd, _ in conds]
-    cond_left = [lw for lw, _, _ in conds]
-    cond_kicks = [fb.kick_vector("R" if lw else "L") if k else None for lw, _, k in conds]
-
-    def run(values):
-        return losses(fb.simulate(values, cond_drives, cond_seeds, kicks=cond_kicks), cond_left, aw, loss=loss)
+    objective = FitObjective(fb, kick=kick, loss=loss)
+    conds, run = objective.conditions, objective
 
     x0 = to_unit(fb.p0)
     gens = int(generations or CMA["generations"])
@@ -408,9 +425,9 @@ def fit(brain: str, wiring_seed: int | None, out: Path, generations: int | None 
               f"({time.time() - t0:.1f} s)", flush=True)
     best_loss, best_x = min((l, x) for g in hist for l, x in zip(g["loss"], g["x"]))
     best = from_unit(best_x)
-    sim = fb.simulate([best, from_unit(x0)], cond_drives, cond_seeds, kicks=cond_kicks)
-    bl, bper = losses(sim, cond_left, aw, loss=loss)
-    tr = class_traces(sim, cond_left)
+    sim = objective.simulate([best, from_unit(x0)])
+    bl, bper = losses(sim, objective.leftward, objective.asym_weight, loss=loss)
+    tr = class_traces(sim, objective.leftward)
     taus = {cls: [time_constants(sim["t"], tr[f"{cls}_preferred"][:, 2 * c]) for c in range(len(conds))] for cls in CLASSES}
     taus0 = {cls: [time_constants(sim["t"], tr[f"{cls}_preferred"][:, 2 * c + 1]) for c in range(len(conds))] for cls in CLASSES}
     res = {"brain": brain, "wiring_seed": wiring_seed if wiring_seed is not None else None,

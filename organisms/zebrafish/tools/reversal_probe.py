@@ -117,7 +117,7 @@ def run(entries: dict[str, dict], contrasts=CONTRASTS, schedule=SCHEDULE, progre
     return out
 
 
-def _sort_key(key: str):
+def draw_sort_key(key: str):
     brain, _, draw = key.partition("/")
     return (GROUPS[brain], brain != "connectome", int(draw))
 
@@ -126,7 +126,7 @@ def markdown(results: dict[str, dict], contrasts=CONTRASTS) -> str:
     head = "| draw | fit loss | " + " | ".join(
         f"contrast {c:g}: left / right / after | score | class" for c in contrasts) + " |"
     lines = [head, "|" + "---|" * (2 + 3 * len(contrasts))]
-    for key in sorted(results, key=_sort_key):
+    for key in sorted(results, key=draw_sort_key):
         r = results[key]
         cells = [f"{r[c]['left']:+.3f} / {r[c]['right']:+.3f} / {r[c]['after']:+.3f} | {r[c]['score']:+.3f} "
                  f"| {r[c]['class']}" for c in contrasts]
