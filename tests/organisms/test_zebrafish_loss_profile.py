@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from organisms.zebrafish.tools import loss_profile as L
 
 FITS = "organisms/zebrafish/models/integrator_fits.yaml"
+needs_cma = pytest.mark.skipif(importlib.util.find_spec("cma") is None,
+                               reason="the re-fit needs the cma package (the 'fit' extra)")
 
 
 def test_values_are_multiplied_or_shifted_and_clipped_to_the_bounds():
@@ -15,6 +19,14 @@ def test_values_are_multiplied_or_shifted_and_clipped_to_the_bounds():
     assert L.param_spec("integrator.bias_shift")[0] == "linear"
     with pytest.raises(ValueError, match="--param integrator.readout_gain"):
         L.param_spec("integrator.readout_gain")   # set by a rule after the fit, not fitted
+
+
+def test_refit_without_cma_is_a_one_line_error(monkeypatch, capsys):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(L.importlib.util, "find_spec", lambda name, *a: None if name == "cma" else real(name, *a))
+    assert L.main(["--fits", FITS, "--param", "integrator.g_E", "--draws", "connectome/0", "--refit", "1"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "connectome-gym[fit]" in line
 
 
 def test_bad_param_or_draw_is_a_one_line_error(capsys):
@@ -35,6 +47,7 @@ def test_the_fitted_point_reproduces_the_installed_fit_loss_and_moving_away_cost
     assert rows[0]["d_loss"] > 0   # a tenth of the fitted cross-midline inhibition fits the recordings worse
 
 
+@needs_cma
 def test_the_refit_moves_only_the_other_parameters_towards_a_lower_loss():
     import numpy as np
 
@@ -56,6 +69,7 @@ def test_the_refit_moves_only_the_other_parameters_towards_a_lower_loss():
 
 
 @pytest.mark.slow
+@needs_cma
 def test_a_refit_never_ends_worse_than_where_it_starts():
     from organisms.zebrafish.tools.reversal_probe import fit_entries
     entry = fit_entries(FITS)["connectome/0"]

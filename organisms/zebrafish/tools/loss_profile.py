@@ -28,6 +28,7 @@ evaluations. Nothing is written.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import sys
 
@@ -71,7 +72,10 @@ def refit_others(objective, base: dict, fixed: str, generations: int) -> tuple[d
     """The other fitted parameters re-fitted with ``fixed`` held at its value in ``base``: CMA-ES
     from ``base`` (popsize and seed of the fit, sigma0 :data:`REFIT_SIGMA0` of the unit box),
     ``generations`` generations; (best values, best loss), ``base`` itself included."""
-    import cma
+    try:
+        import cma
+    except ImportError:
+        raise RuntimeError("--refit needs the cma package (CMA-ES): pip install 'connectome-gym[fit]'") from None
 
     from .fit_integrator import CMA, PARAMS
 
@@ -178,6 +182,9 @@ def main(argv=None) -> int:
         print(f"error: --draws {missing[0]}: no rest entry in {a.fits}", file=sys.stderr)
         return 2
     rows = []
+    if a.refit and importlib.util.find_spec("cma") is None:
+        print("error: --refit needs the cma package (CMA-ES): pip install 'connectome-gym[fit]'", file=sys.stderr)
+        return 2
     for key in sorted(a.draws, key=draw_sort_key):
         rows += profile(key, entries[key], a.param, steps, tuple(a.contrast), refit=a.refit)
         print(f"  profiled {key}", file=sys.stderr)
