@@ -238,24 +238,25 @@ def navigation(run: Path) -> dict[int, float]:
     return per_episode(run, lambda c, t, conc, peak: navigation_index(c, t, peak))
 
 
-def paired(intact: Path, lesioned: Path, measure=None) -> tuple[np.ndarray, np.ndarray]:
+def paired_by_seed(intact: Path, lesioned: Path, measure=None) -> dict[int, tuple[float, float]]:
+    """seed -> (the measure in the intact run, in the second run), seeds in order; the two runs
+    must hold the same animals."""
     measure = measure or approaches
     a, b = measure(intact), measure(lesioned)
     if set(a) != set(b):
         raise SystemExit(f"{intact} and {lesioned} hold different seeds "
                          f"({sorted(set(a) ^ set(b))[:5]} ...): pair runs of the same animals")
-    seeds = sorted(a)
-    return np.array([a[s] for s in seeds]), np.array([b[s] for s in seeds])
+    return {q: (a[q], b[q]) for q in sorted(a)}
+
+
+def paired(intact: Path, lesioned: Path, measure=None) -> tuple[np.ndarray, np.ndarray]:
+    pairs = paired_by_seed(intact, lesioned, measure)
+    return np.array([x for x, _ in pairs.values()]), np.array([y for _, y in pairs.values()])
 
 
 def effects_by_seed(intact: Path, second: Path, measure=None) -> dict[int, float]:
     """seed -> the paired salt effect (intact run minus second run) of that animal."""
-    measure = measure or approaches
-    a, b = measure(intact), measure(second)
-    if set(a) != set(b):
-        raise SystemExit(f"{intact} and {second} hold different seeds "
-                         f"({sorted(set(a) ^ set(b))[:5]} ...): pair runs of the same animals")
-    return {q: a[q] - b[q] for q in a}
+    return {q: x - y for q, (x, y) in paired_by_seed(intact, second, measure).items()}
 
 
 def fmt(m) -> str:
