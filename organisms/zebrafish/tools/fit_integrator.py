@@ -104,10 +104,16 @@ def base_value(p: dict, key: str) -> float:
 
 
 def to_unit(p: dict) -> np.ndarray:
-    """Parameter values -> CMA coordinates in [0, 1] (log or linear within the bounds)."""
+    """The parameter values of a params doc -> CMA coordinates in [0, 1]."""
+    return unit_of({key: base_value(p, key) for key, *_ in PARAMS})
+
+
+def unit_of(values: dict) -> np.ndarray:
+    """Override values ``{key: value}`` of every fitted parameter -> CMA coordinates in [0, 1]
+    (log or linear within the bounds; the inverse of :func:`from_unit`)."""
     x = []
     for key, scale, lo, hi in PARAMS:
-        v = base_value(p, key)
+        v = values[key]
         x.append((math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo)) if scale == "log" else (v - lo) / (hi - lo))
     return np.clip(np.array(x), 0, 1)
 

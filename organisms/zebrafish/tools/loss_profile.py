@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import math
 import sys
 
 import numpy as np
@@ -59,36 +58,32 @@ def moved_values(fitted: float, scale: str, lo: float, hi: float, steps) -> list
     return [float(np.clip(v, lo, hi)) for v in vals]
 
 
-def _unit(v: float, scale: str, lo: float, hi: float) -> float:
-    return (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo)) if scale == "log" else (v - lo) / (hi - lo)
-
-
-def _value(u: float, scale: str, lo: float, hi: float) -> float:
-    u = min(max(float(u), 0.0), 1.0)
-    return math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))) if scale == "log" else lo + u * (hi - lo)
-
-
-def refit_others(objective, base: dict, fixed: str, generations: int) -> tuple[dict, float]:
+def refit_others(objective, base: dict, fixed: str, generations: int, start_loss: float | None = None
+                 ) -> tuple[dict, float]:
     """The other fitted parameters re-fitted with ``fixed`` held at its value in ``base``: CMA-ES
     from ``base`` (popsize and seed of the fit, sigma0 :data:`REFIT_SIGMA0` of the unit box),
-    ``generations`` generations; (best values, best loss), ``base`` itself included."""
+    ``generations`` generations; (best values, best loss), ``base`` itself included (its loss
+    ``start_loss`` when already known)."""
     try:
         import cma
     except ImportError:
         raise RuntimeError("--refit needs the cma package (CMA-ES): pip install 'connectome-gym[fit]'") from None
 
-    from .fit_integrator import CMA, PARAMS
+    from .fit_integrator import CMA, PARAMS, from_unit, unit_of
 
-    free = [(k, sc, lo, hi) for k, sc, lo, hi in PARAMS if k != fixed]
-    x0 = [min(max(_unit(base[k], sc, lo, hi), 0.0), 1.0) for k, sc, lo, hi in free]
+    keys = [k for k, *_ in PARAMS]
+    u0 = unit_of(base)
+    free = [i for i, k in enumerate(keys) if k != fixed]
 
     def values(x):
-        return {**base, **{k: _value(u, sc, lo, hi) for u, (k, sc, lo, hi) in zip(x, free)}}
+        u = u0.copy()
+        u[free] = x
+        return {**from_unit(u), fixed: base[fixed]}   # the held value exactly, not its round trip
 
-    best_loss = float(objective([base])[0][0])
+    best_loss = float(objective([base])[0][0]) if start_loss is None else float(start_loss)
     best = dict(base)
-    es = cma.CMAEvolutionStrategy(x0, REFIT_SIGMA0, {"popsize": CMA["popsize"], "seed": CMA["seed"],
-                                                     "bounds": [0, 1], "verbose": -9})
+    es = cma.CMAEvolutionStrategy(u0[free].tolist(), REFIT_SIGMA0, {"popsize": CMA["popsize"], "seed": CMA["seed"],
+                                                                    "bounds": [0, 1], "verbose": -9})
     for _ in range(generations):
         xs = es.ask()
         lo_, _ = objective([values(x) for x in xs])
@@ -124,7 +119,7 @@ def profile(key: str, entry: dict, param: str, steps, contrasts=CONTRASTS, refit
         row = {"draw": key, "step": s, "value": v, "loss": lv, "d_loss": lv - loss[-1],
                **{c: probe(fb, vals, c) for c in contrasts}}
         if refit:
-            rvals, rloss = refit_others(objective, vals, param, refit)
+            rvals, rloss = refit_others(objective, vals, param, refit, start_loss=lv)
             row["refit"] = {"loss": rloss, "d_loss": rloss - loss[-1], "values": rvals,
                             **{c: probe(fb, rvals, c) for c in contrasts}}
         rows.append(row)
