@@ -278,3 +278,37 @@ def test_power_ranks_pairs_against_the_first_on_the_same_seeds(tmp_path, capsys)
     c0 = run("c0", {q: 0.0 for q in range(2, 8)})
     with pytest.raises(SystemExit, match="different seeds"):
         main(["--power", "0.05", a, a0, c, c0])
+
+
+def test_windows_cut_each_path_to_its_first_seconds_and_cost_an_effect(tmp_path, capsys):
+    import json
+
+    from organisms.c_elegans.tools.salt_effect import animal_seconds_for_a_third, first_seconds, main
+    t = np.arange(0, 120, 0.5)
+    c = np.stack([t, 0 * t], axis=1)
+    cut, tc = first_seconds(c, t, 30)
+    assert tc[-1] == 30.0 and len(cut) == len(tc) == 61
+    assert first_seconds(c, t, None)[0] is c
+    assert animal_seconds_for_a_third(1.0, 60) == 2 * 60 * 35     # ceil((1.96 * 3)^2) = 35 animals
+    assert animal_seconds_for_a_third(0.0, 60) == float("inf")
+
+    rng = np.random.default_rng(1)
+
+    def run(name, turn_at):   # heads away from the peak, turns towards it at turn_at s (per animal)
+        ep = tmp_path / name / "episodes"
+        ep.mkdir(parents=True)
+        for seed, when in enumerate(turn_at):
+            x = np.where(t < when, -0.05 * t, -0.05 * when + 0.05 * (t - when))
+            cl = np.repeat(np.stack([x, 0.01 * rng.standard_normal(len(t))], axis=1)[:, None], 3, axis=1)
+            np.savez(ep / f"ep_{seed:04d}.npz", t=t, centerline=cl, concentration=np.zeros_like(t))
+            (ep / f"ep_{seed:04d}.json").write_text(json.dumps({"features": {"approach": 0.0},
+                                                                "task_info": {"peak": [5.0, 0.0]}}))
+        return str(tmp_path / name)
+    grad = run("grad", 50 + 10 * rng.random(8))            # turns after 50-60 s
+    plate = run("plate", [1e9] * 8)                        # never turns
+    main([grad, plate, "--windows", "40", "110"])
+    rows = [r for r in capsys.readouterr().out.splitlines() if "| navigation index |" in r]
+    early, late = (float(r.split("|")[6]) for r in rows)
+    assert abs(early) < 0.05 and late > 0.5               # nothing in the first 40 s, most by 110 s
+    with pytest.raises(SystemExit, match="--windows"):
+        main([grad, plate, "--windows", "0"])

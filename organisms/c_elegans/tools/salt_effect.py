@@ -50,6 +50,13 @@ paired difference (falling − rising) over animals with at least four steps of 
 steps where it falls, its mean with the peak on the left (bearing > 10 degrees) minus on the right
 (< −10): weathervaning curves towards the peak whichever side it lies on, so that difference is
 > 0, while a bend of one handedness set by the sign of dC is not.
+``--windows T [T ...]`` asks how long a fit's training episodes should be (exploratory; README
+section 5.7): for each pair and each T (s), the navigation index and the centroid approach
+(L * NI / d0) of the first T seconds of every path, the paired salt effect, its between-animal
+s.d., the effect per animal in s.d. units (z), and the simulated animal-seconds (both runs) for a
+95 % CI of +- a third of that effect, ``2 T ceil((1.96 * 3 / z)^2)``. An effect that builds up
+over the episode is cheaper to resolve in long episodes when z grows faster than the square root
+of T.
 """
 
 from __future__ import annotations
@@ -93,6 +100,14 @@ def _steps_to_peak(centroid: np.ndarray, t: np.ndarray, peak, step_s: float):
     u = np.asarray(peak, float) - 0.5 * (p[1:] + p[:-1])
     u /= np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-12)
     return p, d, u
+
+
+def first_seconds(centroid: np.ndarray, t: np.ndarray, seconds: float | None):
+    """The part of a path recorded in its first ``seconds`` (all of it for None)."""
+    if seconds is None:
+        return centroid, t
+    n = int(np.searchsorted(np.asarray(t, float), float(t[0]) + seconds, side="right"))
+    return centroid[:n], t[:n]
 
 
 def navigation_index(centroid: np.ndarray, t: np.ndarray, peak, step_s: float = 1.0) -> float:
@@ -233,6 +248,42 @@ def plot_tracks(runs: list[Path], out: Path) -> Path:
     return out
 
 
+def window_terms(run: Path, seconds: float) -> dict[int, dict]:
+    """seed -> :func:`path_terms` of the first ``seconds`` of the episode's centroid path."""
+    return per_episode(run, lambda c, t, conc, peak: path_terms(*first_seconds(c, t, seconds), peak))
+
+
+def animal_seconds_for_a_third(z: float, seconds: float) -> float:
+    """Simulated animal-seconds (two runs of ``seconds`` per animal) for a normal-approximation 95 %
+    CI of +- a third of a paired effect that is ``z`` between-animal s.d. per animal."""
+    if not np.isfinite(z) or z == 0:
+        return float("inf")
+    return 2 * seconds * animals_needed(1.0, abs(z) / 3)
+
+
+def print_windows(runs: list[Path], windows: list[float]) -> None:
+    print("\nsalt effect in the first T seconds of each episode (module docstring, --windows): mean paired "
+          "effect, between-animal s.d., z = effect / s.d., and the simulated animal-seconds (both runs) "
+          "for a 95 % CI of +- a third of the effect\n")
+    print("| first run | second run | T (s) | animals | measure | paired effect | s.d. | z per animal | "
+          "animal-s for +- effect/3 |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for k in range(0, len(runs), 2):
+        for T in windows:
+            a, b = window_terms(runs[k], T), window_terms(runs[k + 1], T)
+            if set(a) != set(b):
+                raise SystemExit(f"{runs[k]} and {runs[k + 1]} hold different seeds: pair runs of the same animals")
+            seeds = sorted(a)
+            for name, f in (("navigation index", lambda r: r["NI"]),
+                            ("centroid approach", lambda r: r["L"] * r["NI"] / r["d0"])):
+                d = np.array([f(a[q]) - f(b[q]) for q in seeds])
+                sd = float(np.std(d, ddof=1))
+                z = float(d.mean() / sd) if sd > 0 else float("nan")
+                cost = animal_seconds_for_a_third(z, T)
+                print(f"| {runs[k]} | {runs[k + 1].name} | {T:g} | {len(d)} | {name} | {d.mean():+.3f} | {sd:.3f} | "
+                      f"{z:+.2f} | {cost:,.0f} |")
+
+
 def navigation(run: Path) -> dict[int, float]:
     """seed -> navigation index of the episode's centroid path (the peak read from its task_info)."""
     return per_episode(run, lambda c, t, conc, peak: navigation_index(c, t, peak))
@@ -278,7 +329,12 @@ def main(argv=None) -> int:
                          "number of animals a fit's salt term would need for a 95 %% CI of +- HALF_WIDTH; "
                          "with more than one pair, also what ranking each pair against the first needs, "
                          "on the same animals and on different ones")
+    ap.add_argument("--windows", nargs="+", type=float, metavar="T",
+                    help="also the salt effect in the first T seconds of each episode, and what resolving it "
+                         "costs per episode length")
     a = ap.parse_args(argv)
+    if a.windows is not None and not all(w > 0 for w in a.windows):
+        raise SystemExit(f"--windows {' '.join(f'{w:g}' for w in a.windows)}: every T must be > 0 seconds")
     if a.power is not None and not a.power > 0:
         raise SystemExit(f"--power {a.power}: the half-width must be > 0")
     if not a.runs and not a.curving:
@@ -309,6 +365,8 @@ def main(argv=None) -> int:
         print_decomposition(a.runs)
     if a.power is not None:
         print_power(a.runs, measures, a.power)
+    if a.windows:
+        print_windows(a.runs, a.windows)
     if a.tracks:
         print(f"\ntracks: {plot_tracks(a.runs, a.tracks)}")
     return 0
