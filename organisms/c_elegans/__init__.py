@@ -73,6 +73,9 @@ def _connectome_brain(organism, observation_space, action_space, control_dt=None
     elif shuffle_seed is not None:
         raise ValueError(f"brain option shuffle_seed is for the 'shuffled' brain, not {kind!r}")
     params = load_params(params_path if params_path else default_params_path(kind, shuffle_seed))
+    set_values = options.pop("set", None)
+    if set_values is not None:
+        params = params.with_set(set_values)
     connectome = load_connectome(options.pop("connectome", "cook2019_herm"))
     receptor_signs = options.pop("receptor_signs", RECEPTOR_SIGNS_DEFAULT)
     if not isinstance(receptor_signs, bool):
@@ -93,7 +96,8 @@ def _connectome_brain(organism, observation_space, action_space, control_dt=None
     bridge_cfg = params.apply_to_bridge(load_yaml(bridge_path))
     overrides = {**params.model_overrides(), **(options.pop("model_overrides", None) or {})}
     animal_cv = _animal_cv(options.pop("animal_cv", 0.0))
-    describe = {"params": params.source, "sign_overrides": connectome.provenance.get("sign_overrides"),
+    describe = {"params": params.source, **({"set": {k: float(v) for k, v in set_values.items()}} if set_values else {}),
+                "sign_overrides": connectome.provenance.get("sign_overrides"),
                 "receptor_signs": connectome.provenance.get("receptor_signs", False)}
 
     def build(rng):

@@ -171,6 +171,26 @@ class ParamSet:
             p.source = source
         return new
 
+    def with_set(self, values, where: str = "brain option set") -> ParamSet:
+        """A copy with named entries set to new values, for a scan without a new file (brain option
+        ``set``): every name must be an entry of the file and every value inside its bounds; nothing
+        is clipped. The entries keep their file order and are marked as set by ``where``."""
+        if not isinstance(values, dict) or not values:
+            raise ParamsFileError(f"{where}: expected a mapping of parameter names to numbers, "
+                                  f"e.g. {{\"class.ASE.gain\": 2.0}}, got {values!r}")
+        for k, v in values.items():
+            if k not in self.parameters:
+                raise ParamsFileError(f"{where}: {self.source or 'the parameter file'} has no parameter {k!r}")
+            try:
+                v = float(v)
+            except (TypeError, ValueError):
+                raise ParamsFileError(f"{where}: {k} = {v!r} is not a number") from None
+            lo, hi = self.parameters[k].bounds
+            if not (math.isfinite(v) and lo <= v <= hi):
+                raise ParamsFileError(f"{where}: {k} = {v:g} is outside its bounds [{lo:g}, {hi:g}] "
+                                      f"in {self.source or 'the parameter file'}")
+        return self.with_values({k: float(v) for k, v in values.items()}, source=where)
+
     # ---------------------------------------------------------------- the brain's view
     def values(self) -> dict[str, float]:
         return {k: p.value for k, p in self.parameters.items()}

@@ -134,6 +134,27 @@ def test_brains_load_their_own_files_and_accept_params_option(tmp_path):
     assert (PARAMS_DIR / DEFAULT_FILES["shuffled"]).exists()
 
 
+def test_set_option_changes_named_entries_within_bounds_and_is_recorded():
+    from nervous_systems.brain import make_brain
+    ps = load_params("connectome")
+    gain = ps.parameters["class.ASE.gain"].value
+    lo, hi = ps.parameters["class.ASE.gain"].bounds
+    new = ps.with_set({"class.ASE.gain": hi})
+    assert new.parameters["class.ASE.gain"].value == hi and ps.parameters["class.ASE.gain"].value == gain
+    assert list(new.parameters) == list(ps.parameters)
+    for bad, msg in (({"class.ASE.gain": hi * 2}, "outside its bounds"), ({"class.NOPE.gain": 1.0}, "no parameter"),
+                     ({"class.ASE.gain": "x"}, "not a number"), ({}, "mapping"), ([1], "mapping")):
+        with pytest.raises(ParamsFileError, match=msg):
+            ps.with_set(bad)
+    b = make_brain("connectome", "celegans", None, None, control_dt=0.01, set={"class.ASE.gain": lo})
+    try:
+        assert b.info()["set"] == {"class.ASE.gain": lo}
+    finally:
+        b.close()
+    with pytest.raises(ValueError, match="outside its bounds"):
+        make_brain("connectome", "celegans", None, None, control_dt=0.01, set={"class.ASE.gain": hi * 2})
+
+
 def test_init_sd_makes_each_seed_start_from_its_own_state():
     from nervous_systems.brain import make_brain
     b = make_brain("connectome", "celegans", None, None, control_dt=0.01, init_sd_mV=2.0,
