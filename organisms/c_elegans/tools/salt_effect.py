@@ -50,6 +50,7 @@ paired difference (falling − rising) over animals with at least four steps of 
 steps where it falls, its mean with the peak on the left (bearing > 10 degrees) minus on the right
 (< −10): weathervaning curves towards the peak whichever side it lies on, so that difference is
 > 0, while a bend of one handedness set by the sign of dC is not.
+
 ``--windows T [T ...]`` asks how long a fit's training episodes should be (exploratory; README
 section 5.7): for each pair and each T (s), the navigation index and the centroid approach
 (L * NI / d0) of the first T seconds of every path, the paired salt effect, its between-animal
