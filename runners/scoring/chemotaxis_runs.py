@@ -42,11 +42,14 @@ def _ci(d: dict, nd: int = 2) -> str:
     return f"{v:+.{nd}f} [{d['ci_low']:+.{nd}f}, {d['ci_high']:+.{nd}f}]"
 
 
-def row(run: Path, label: str | None = None, digits: int = 2) -> str:
-    feats = load_features(run)
+def row(run: Path | list[Path], label: str | None = None, digits: int = 2) -> str:
+    """The row of one run folder, or of several pooled as one population (a list: their animals
+    together, e.g. one condition run as two halves of its seeds)."""
+    runs = run if isinstance(run, list) else [run]
+    feats = [f for r in runs for f in load_features(r)]
     mean = lambda k: float(np.nanmean([np.nan if f.get(k) is None else f[k] for f in feats]))  # noqa: E731
     k = pooled_klinokinesis(feats, event="reversal")
-    return (f"| {label or run.name} | {len(feats)} | {_ci(chemotaxis_index(feats), digits)} | {_ci(approach_index(feats), digits)} "
+    return (f"| {label or runs[0].name} | {len(feats)} | {_ci(chemotaxis_index(feats), digits)} | {_ci(approach_index(feats), digits)} "
             f"| {mean('centroid_speed'):.3f} | {mean('undulation_frequency'):.2f} | {mean('forward_fraction'):.2f} "
             f"| {mean('reversal_rate'):.2f} "
             f"| {k['n_events_neg']} / {k['n_events_pos']} | {k['rate_neg']:.2f} / {k['rate_pos']:.2f} | {_ci(k)} |")
@@ -57,9 +60,19 @@ def main(argv=None) -> int:
     ap.add_argument("runs", nargs="+", type=Path, help="run folders (each with episodes/ep_*.json)")
     ap.add_argument("--digits", type=int, default=2, choices=range(1, 6), metavar="N",
                     help="decimals of the chemotaxis and approach indices and their CIs (default 2)")
+    ap.add_argument("--pool", metavar="LABEL",
+                    help="one row for all the run folders together, their animals pooled (e.g. one "
+                         "condition run as two halves of its seeds)")
     a = ap.parse_args(argv)
     print(HEADER)
     print("|" + "---|" * (HEADER.count("|") - 1))
+    if a.pool:
+        try:
+            print(row(list(a.runs), a.pool, a.digits))
+        except (OSError, ValueError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        return 0
     names = [r.name for r in a.runs]
     for run in a.runs:  # two runs of the same name are told apart by their parent folder
         label = f"{run.parent.name}/{run.name}" if names.count(run.name) > 1 else run.name

@@ -19,3 +19,19 @@ def test_row_pools_reversal_klinokinesis_and_names_a_bad_folder(tmp_path, capsys
     assert table_main([str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
     assert "missing" in err and err.count("\n") == 1
+
+
+def test_pool_gives_one_row_for_the_animals_of_several_folders(tmp_path, capsys):
+    import json
+
+    from runners.scoring.chemotaxis_runs import main as table_main
+    for half, in_target in (("a", [1.0, 1.0]), ("b", [1.0, 0.0])):
+        ep = tmp_path / half / "episodes"
+        ep.mkdir(parents=True)
+        for i, t in enumerate(in_target):
+            (ep / f"ep_{i:04d}.json").write_text(json.dumps({"features": {
+                "in_target_end": t, "in_control_end": 0.0, "approach": 0.5, "reversal_count_dcdt_neg": 0,
+                "reversal_count_dcdt_pos": 0, "time_dcdt_neg_s": 30.0, "time_dcdt_pos_s": 30.0}}))
+    assert table_main([str(tmp_path / "a"), str(tmp_path / "b"), "--pool", "both"]) == 0
+    rows = [r for r in capsys.readouterr().out.splitlines() if r.startswith("| both |")]
+    assert len(rows) == 1 and rows[0].startswith("| both | 4 | +0.75 [")   # 3 of 4 animals at the peak
