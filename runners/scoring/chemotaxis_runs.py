@@ -66,16 +66,11 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     print(HEADER)
     print("|" + "---|" * (HEADER.count("|") - 1))
-    if a.pool:
-        try:
-            print(row(list(a.runs), a.pool, a.digits))
-        except (OSError, ValueError) as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-        return 0
     names = [r.name for r in a.runs]
-    for run in a.runs:  # two runs of the same name are told apart by their parent folder
-        label = f"{run.parent.name}/{run.name}" if names.count(run.name) > 1 else run.name
+    # two runs of the same name are told apart by their parent folder
+    rows = ([(list(a.runs), a.pool)] if a.pool else
+            [(run, f"{run.parent.name}/{run.name}" if names.count(run.name) > 1 else run.name) for run in a.runs])
+    for run, label in rows:
         try:
             print(row(run, label, a.digits))
         except (OSError, ValueError) as e:

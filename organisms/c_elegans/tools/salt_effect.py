@@ -249,9 +249,10 @@ def plot_tracks(runs: list[Path], out: Path) -> Path:
     return out
 
 
-def window_terms(run: Path, seconds: float) -> dict[int, dict]:
-    """seed -> :func:`path_terms` of the first ``seconds`` of the episode's centroid path."""
-    return per_episode(run, lambda c, t, conc, peak: path_terms(*first_seconds(c, t, seconds), peak))
+def window_terms(run: Path, windows: list[float]) -> dict[int, dict[float, dict]]:
+    """seed -> {T: :func:`path_terms` of the first T seconds of the episode's centroid path}, every
+    episode read once for all the windows."""
+    return per_episode(run, lambda c, t, conc, peak: {T: path_terms(*first_seconds(c, t, T), peak) for T in windows})
 
 
 def animal_seconds_for_a_third(z: float, seconds: float) -> float:
@@ -270,14 +271,11 @@ def print_windows(runs: list[Path], windows: list[float]) -> None:
           "animal-s for +- effect/3 |")
     print("|---|---|---|---|---|---|---|---|---|")
     for k in range(0, len(runs), 2):
+        pairs = paired_by_seed(runs[k], runs[k + 1], lambda run: window_terms(run, windows)).values()
         for T in windows:
-            a, b = window_terms(runs[k], T), window_terms(runs[k + 1], T)
-            if set(a) != set(b):
-                raise SystemExit(f"{runs[k]} and {runs[k + 1]} hold different seeds: pair runs of the same animals")
-            seeds = sorted(a)
             for name, f in (("navigation index", lambda r: r["NI"]),
                             ("centroid approach", lambda r: r["L"] * r["NI"] / r["d0"])):
-                d = np.array([f(a[q]) - f(b[q]) for q in seeds])
+                d = np.array([f(a[T]) - f(b[T]) for a, b in pairs])
                 sd = float(np.std(d, ddof=1))
                 z = float(d.mean() / sd) if sd > 0 else float("nan")
                 cost = animal_seconds_for_a_third(z, T)
@@ -454,13 +452,11 @@ def print_decomposition(runs: list[Path]) -> None:
           + " | ".join(names) + " |")
     print("|---|---|---|---|" + "---|" * len(names))
     for k in range(0, len(runs), 2):
-        a, b = path_terms_of_run(runs[k]), path_terms_of_run(runs[k + 1])
-        if set(a) != set(b):
-            raise SystemExit(f"{runs[k]} and {runs[k + 1]} hold different seeds: pair runs of the same animals")
-        rows = [decomposition(a[s], b[s]) for s in sorted(a)]
+        pairs = list(paired_by_seed(runs[k], runs[k + 1], path_terms_of_run).values())
+        rows = [decomposition(a, b) for a, b in pairs]
         cells = [fmt(bootstrap_ci(np.array([r[n] for r in rows]), n_boot=N_BOOT, rng=k)) for n in names]
-        la = np.mean([a[s]["L"] for s in a])
-        lb = np.mean([b[s]["L"] for s in b])
+        la = np.mean([a["L"] for a, _ in pairs])
+        lb = np.mean([b["L"] for _, b in pairs])
         print(f"| {runs[k]} | {runs[k + 1].name} | {len(rows)} | {la:.1f} / {lb:.1f} | " + " | ".join(cells) + " |")
 
 
