@@ -8,7 +8,10 @@ the approach index with their bootstrap CIs over animals, the episode means of c
 undulation frequency, forward fraction and reversal rate, and reversal klinokinesis pooled over animals as
 Pierce-Shimomura et al. 1999 pooled tracks (:func:`~tasks.chemotaxis.features.pooled_klinokinesis`
 with ``event="reversal"``: reversals and time at risk summed per sign of dC/dt, index =
-(r₋ − r₊)/(r₋ + r₊), bootstrap CI over animals). The tables of the worm README (organisms/c_elegans), sections 4.2–4.2c,
+(r₋ − r₊)/(r₋ + r₊), bootstrap CI over animals). With ``--weathervane``, one more column: the
+mean over animals of each animal's weathervane slope (path curvature against bearing to the peak,
+the ``weathervane_slope`` feature, (deg/mm)/deg, > 0 = curving towards the peak; animals whose slope
+is undefined are left out and counted) with its bootstrap CI over animals. The tables of the worm README (organisms/c_elegans), sections 4.2–4.2c,
 are this tool's output (organisms may not import tasks, so it lives here).
 """
 
@@ -22,10 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from tasks.chemotaxis.features import approach_index, chemotaxis_index, pooled_klinokinesis
+from tasks.statistics import bootstrap_ci
 
 HEADER = ("| run | animals | chemotaxis index | approach | speed mm/s | Hz | forward fraction | reversals/min "
           "| reversals at dC/dt < 0 / > 0 | pooled rate/min at dC/dt < 0 / > 0 "
           "| reversal klinokinesis index [95 % CI] |")
+WEATHERVANE_HEADER = " weathervane slope (deg/mm)/deg [95 % CI] (animals) |"
 
 
 def load_features(run: Path) -> list[dict]:
@@ -42,7 +47,18 @@ def _ci(d: dict, nd: int = 2) -> str:
     return f"{v:+.{nd}f} [{d['ci_low']:+.{nd}f}, {d['ci_high']:+.{nd}f}]"
 
 
-def row(run: Path | list[Path], label: str | None = None, digits: int = 2) -> str:
+def weathervane_cell(feats: list[dict]) -> str:
+    """Mean weathervane slope over the animals that have one, its bootstrap CI, and how many."""
+    v = np.array([np.nan if f.get("weathervane_slope") is None else f["weathervane_slope"] for f in feats], float)
+    n = int(np.isfinite(v).sum())
+    if n == 0:
+        return f"— (0 of {len(feats)})"
+    est, lo, hi = bootstrap_ci(v, np.mean)
+    return f"{est:+.4f} [{lo:+.4f}, {hi:+.4f}] ({n} of {len(feats)})"
+
+
+def row(run: Path | list[Path], label: str | None = None, digits: int = 2,
+        weathervane: bool = False) -> str:
     """The row of one run folder, or of several pooled as one population (a list: their animals
     together, e.g. one condition run as two halves of its seeds)."""
     runs = run if isinstance(run, list) else [run]
@@ -52,7 +68,8 @@ def row(run: Path | list[Path], label: str | None = None, digits: int = 2) -> st
     return (f"| {label or runs[0].name} | {len(feats)} | {_ci(chemotaxis_index(feats), digits)} | {_ci(approach_index(feats), digits)} "
             f"| {mean('centroid_speed'):.3f} | {mean('undulation_frequency'):.2f} | {mean('forward_fraction'):.2f} "
             f"| {mean('reversal_rate'):.2f} "
-            f"| {k['n_events_neg']} / {k['n_events_pos']} | {k['rate_neg']:.2f} / {k['rate_pos']:.2f} | {_ci(k)} |")
+            f"| {k['n_events_neg']} / {k['n_events_pos']} | {k['rate_neg']:.2f} / {k['rate_pos']:.2f} | {_ci(k)} |"
+            + (f" {weathervane_cell(feats)} |" if weathervane else ""))
 
 
 def main(argv=None) -> int:
@@ -63,16 +80,19 @@ def main(argv=None) -> int:
     ap.add_argument("--pool", metavar="LABEL",
                     help="one row for all the run folders together, their animals pooled (e.g. one "
                          "condition run as two halves of its seeds)")
+    ap.add_argument("--weathervane", action="store_true",
+                    help="add a column: the mean weathervane slope over animals with its CI")
     a = ap.parse_args(argv)
-    print(HEADER)
-    print("|" + "---|" * (HEADER.count("|") - 1))
+    header = HEADER + (WEATHERVANE_HEADER if a.weathervane else "")
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
     names = [r.name for r in a.runs]
     # two runs of the same name are told apart by their parent folder
     rows = ([(list(a.runs), a.pool)] if a.pool else
             [(run, f"{run.parent.name}/{run.name}" if names.count(run.name) > 1 else run.name) for run in a.runs])
     for run, label in rows:
         try:
-            print(row(run, label, a.digits))
+            print(row(run, label, a.digits, a.weathervane))
         except (OSError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2

@@ -35,3 +35,23 @@ def test_pool_gives_one_row_for_the_animals_of_several_folders(tmp_path, capsys)
     assert table_main([str(tmp_path / "a"), str(tmp_path / "b"), "--pool", "both"]) == 0
     rows = [r for r in capsys.readouterr().out.splitlines() if r.startswith("| both |")]
     assert len(rows) == 1 and rows[0].startswith("| both | 4 | +0.75 [")   # 3 of 4 animals at the peak
+
+
+def test_weathervane_column_averages_the_animals_that_have_a_slope(tmp_path, capsys):
+    import json
+
+    from runners.scoring.chemotaxis_runs import main as table_main
+    ep = tmp_path / "r" / "episodes"
+    ep.mkdir(parents=True)
+    for i, slope in enumerate([0.1, 0.3, None]):   # the third animal ran straight: no slope
+        (ep / f"ep_{i:04d}.json").write_text(json.dumps({"features": {
+            "in_target_end": 0.0, "in_control_end": 0.0, "approach": 0.0, "weathervane_slope": slope,
+            "reversal_count_dcdt_neg": 0, "reversal_count_dcdt_pos": 0,
+            "time_dcdt_neg_s": 30.0, "time_dcdt_pos_s": 30.0}}))
+    assert table_main([str(tmp_path / "r"), "--weathervane"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("weathervane slope (deg/mm)/deg [95 % CI] (animals) |")
+    assert out[1].count("---") == out[0].count("|") - 1
+    assert out[2].endswith(" +0.2000 [+0.1000, +0.3000] (2 of 3) |")
+    assert table_main([str(tmp_path / "r")]) == 0
+    assert "weathervane" not in capsys.readouterr().out
