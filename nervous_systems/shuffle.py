@@ -7,9 +7,21 @@ the presynaptic cell) and its weight. Gap junctions are rewired by undirected do
 which keep every neuron's gap-junction degree. Neuromuscular junctions are kept: the motor
 neurons → muscles map is body plan, not the brain wiring under test. Swaps that would create a
 self-loop or a duplicate edge are rejected.
+
+With ``blocks`` (a label per neuron, e.g. its cell type: sensory, interneuron, motor), a swap is
+also rejected unless the two targets it exchanges carry the same label (b and d above). Then every
+edge keeps its postsynaptic block as well as its presynaptic neuron, so the number of synapses
+(and of synaptic sections) from each block to each block is kept exactly: the layered flow from
+sensory to inter- to motor neurons survives, and only which neuron in a block is wired to which
+changes. This is the block-constrained configuration model of network null models (e.g. Karrer &
+Newman 2011, Phys Rev E 83:016107, doi:10.1103/PhysRevE.83.016107, degree-corrected block model).
+A plain degree-preserving shuffle lets sensory neurons synapse straight onto motor neurons, which
+they rarely do in a real nervous system.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -18,8 +30,9 @@ from .connectome import Connectome
 
 
 def _swap_directed(pre: np.ndarray, post: np.ndarray, n_swaps: int, rng: np.random.Generator,
-                   undirected: bool = False) -> np.ndarray:
-    """Double-edge swaps on (pre, post); returns the new post array (pre is kept in place)."""
+                   undirected: bool = False, block: np.ndarray | None = None) -> np.ndarray:
+    """Double-edge swaps on (pre, post); returns the new post array (pre is kept in place).
+    ``block``: a block id per node index; a swap must exchange targets of the same block."""
     post = post.copy()
     m = len(pre)
     if m < 2:
@@ -39,6 +52,8 @@ def _swap_directed(pre: np.ndarray, post: np.ndarray, n_swaps: int, rng: np.rand
             c, d = d, c
         if a == d or c == b:
             continue
+        if block is not None and block[b] != block[d]:
+            continue
         k1, k2 = key(a, d), key(c, b)
         if k1 in edges or k2 in edges or k1 == k2:
             continue
@@ -52,11 +67,23 @@ def _swap_directed(pre: np.ndarray, post: np.ndarray, n_swaps: int, rng: np.rand
     return post
 
 
-def degree_preserving_shuffle(connectome: Connectome, seed: int = 0, swaps_per_edge: int = 10) -> Connectome:
-    """A rewired copy of ``connectome`` (see module docstring). Deterministic given ``seed``."""
+def degree_preserving_shuffle(connectome: Connectome, seed: int = 0, swaps_per_edge: int = 10,
+                              blocks: Mapping[str, object] | None = None,
+                              blocks_name: str | None = None) -> Connectome:
+    """A rewired copy of ``connectome`` (see module docstring). Deterministic given ``seed``.
+    ``blocks``: neuron name → block label (every neuron needs one); swaps then keep each edge's
+    postsynaptic block. ``blocks_name`` says in the provenance what the labels are."""
     rng = np.random.default_rng(seed)
     e = connectome.edges
     names = np.asarray(connectome.names)
+    block = None
+    if blocks is not None:
+        missing = [n for n in names if n not in blocks]
+        if missing:
+            raise ValueError(f"blocks: no label for {len(missing)} neuron(s), e.g. {', '.join(map(str, missing[:5]))}")
+        labels = [blocks[n] for n in names]
+        order = {lab: k for k, lab in enumerate(dict.fromkeys(map(str, labels)))}
+        block = np.array([order[str(lab)] for lab in labels], np.int64)
     parts = []
     for kind in ("chem", "gap"):
         sub = e[e["kind"] == kind].copy()
@@ -68,14 +95,19 @@ def degree_preserving_shuffle(connectome: Connectome, seed: int = 0, swaps_per_e
                                 "sign": np.int8(0)})
         pre = connectome.index_of(sub["pre"]).copy()
         post = connectome.index_of(sub["post"])
-        new_post = _swap_directed(pre, post, swaps_per_edge * len(sub), rng, undirected=(kind == "gap"))
+        new_post = _swap_directed(pre, post, swaps_per_edge * len(sub), rng, undirected=(kind == "gap"),
+                                  block=block)
         sub = sub.assign(pre=names[pre], post=names[new_post])
         parts.append(sub[["pre", "post", "kind", "weight", "sign"]])
     parts.append(e[e["kind"] == "nmj"][["pre", "post", "kind", "weight", "sign"]])
     edges = pd.concat(parts, ignore_index=True)
-    return connectome.with_edges(edges, name=f"{connectome.name}-shuffled-{seed}",
-                                 shuffled={"method": "degree-preserving double-edge swaps",
-                                           "seed": seed, "swaps_per_edge": swaps_per_edge})
+    method = "degree-preserving double-edge swaps"
+    if block is not None:
+        method += f" within postsynaptic blocks ({blocks_name or 'labels given'})"
+    suffix = f"-blocks-{blocks_name}" if block is not None and blocks_name else ("-blocks" if block is not None else "")
+    return connectome.with_edges(edges, name=f"{connectome.name}-shuffled{suffix}-{seed}",
+                                 shuffled={"method": method, "seed": seed, "swaps_per_edge": swaps_per_edge,
+                                           **({"blocks": blocks_name or "labels given"} if block is not None else {})})
 
 
 def shuffle_edge_arrays(pre: np.ndarray, post: np.ndarray, n: int, seed: int = 0,

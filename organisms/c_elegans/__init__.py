@@ -6,7 +6,10 @@ Brains registered here for organism ``celegans``:
                 (default Cook et al. 2019 hermaphrodite), driven through ``bridge.yaml``.
 ``shuffled``    the same, with degree-preserving rewired chemical synapses and gap junctions
                 (``shuffle_seed`` option, default 1; seeds 1-3 load their own fitted parameters):
-                what the wiring itself contributes.
+                what the wiring itself contributes. Option ``shuffle_blocks`` (``cell_type`` or
+                ``cook_group``, columns of the neuron table) keeps each synapse's postsynaptic
+                block too, so the synapse counts between blocks (sensory → inter → motor) are
+                kept; such a shuffle loads ``params/shuffled.yaml`` unless ``params`` is given.
 ``no-nerve-ring`` the same with every nerve-ring neuron lesioned (``wiring.nerve_ring_neurons``):
                 what the ring (sensory and interneurons, command and head motor neurons) contributes.
 ``reflex``      hand-written CPG + klinokinesis controller, no network (behaviour-only baseline).
@@ -43,6 +46,9 @@ RECEPTOR_SIGNS_DEFAULT = True
 # shuffles with their own equal-budget fit (params/fitted/shuffled-1|2|3.yaml), which the brain
 # loads by default (params.default_params_path); seeds without a fit load params/shuffled.yaml
 SHUFFLED_DEFAULT_SEED = 1
+# brain option shuffle_blocks: the neuron-table columns a block-constrained shuffle may keep
+# (nervous_systems.shuffle; Cook 2019 cell types, and Cook 2019's 19 functional groups SN1-6, IN1-4, ...)
+SHUFFLE_BLOCKS = ("cell_type", "cook_group")
 
 
 def _require_control_dt(control_dt) -> float:
@@ -52,39 +58,61 @@ def _require_control_dt(control_dt) -> float:
     return float(control_dt)
 
 
+def brain_wiring(kind: str = "connectome", connectome: str = "cook2019_herm",
+                 receptor_signs: bool = RECEPTOR_SIGNS_DEFAULT, shuffle_seed: int | None = None,
+                 shuffle_blocks: str | None = None):
+    """The wiring a connectome brain of ``kind`` runs on, before its parameter file scales it: the
+    dataset with the sign rule and cited overrides, and for ``shuffled`` the shuffle of
+    ``shuffle_seed`` (within ``shuffle_blocks`` when given). Lesions (no-nerve-ring) are applied
+    later, to the network, and leave the wiring as it is."""
+    from nervous_systems.shuffle import degree_preserving_shuffle
+
+    from .wiring import apply_receptor_signs, apply_sign_overrides
+    if not isinstance(receptor_signs, bool):
+        raise ValueError(f"brain option receptor_signs must be true or false, got {receptor_signs!r}")
+    c = load_connectome(connectome)
+    if receptor_signs:
+        c = apply_receptor_signs(c)
+    c = apply_sign_overrides(c)
+    if kind == "shuffled":
+        blocks = None if shuffle_blocks is None else c.neurons[shuffle_blocks].astype(str).to_dict()
+        c = degree_preserving_shuffle(c, seed=shuffle_seed, blocks=blocks, blocks_name=shuffle_blocks)
+    return c
+
+
 def _connectome_brain(organism, observation_space, action_space, control_dt=None, kind: str = "connectome",
                       **options):
     """Build a connectome brain of ``kind`` (connectome, shuffled, no-nerve-ring) with its parameter
     file (``params/<kind>.yaml`` unless ``params=PATH``) applied; see :mod:`.params`."""
     from nervous_systems.connectome_brain import ConnectomeBrain
     from nervous_systems.per_animal import PerAnimalBrain
-    from nervous_systems.shuffle import degree_preserving_shuffle
     from nervous_systems.yaml_file import load_yaml
 
     from .params import ANIMAL_JITTER, apply_class_params, default_params_path, draw_animal, load_params
-    from .wiring import apply_receptor_signs, apply_sign_overrides, nerve_ring_neurons
+    from .wiring import nerve_ring_neurons
 
     control_dt = _require_control_dt(control_dt)
     options.setdefault("backend", "kernel")  # w-kernel: compiled graded_kernel (= brian2 to 1e-13 mV); backend=brian2 still works
     params_path = options.pop("params", None)
     shuffle_seed = options.pop("shuffle_seed", None)
+    shuffle_blocks = options.pop("shuffle_blocks", None)
     if kind == "shuffled":
         shuffle_seed = _shuffle_seed(SHUFFLED_DEFAULT_SEED if shuffle_seed is None else shuffle_seed)
     elif shuffle_seed is not None:
         raise ValueError(f"brain option shuffle_seed is for the 'shuffled' brain, not {kind!r}")
-    params = load_params(params_path if params_path else default_params_path(kind, shuffle_seed))
+    if shuffle_blocks is not None:
+        if kind != "shuffled":
+            raise ValueError(f"brain option shuffle_blocks is for the 'shuffled' brain, not {kind!r}")
+        if shuffle_blocks not in SHUFFLE_BLOCKS:
+            raise ValueError(f"brain option shuffle_blocks={shuffle_blocks!r}: expected one of {', '.join(SHUFFLE_BLOCKS)}")
+    # the fitted shuffled-S files belong to the plain shuffles; a block shuffle has none of its own
+    default = default_params_path(kind, None if shuffle_blocks else shuffle_seed)
+    params = load_params(params_path if params_path else default)
     set_values = options.pop("set", None)
     if set_values is not None:
         params = params.with_set(set_values)
-    connectome = load_connectome(options.pop("connectome", "cook2019_herm"))
-    receptor_signs = options.pop("receptor_signs", RECEPTOR_SIGNS_DEFAULT)
-    if not isinstance(receptor_signs, bool):
-        raise ValueError(f"brain option receptor_signs must be true or false, got {receptor_signs!r}")
-    if receptor_signs:
-        connectome = apply_receptor_signs(connectome)
-    connectome = apply_sign_overrides(connectome)
-    if kind == "shuffled":
-        connectome = degree_preserving_shuffle(connectome, seed=shuffle_seed)
+    connectome = brain_wiring(kind, options.pop("connectome", "cook2019_herm"),
+                              options.pop("receptor_signs", RECEPTOR_SIGNS_DEFAULT), shuffle_seed, shuffle_blocks)
     connectome, thresholds = apply_class_params(connectome, params)
     lesion = list(options.pop("lesion", []) or [])
     if kind == "no-nerve-ring":
@@ -97,6 +125,7 @@ def _connectome_brain(organism, observation_space, action_space, control_dt=None
     overrides = {**params.model_overrides(), **(options.pop("model_overrides", None) or {})}
     animal_cv = _animal_cv(options.pop("animal_cv", 0.0))
     describe = {"params": params.source, **({"set": {k: float(v) for k, v in set_values.items()}} if set_values else {}),
+                **({"shuffle_blocks": shuffle_blocks} if shuffle_blocks else {}),
                 "sign_overrides": connectome.provenance.get("sign_overrides"),
                 "receptor_signs": connectome.provenance.get("receptor_signs", False)}
 

@@ -108,3 +108,44 @@ def test_result_is_a_valid_connectome(original, shuffled):
     # the original (cached, shared) connectome is not modified in place: same wiring as on disk
     fresh = Connectome.from_csv(DATA_DIR / DATASETS[DEFAULT]["neurons"], DATA_DIR / DATASETS[DEFAULT]["edges"])
     assert original.content_hash() == fresh.content_hash()
+
+
+def _block_pair_counts(c, kind, label):
+    e = c.edges_of(kind)
+    if kind == "gap":
+        i, j, w = c.gap_pairs()
+        names = np.asarray(c.names)
+        e = pd.DataFrame({"pre": names[i], "post": names[j], "weight": w})
+        pairs = [tuple(sorted((label[a], label[b]))) for a, b in zip(e["pre"], e["post"])]
+    else:
+        pairs = list(zip(e["pre"].map(label), e["post"].map(label)))
+    counts, sections = Counter(pairs), Counter()
+    for p, w in zip(pairs, e["weight"]):
+        sections[p] += float(w)
+    return counts, sections
+
+
+def test_block_shuffle_keeps_the_synapses_between_blocks_and_every_degree(original):
+    label = original.neurons["cell_type"].astype(str).to_dict()
+    blocked = degree_preserving_shuffle(original, seed=2, blocks=label, blocks_name="cell_type")
+    plain = degree_preserving_shuffle(original, seed=2)
+    for kind in ("chem", "gap"):
+        assert _block_pair_counts(blocked, kind, label) == _block_pair_counts(original, kind, label)
+        # the plain shuffle does not keep them (sensory neurons gain synapses onto motor neurons)
+        assert _block_pair_counts(plain, kind, label)[0] != _block_pair_counts(original, kind, label)[0]
+    a, b = chem(original), chem(blocked)
+    assert a["pre"].value_counts().sort_index().equals(b["pre"].value_counts().sort_index())
+    assert a["post"].value_counts().sort_index().equals(b["post"].value_counts().sort_index())
+    assert gap_degree(blocked) == gap_degree(original)
+    changed = len(set(zip(b["pre"], b["post"])) - set(zip(a["pre"], a["post"]))) / len(b)
+    assert changed > 0.5, f"only {changed:.0%} of chemical edges changed"
+    assert int(b.duplicated(["pre", "post"]).sum()) == 0
+    assert blocked.provenance["shuffled"]["blocks"] == "cell_type"
+    assert "blocks-cell_type" in blocked.name and "blocks" not in plain.name
+
+
+def test_block_shuffle_needs_a_label_for_every_neuron(original):
+    label = original.neurons["cell_type"].astype(str).to_dict()
+    label.pop("ASEL")
+    with pytest.raises(ValueError, match="ASEL"):
+        degree_preserving_shuffle(original, seed=0, blocks=label)

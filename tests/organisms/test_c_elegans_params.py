@@ -231,3 +231,21 @@ def test_shuffled_brain_loads_its_own_shuffles_fit_by_default():
         make_brain("connectome", "celegans", None, None, control_dt=0.01, shuffle_seed=1)
     with pytest.raises(ValueError, match="whole number"):
         make_brain("shuffled", "celegans", None, None, control_dt=0.01, shuffle_seed="one")
+
+
+def test_block_shuffle_option_keeps_ase_off_the_motor_neurons_and_loads_the_unfitted_file():
+    from nervous_systems.brain import make_brain
+    b = make_brain("shuffled", "celegans", None, None, control_dt=0.01, shuffle_seed=3, shuffle_blocks="cell_type")
+    try:
+        c = b.network.connectome
+        assert c.provenance["shuffled"]["blocks"] == "cell_type" and c.provenance["shuffled"]["seed"] == 3
+        assert b.info()["params"].endswith("params/shuffled.yaml") and b.info()["shuffle_blocks"] == "cell_type"
+        e = c.edges_of("chem")
+        kind = c.neurons["cell_type"].to_dict()
+        assert not (e["pre"].isin(["ASEL", "ASER"]) & (e["post"].map(kind) == "motor")).any()
+    finally:
+        b.close()
+    with pytest.raises(ValueError, match="shuffle_blocks='layer'"):
+        make_brain("shuffled", "celegans", None, None, control_dt=0.01, shuffle_blocks="layer")
+    with pytest.raises(ValueError, match="for the 'shuffled' brain"):
+        make_brain("connectome", "celegans", None, None, control_dt=0.01, shuffle_blocks="cell_type")
