@@ -128,6 +128,14 @@ def test_recentre_moves_only_the_named_class_thresholds(tmp_path):
         rc.shift_thresholds(doc, {"AIB": 500.0}, "test")
 
 
+def test_recentre_block_shuffle_needs_its_start_file_and_the_shuffled_brain(tmp_path):
+    from organisms.c_elegans.tools import recentre as rc
+    with pytest.raises(SystemExit, match="give --params"):
+        rc.main(["--brain", "shuffled", "--shuffle-seed", "1", "--shuffle-blocks", "cell_type", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="for --brain shuffled"):
+        rc.main(["--brain", "connectome", "--shuffle-blocks", "cell_type", "--out", str(tmp_path)])
+
+
 def test_navigation_index_is_the_path_weighted_cosine_to_the_peak():
     from organisms.c_elegans.tools.salt_effect import navigation_index
     t = np.arange(0, 20, 0.04)

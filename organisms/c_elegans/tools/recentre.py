@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .. import SHUFFLED_DEFAULT_SEED
+from .. import SHUFFLE_BLOCKS, SHUFFLED_DEFAULT_SEED
 from ..params import ParamsFileError, default_params_path
 from .evoked_backward import parse_seeds, run_episodes
 from .operating_point import census, load_potentials, thresholds
@@ -90,6 +90,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--brain", default="connectome", help="connectome, shuffled or no-nerve-ring")
     ap.add_argument("--shuffle-seed", type=int, default=None, help="with --brain shuffled (default 1)")
+    ap.add_argument("--shuffle-blocks", choices=SHUFFLE_BLOCKS, default=None,
+                    help="with --brain shuffled: the block-constrained shuffle (brain option shuffle_blocks)")
     ap.add_argument("--params", type=Path, default=None, help="start file (default: the brain's installed file)")
     ap.add_argument("--classes", nargs="+", default=CLASSES)
     ap.add_argument("--iterations", type=int, default=6)
@@ -103,19 +105,22 @@ def main(argv=None) -> int:
         raise SystemExit(f"--damping {a.damping}: expected a fraction in (0, 1]")
     if a.iterations < 1 or not a.duration > AFTER_S:
         raise SystemExit(f"--iterations {a.iterations} --duration {a.duration}: need >= 1 and > {AFTER_S:g} s")
-    if a.shuffle_seed is not None and a.brain != "shuffled":
-        raise SystemExit("--shuffle-seed is for --brain shuffled")
+    if (a.shuffle_seed is not None or a.shuffle_blocks) and a.brain != "shuffled":
+        raise SystemExit("--shuffle-seed and --shuffle-blocks are for --brain shuffled")
+    if a.shuffle_blocks and a.params is None:
+        raise SystemExit("--shuffle-blocks: give --params (a block shuffle has no installed file of its own)")
     seed0, n = parse_seeds(a.seeds)
     start = a.params or installed_params(a.brain, a.shuffle_seed)
     try:
         doc = yaml.safe_load(start.read_text())
     except (OSError, yaml.YAMLError) as e:
         raise SystemExit(f"--params {start}: {e}") from None
-    brain_args = ["--brain", a.brain] + (["--brain-option", f"shuffle_seed={a.shuffle_seed}"] if a.shuffle_seed is not None else [])
+    brain_args = (["--brain", a.brain] + (["--brain-option", f"shuffle_seed={a.shuffle_seed}"] if a.shuffle_seed is not None else [])
+                  + (["--brain-option", f"shuffle_blocks={a.shuffle_blocks}"] if a.shuffle_blocks else []))
     cmd = "python -m organisms.c_elegans.tools.recentre " + " ".join(sys.argv[1:] if argv is None else argv)
     note = f"recentre rule (tools/recentre.py): class moved to its closed-loop operating point; {cmd}"
     a.out.mkdir(parents=True, exist_ok=True)
-    print(f"{a.brain}{'' if a.shuffle_seed is None else f' {a.shuffle_seed}'} from {start}; classes {' '.join(a.classes)}; "
+    print(f"{a.brain}{'' if a.shuffle_seed is None else f' {a.shuffle_seed}'}{f' within {a.shuffle_blocks}' if a.shuffle_blocks else ''} from {start}; classes {' '.join(a.classes)}; "
           f"seeds {a.seeds} x {a.duration:g} s; phi (V - V_th mV) per class and iteration")
     print("| iteration | " + " | ".join(a.classes) + " |")
     print("|---|" + "---|" * len(a.classes))
