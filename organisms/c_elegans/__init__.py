@@ -70,6 +70,13 @@ def brain_wiring(kind: str = "connectome", connectome: str = "cook2019_herm",
     from .wiring import apply_receptor_signs, apply_sign_overrides
     if not isinstance(receptor_signs, bool):
         raise ValueError(f"brain option receptor_signs must be true or false, got {receptor_signs!r}")
+    if shuffle_blocks is not None:
+        if kind != "shuffled":
+            raise ValueError(f"brain option shuffle_blocks is for the 'shuffled' brain, not {kind!r}")
+        if shuffle_blocks not in SHUFFLE_BLOCKS:
+            raise ValueError(f"brain option shuffle_blocks={shuffle_blocks!r}: expected one of {', '.join(SHUFFLE_BLOCKS)}")
+    if kind == "shuffled":
+        shuffle_seed = _shuffle_seed(SHUFFLED_DEFAULT_SEED if shuffle_seed is None else shuffle_seed)
     c = load_connectome(connectome)
     if receptor_signs:
         c = apply_receptor_signs(c)
@@ -100,11 +107,6 @@ def _connectome_brain(organism, observation_space, action_space, control_dt=None
         shuffle_seed = _shuffle_seed(SHUFFLED_DEFAULT_SEED if shuffle_seed is None else shuffle_seed)
     elif shuffle_seed is not None:
         raise ValueError(f"brain option shuffle_seed is for the 'shuffled' brain, not {kind!r}")
-    if shuffle_blocks is not None:
-        if kind != "shuffled":
-            raise ValueError(f"brain option shuffle_blocks is for the 'shuffled' brain, not {kind!r}")
-        if shuffle_blocks not in SHUFFLE_BLOCKS:
-            raise ValueError(f"brain option shuffle_blocks={shuffle_blocks!r}: expected one of {', '.join(SHUFFLE_BLOCKS)}")
     # the fitted shuffled-S files belong to the plain shuffles; a block shuffle has none of its own
     default = default_params_path(kind, None if shuffle_blocks else shuffle_seed)
     params = load_params(params_path if params_path else default)
