@@ -81,9 +81,7 @@ def degree_preserving_shuffle(connectome: Connectome, seed: int = 0, swaps_per_e
         missing = [n for n in names if n not in blocks]
         if missing:
             raise ValueError(f"blocks: no label for {len(missing)} neuron(s), e.g. {', '.join(map(str, missing[:5]))}")
-        labels = [blocks[n] for n in names]
-        order = {lab: k for k, lab in enumerate(dict.fromkeys(map(str, labels)))}
-        block = np.array([order[str(lab)] for lab in labels], np.int64)
+        block = np.unique(np.array([str(blocks[n]) for n in names]), return_inverse=True)[1]
     parts = []
     for kind in ("chem", "gap"):
         sub = e[e["kind"] == kind].copy()
@@ -101,13 +99,13 @@ def degree_preserving_shuffle(connectome: Connectome, seed: int = 0, swaps_per_e
         parts.append(sub[["pre", "post", "kind", "weight", "sign"]])
     parts.append(e[e["kind"] == "nmj"][["pre", "post", "kind", "weight", "sign"]])
     edges = pd.concat(parts, ignore_index=True)
-    method = "degree-preserving double-edge swaps"
+    info = {"method": "degree-preserving double-edge swaps", "seed": seed, "swaps_per_edge": swaps_per_edge}
+    name = f"{connectome.name}-shuffled-{seed}"
     if block is not None:
-        method += f" within postsynaptic blocks ({blocks_name or 'labels given'})"
-    suffix = f"-blocks-{blocks_name}" if block is not None and blocks_name else ("-blocks" if block is not None else "")
-    return connectome.with_edges(edges, name=f"{connectome.name}-shuffled{suffix}-{seed}",
-                                 shuffled={"method": method, "seed": seed, "swaps_per_edge": swaps_per_edge,
-                                           **({"blocks": blocks_name or "labels given"} if block is not None else {})})
+        info["blocks"] = blocks_name or "labels given"
+        info["method"] += f" within postsynaptic blocks ({info['blocks']})"
+        name = f"{connectome.name}-shuffled-blocks{'-' + blocks_name if blocks_name else ''}-{seed}"
+    return connectome.with_edges(edges, name=name, shuffled=info)
 
 
 def shuffle_edge_arrays(pre: np.ndarray, post: np.ndarray, n: int, seed: int = 0,

@@ -47,9 +47,14 @@ def _ci(d: dict, nd: int = 2) -> str:
     return f"{v:+.{nd}f} [{d['ci_low']:+.{nd}f}, {d['ci_high']:+.{nd}f}]"
 
 
+def values(feats: list[dict], key: str) -> np.ndarray:
+    """One feature over the animals, NaN where an episode has none."""
+    return np.array([np.nan if f.get(key) is None else f[key] for f in feats], float)
+
+
 def weathervane_cell(feats: list[dict]) -> str:
     """Mean weathervane slope over the animals that have one, its bootstrap CI, and how many."""
-    v = np.array([np.nan if f.get("weathervane_slope") is None else f["weathervane_slope"] for f in feats], float)
+    v = values(feats, "weathervane_slope")
     n = int(np.isfinite(v).sum())
     if n == 0:
         return f"— (0 of {len(feats)})"
@@ -63,7 +68,7 @@ def row(run: Path | list[Path], label: str | None = None, digits: int = 2,
     together, e.g. one condition run as two halves of its seeds)."""
     runs = run if isinstance(run, list) else [run]
     feats = [f for r in runs for f in load_features(r)]
-    mean = lambda k: float(np.nanmean([np.nan if f.get(k) is None else f[k] for f in feats]))  # noqa: E731
+    mean = lambda k: float(np.nanmean(values(feats, k)))  # noqa: E731
     k = pooled_klinokinesis(feats, event="reversal")
     return (f"| {label or runs[0].name} | {len(feats)} | {_ci(chemotaxis_index(feats), digits)} | {_ci(approach_index(feats), digits)} "
             f"| {mean('centroid_speed'):.3f} | {mean('undulation_frequency'):.2f} | {mean('forward_fraction'):.2f} "

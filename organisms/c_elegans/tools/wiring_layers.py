@@ -27,15 +27,10 @@ from collections import deque
 
 import numpy as np
 
+from .. import SHUFFLE_BLOCKS, brain_wiring
+
 BODY_WALL_GROUP = "ventral cord motor"
 TYPES = ("sensory", "interneuron", "motor", "pharyngeal", "unknown")
-
-
-def wiring(brain: str, shuffle_seed: int | None = None, blocks: str | None = None):
-    """The wiring the brain runs on (:func:`organisms.c_elegans.brain_wiring`: sign rule,
-    overrides, shuffle), before its parameter file scales the classes: synapse counts as in the data."""
-    from organisms.c_elegans import brain_wiring
-    return brain_wiring(brain, shuffle_seed=shuffle_seed, shuffle_blocks=blocks)
 
 
 def hops_to(connectome, sources: list[str], targets: set[str]) -> float:
@@ -79,7 +74,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--classes", nargs="+", default=["ASE", "AIY", "AIB", "AIZ", "RIA", "AVA", "AVB"], metavar="CLASS")
     ap.add_argument("--shuffle-seeds", nargs="*", type=int, default=[1, 2, 3], metavar="S")
-    ap.add_argument("--blocks", choices=("cell_type", "cook_group"),
+    ap.add_argument("--blocks", choices=SHUFFLE_BLOCKS,
                     help="also the block-constrained shuffles (brain option shuffle_blocks) of the same seeds")
     a = ap.parse_args(argv)
     wirings = [("connectome", None, None)] + [("shuffled", s, None) for s in a.shuffle_seeds]
@@ -91,7 +86,7 @@ def main(argv=None) -> int:
     for brain, seed, blocks in wirings:
         label = brain if seed is None else f"shuffled {seed}" + (f" within {blocks}" if blocks else "")
         try:
-            c = wiring(brain, seed, blocks)
+            c = brain_wiring(brain, shuffle_seed=seed, shuffle_blocks=blocks)
             for cls in a.classes:
                 r = class_outputs(c, cls)
                 shares = " | ".join(f"{100 * r['share'][t]:.0f} %" for t in TYPES)
