@@ -62,6 +62,12 @@ class _Target:
     gate_mV: float = 1.0
     gate_minus: np.ndarray | None = None   # neurons whose depolarisation closes it (competition)
 
+    def __post_init__(self):
+        # targets with the same gate share one gate value per step (computed once in encode)
+        self.gate_key = None if self.gate is None else (
+            self.gate.tobytes(), b"" if self.gate_minus is None else self.gate_minus.tobytes(),
+            self.gate_mV)
+
 
 class _AdaptingDerivative:
     def __init__(self, tau_fast: float, tau_slow: float, dt: float):
@@ -94,6 +100,7 @@ class Bridge:
         self._scalar: list[tuple[str, dict, object, str, list[_Target]]] = []
         self._proprio: list[tuple[str, np.ndarray | None, list[_Target]]] = []
         self._tonic = np.zeros(self.n)
+        self._joint_coords: dict[int, np.ndarray] = {}   # sensor length -> joint body coordinates
         self.body_coord = self._motor_body_coordinates()
         for i, spec in enumerate(config.get("sensors", [])):
             self._add_sensor(spec, i)
@@ -229,22 +236,27 @@ class Bridge:
                 x = max(-x, 0.0)
             for t in targets:
                 drive[t.index] += t.gain * x
+        gates: dict[tuple, float] = {}
         for key, _, targets in self._proprio:
             k = np.asarray(obs[key], float).reshape(-1)
-            xs = (np.arange(len(k)) + 1.0) / (len(k) + 1.0)  # joints evenly spaced along the body
+            xs = self._joint_coords.get(len(k))
+            if xs is None:   # joints evenly spaced along the body
+                xs = self._joint_coords[len(k)] = (np.arange(len(k)) + 1.0) / (len(k) + 1.0)
             for t in targets:
-                val = np.interp(t.coords, xs, k, left=k[0], right=k[-1]) * t.sign
-                g = 1.0
                 if t.gain == 0:
                     continue
+                val = np.interp(t.coords, xs, k, left=k[0], right=k[-1]) * t.sign
+                g = 1.0
                 if t.gate is not None:
-                    if v is None or v_rest is None:
-                        raise BridgeConfigError(f"{self.source or 'bridge'}: a gated target needs the "
-                                                "network state (encode(obs, v, v_rest))")
-                    d = np.mean(v[t.gate] - v_rest[t.gate])
-                    if t.gate_minus is not None:
-                        d -= np.mean(v[t.gate_minus] - v_rest[t.gate_minus])
-                    g = float(np.clip(d * 1e3 / t.gate_mV, 0.0, 1.0))
+                    g = gates.get(t.gate_key)
+                    if g is None:
+                        if v is None or v_rest is None:
+                            raise BridgeConfigError(f"{self.source or 'bridge'}: a gated target needs the "
+                                                    "network state (encode(obs, v, v_rest))")
+                        d = np.mean(v[t.gate] - v_rest[t.gate])
+                        if t.gate_minus is not None:
+                            d -= np.mean(v[t.gate_minus] - v_rest[t.gate_minus])
+                        g = gates[t.gate_key] = float(np.clip(d * 1e3 / t.gate_mV, 0.0, 1.0))
                 drive[t.index] += g * t.gain * (np.clip(val, 0.0, None) if t.rectify else val)
         return drive
 
