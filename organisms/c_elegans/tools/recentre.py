@@ -9,7 +9,7 @@ Kunert, Shlizerman & Kutz 2014 (doi:10.1103/PhysRevE.89.052805) place every neur
 threshold V_th at its equilibrium potential, so that at rest each neuron sits in the middle of its
 sigmoid, where a small input changes its release the most. A fitted parameter set can move neurons
 far from that point: in the installed gait fit AIY is saturated and AIZ, AIB, AIA and RIA are
-silent (``tools/operating_point``; README section 5.4). This tool applies the Kunert convention to
+silent (``tools/operating_point``; RECORD.md section 5.4). This tool applies the Kunert convention to
 chosen classes, in the closed loop: it runs the brain on the task (training seeds), measures each
 class's mean V - V_th over its neurons and over time (t > 5 s), and shifts the class's
 ``class.<CLASS>.threshold_mV`` by that amount, so that the class works around phi = 0.5. The

@@ -22,7 +22,7 @@ without a gradient (``--task-option gradient=linear --task-option slope=0``) kee
 unchanged and remove only the signal.
 
 ``--decompose`` splits each pair's salt effect into two parts, per animal and exactly (exploratory;
-README section 5.8). On 1 s steps of the centroid the approach is L * NI / d0 (L the path length,
+RECORD.md section 5.8). On 1 s steps of the centroid the approach is L * NI / d0 (L the path length,
 NI the navigation index, d0 the start distance; equal to the task's approach feature up to the last
 second of the path), so the paired difference (first run − second run)
 is, with the symmetric split L1 NI1 − L2 NI2 = (L1 − L2)(NI1 + NI2)/2 + (NI1 − NI2)(L1 + L2)/2:
@@ -41,7 +41,7 @@ against the first, the correlation of the two effects over animals, the s.d. of 
 difference, and the animals needed for +- HALF_WIDTH on that difference, against the s.d. and
 count that different animals would need (sqrt(sd1^2 + sd2^2)).
 
-``--curving RUN ...`` asks how the path bends on the gradient (exploratory; README section 5.8),
+``--curving RUN ...`` asks how the path bends on the gradient (exploratory; RECORD.md section 5.8),
 per run and animal: the signed curvature of the centroid path (deg/mm, + = counter-clockwise seen
 from above the plate), on steps of one undulation (``--curving-window-s``, default 2.5 s), steps
 shorter than 0.02 mm and bends above 90 degrees per step (reversals, sharp turns) left out. Its mean

@@ -34,7 +34,7 @@ feature), the chemotaxis zones at the end, speed and heading drift. Per brain: m
 a 95 % bootstrap CI over animals for each gradient, and the paired Δ with its CI (animals
 resampled). Between brains: the difference of the Δ's (animals resampled independently).
 
-The rule of README section 5.4 (committed before any run) says what counts as the phenotype and
+The rule of RECORD.md section 5.4 (committed before any run) says what counts as the phenotype and
 as needing the wiring. A test of the downstream steering path, not a fit: it changes no default.
 """
 
@@ -102,7 +102,7 @@ def salt_off_params(source: Path, dst: Path) -> Path:
 
 def brains(shuffle_seeds: list[int], probe_fit: bool,
            params_template: str | None = None) -> list[tuple[str, list[str], Path, bool]]:
-    """(label, CLI brain arguments, parameter file, primary?) of every brain (README section 5.4).
+    """(label, CLI brain arguments, parameter file, primary?) of every brain (RECORD.md section 5.4).
     ``params_template`` (e.g. ``runs/recentre/{brain}/recentred.yaml``; ``{brain}`` = connectome or
     shuffled-S) replaces the installed files."""
     def pfile(key: str, installed: Path) -> Path:
@@ -158,7 +158,7 @@ def fmt(m, nd: int = 3) -> str:
 
 
 def verdict(delta_conn, deltas_ctrl: dict[str, np.ndarray], conn: np.ndarray, rng) -> list[str]:
-    """The two lines of the pre-registered rule (README section 5.4)."""
+    """The two lines of the pre-registered rule (RECORD.md section 5.4)."""
     lines = [f"(1) phenotype: connectome Δ {fmt(delta_conn)} -> "
              + ("REPRODUCED (CI above 0)" if delta_conn[1] > 0 else "not reproduced")]
     ok = delta_conn[1] > 0
@@ -174,7 +174,7 @@ def verdict(delta_conn, deltas_ctrl: dict[str, np.ndarray], conn: np.ndarray, rn
 def speed_caveat(speed_light: float, speed_dark: float, floor: float = 0.5) -> str | None:
     """A line that qualifies the verdict when the light slows the connectome worm below ``floor``
     of its dark speed: a slower worm disperses less, so a positive Δ can then mean "stopped
-    nearer the light", not "climbed the light" (README section 5.5). Not part of the rule."""
+    nearer the light", not "climbed the light" (RECORD.md section 5.5). Not part of the rule."""
     if not (np.isfinite(speed_light) and np.isfinite(speed_dark)) or speed_dark <= 0:
         return None
     if speed_light >= floor * speed_dark:
