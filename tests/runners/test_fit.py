@@ -93,6 +93,27 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
         run(tmp_path, "full", {**spec, "seeds": [11, 13]})
 
 
+
+@needs_cma
+def test_a_larger_budget_resumes_a_finished_fit_and_equals_that_budget_from_the_start(tmp_path):
+    """The budget is not part of what a fit is: a finished fit's state file, copied into a new
+    folder and given the same spec with more generations, continues where it stopped and ends
+    exactly where a fit with the larger budget from the start ends (RECORD.md 5.16 relies on it)."""
+    spec2 = spec_dict(tmp_path)
+    spec3 = {**spec2, "budget": {"generations": 3}}
+    assert fit.parse_fit_spec(spec2, "a.yaml").hash() == fit.parse_fit_spec(spec3, "b.yaml").hash()
+    run(tmp_path, "two", spec2)
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / fit.STATE_FILE).write_bytes((tmp_path / "two" / fit.STATE_FILE).read_bytes())
+    more = run(tmp_path, "more", spec3)
+    assert more.generations == 3 and more.episodes_run == 4 * 2      # only generation 3 ran
+    whole = run(tmp_path, "three", spec3)
+    a = recording.read_json(tmp_path / "more" / fit.STATE_FILE)
+    b = recording.read_json(tmp_path / "three" / fit.STATE_FILE)
+    assert [g["X"] for g in a["generations"]] == [g["X"] for g in b["generations"]]
+    assert [g["fitness"] for g in a["generations"]] == [g["fitness"] for g in b["generations"]]
+    assert a["best"]["values"] == b["best"]["values"] and whole.best_values == more.best_values
+
 @needs_cma
 def test_held_out_evaluation_refuses_training_seeds(tmp_path):
     spec = spec_dict(tmp_path, budget={"generations": 1})
