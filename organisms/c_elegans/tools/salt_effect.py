@@ -221,7 +221,7 @@ def plot_tracks(runs: list[Path], out: Path) -> Path:
     pairs = [(runs[k], runs[k + 1]) for k in range(0, len(runs), 2)]
     cols = min(3, len(pairs))
     rows = int(np.ceil(len(pairs) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.8 * cols, 3.8 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(max(3.8 * cols, 5.0), 3.8 * rows), squeeze=False)
     for ax, (first, second) in zip(axes.ravel(), pairs):
         for run, color in ((second, "tab:orange"), (first, "tab:blue")):
             for i, c in enumerate(per_episode(run, lambda c, t, conc, peak: c).values()):
@@ -238,7 +238,7 @@ def plot_tracks(runs: list[Path], out: Path) -> Path:
         ax.set_xlabel("x (mm)", fontsize=7)
         ax.set_ylabel("y (mm)", fontsize=7)
         ax.tick_params(labelsize=6)
-        ax.legend(fontsize=6, loc="lower left")
+        ax.legend(fontsize=6, loc="best")
     for ax in axes.ravel()[len(pairs):]:
         ax.axis("off")
     fig.suptitle("centroid tracks: first run (blue) against second run (orange)", fontsize=9)
