@@ -35,6 +35,8 @@ Fit spec (YAML)::
       penalties:                         # optional, subtracted from the objective
         - {feature: reversal_rate, target: reference, weight: 0.5}   # |mean - ref mean| / ref sd
         - {feature: centroid_speed, target: 0.22, scale: 0.03, weight: 1.0}
+        - {feature: undulation_frequency, target: reference, tolerance: 0.066}   # zero within
+                                         # ± tolerance (feature units): a constraint, not a goal
       failed_value: -1.0                 # objective of a candidate with no usable episode
       relative_to: null                  # optional: a probe's name; the objective is then
                                          # mean(feature) - its mean over that probe's episodes
@@ -117,7 +119,7 @@ TOP_KEYS = ("name", "task", "brain", "brain_options", "task_options", "duration"
             "optimiser", "notes", "probes")
 PARAM_KEYS = ("path", "bounds", "scale", "init")
 OBJECTIVE_KEYS = ("feature", "goal", "penalties", "failed_value", "relative_to")
-PENALTY_KEYS = ("feature", "target", "scale", "weight")
+PENALTY_KEYS = ("feature", "target", "scale", "weight", "tolerance")
 PROBE_KEYS = ("name", "brain_options", "task_options", "duration", "penalties")
 BUDGET_KEYS = ("generations", "episodes")
 OPTIMISER_KEYS = ("popsize", "sigma0", "seed")
@@ -180,6 +182,7 @@ class Penalty:
     target: float | str          # a number or "reference"
     scale: float | None
     weight: float
+    tolerance: float = 0.0       # no penalty within ± tolerance of the target (feature units)
 
 
 @dataclass(frozen=True)
@@ -486,8 +489,11 @@ def _parse_penalties(raw, where: str, numeric_only: bool = False) -> tuple[Penal
             raise FitError(f"{pw}: scale must be > 0")
         if t != "reference" and sc is None:
             raise FitError(f"{pw}: a numeric target needs scale: (the distance counted as 1)")
+        tol = _number(pen.get("tolerance", 0.0), f"{pw}.tolerance")
+        if tol < 0:
+            raise FitError(f"{pw}: tolerance must be >= 0")
         pens.append(Penalty(str(pen["feature"]), t, sc, _number(pen.get("weight", 1.0),
-                                                                  f"{pw}.weight")))
+                                                                  f"{pw}.weight"), tol))
     return tuple(pens)
 
 
@@ -764,8 +770,10 @@ def score_candidate(objective: Objective, features: list[dict], reference: str |
 
 def penalty_total(penalties, feats: list[dict], reference: str | None, details: dict,
                   prefix: str = "") -> float:
-    """Sum of weight × |mean feature − target| / scale over ``penalties`` (a feature undefined in
-    every episode costs a fixed 10 × weight); each term goes into ``details``."""
+    """Sum of weight × max(0, |mean feature − target| − tolerance) / scale over ``penalties`` (a
+    feature undefined in every episode costs a fixed 10 × weight); each term goes into ``details``.
+    With a tolerance the penalty is a constraint: zero inside the band, so inside it only the
+    objective's feature ranks the candidates."""
     total = 0.0
     for pen in penalties:
         vals = np.array([f.get(pen.feature, np.nan) for f in feats], float)
@@ -775,9 +783,12 @@ def penalty_total(penalties, feats: list[dict], reference: str | None, details: 
             t, sc = float(e.mean), float(pen.scale or e.sd)
         else:
             t, sc = float(pen.target), float(pen.scale)
-        d = abs(m - t) / sc if math.isfinite(m) else 10.0   # undefined: a large fixed penalty
+        d = (max(0.0, abs(m - t) - pen.tolerance) / sc if math.isfinite(m)
+             else 10.0)   # undefined: a large fixed penalty
         total += pen.weight * d
         details[f"{prefix}penalty:{pen.feature}"] = {"mean": m, "target": t, "scale": sc,
+                                                     **({"tolerance": pen.tolerance}
+                                                        if pen.tolerance else {}),
                                                      "penalty": pen.weight * d}
     return total
 

@@ -340,6 +340,25 @@ def test_a_baseline_probe_needs_no_penalty_and_scoring_subtracts_its_mean(tmp_pa
         fit.parse_fit_spec(d, "fit.yaml")
 
 
+
+def test_a_penalty_with_a_tolerance_is_zero_inside_the_band_and_linear_outside(tmp_path):
+    d = _relative_spec(tmp_path)
+    d["objective"]["penalties"] = [{"feature": "undulation_frequency", "target": 0.3, "scale": 0.05,
+                                    "tolerance": 0.1, "weight": 2.0}]
+    spec = fit.parse_fit_spec(d, "fit.yaml")
+    base = [{"centroid_speed": 0.0, "undulation_frequency": 0.3}]
+    inside = [{"centroid_speed": 0.1, "undulation_frequency": 0.38}]
+    outside = [{"centroid_speed": 0.1, "undulation_frequency": 0.15}]
+    s_in, det = fit.score_with_probes(spec, inside, [base], None)
+    assert s_in == pytest.approx(0.1) and det["penalty:undulation_frequency"]["penalty"] == 0.0
+    s_out, det = fit.score_with_probes(spec, outside, [base], None)
+    assert s_out == pytest.approx(0.1 - 2.0 * (0.15 - 0.1) / 0.05)   # |0.15 - 0.3| - 0.1 = 0.05
+    assert det["penalty:undulation_frequency"]["tolerance"] == 0.1
+    assert fit.parse_fit_spec(_relative_spec(tmp_path), "fit.yaml").hash() != spec.hash()
+    d["objective"]["penalties"][0]["tolerance"] = -0.1
+    with pytest.raises(fit.FitError, match="tolerance must be >= 0"):
+        fit.parse_fit_spec(d, "fit.yaml")
+
 @needs_cma
 def test_a_relative_objective_runs_the_baseline_for_every_candidate(tmp_path):
     res = run(tmp_path, "r", {**_relative_spec(tmp_path), "budget": {"generations": 1}})
