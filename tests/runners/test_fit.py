@@ -340,7 +340,6 @@ def test_a_baseline_probe_needs_no_penalty_and_scoring_subtracts_its_mean(tmp_pa
         fit.parse_fit_spec(d, "fit.yaml")
 
 
-
 def test_a_penalty_with_a_tolerance_is_zero_inside_the_band_and_linear_outside(tmp_path):
     d = _relative_spec(tmp_path)
     d["objective"]["penalties"] = [{"feature": "undulation_frequency", "target": 0.3, "scale": 0.05,
@@ -358,6 +357,20 @@ def test_a_penalty_with_a_tolerance_is_zero_inside_the_band_and_linear_outside(t
     d["objective"]["penalties"][0]["tolerance"] = -0.1
     with pytest.raises(fit.FitError, match="tolerance must be >= 0"):
         fit.parse_fit_spec(d, "fit.yaml")
+
+
+@pytest.mark.parametrize("fitted", sorted(
+    str(p) for p in (Path(__file__).resolve().parents[2] / "organisms" / "c_elegans" / "params").rglob("*.yaml")
+    if (yaml.safe_load(p.read_text()) or {}).get("brain") == "connectome"
+    and ((yaml.safe_load(p.read_text()) or {}).get("fit") or {}).get("spec_hash")))
+def test_a_committed_connectome_fit_still_matches_its_spec_hash(fitted):
+    # what resuming a committed fit needs: spec options added later (probes, tolerance) must not
+    # change the hash of a spec that does not use them (the controls' files are fitted with other
+    # brain options than their spec's defaults, so only the connectome's are checked here)
+    block = yaml.safe_load(Path(fitted).read_text())["fit"]
+    root = Path(__file__).resolve().parents[2]
+    assert fit.load_fit_spec(root / block["spec"]).hash() == block["spec_hash"]
+
 
 @needs_cma
 def test_a_relative_objective_runs_the_baseline_for_every_candidate(tmp_path):
