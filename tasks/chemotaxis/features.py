@@ -79,6 +79,7 @@ __all__ = [
     "distance_to_peak_series",
     "chemotaxis_index",
     "approach_index",
+    "zone_preference",
     "pooled_klinokinesis",
 ]
 
@@ -234,6 +235,15 @@ FEATURE_DOCS: dict[str, dict[str, Any]] = {
     "approach": dict(unit="1", doc="(d_start - d_end) / d_start."),
     "in_target_end": dict(unit="0/1", doc="Centroid inside the target zone at the last frame."),
     "in_control_end": dict(unit="0/1", doc="Centroid inside the control zone at the last frame."),
+    "zone_preference": dict(
+        unit="1",
+        doc="(d_control - d_target) / |target - control| at the last frame, with d the centroid's "
+        "distances to the target-zone and control-zone centres: +1 at the target, -1 at the "
+        "control zone (the target mirrored through the start), 0 on the line through the start "
+        "halfway between them (triangle inequality: always in [-1, 1]). The chemotaxis index's "
+        "continuous form: a worm that senses nothing has mean 0 by mirror symmetry, however far "
+        "it disperses, where approach is negative for any dispersal.",
+    ),
     "mean_concentration": dict(unit="mM", doc="Mean concentration at the nose."),
 }
 
@@ -475,6 +485,21 @@ def _pirouettes(revs, axis_heading, fs, T, p: FeatureParams) -> list[tuple[int, 
     return out
 
 
+def zone_preference(point, task_info: Mapping[str, Any]) -> float:
+    """(d_control - d_target) / |target - control| for one centroid position (mm), the zones read
+    from ``task_info``; NaN without zones. See :data:`FEATURE_DOCS` ``zone_preference``."""
+    tz, cz = task_info.get("target_zone"), task_info.get("control_zone")
+    if not (tz and cz and "center" in tz and "center" in cz):
+        return NAN
+    t = np.asarray(tz["center"], float).reshape(2)
+    c = np.asarray(cz["center"], float).reshape(2)
+    span = float(np.linalg.norm(t - c))
+    point = np.asarray(point, float).reshape(2)
+    if not span > 0 or not np.isfinite(point).all():
+        return NAN
+    return _f((np.linalg.norm(point - c) - np.linalg.norm(point - t)) / span)
+
+
 def _ratio_index(r_neg: float, r_pos: float) -> tuple[float, float]:
     ratio = r_neg / r_pos if (np.isfinite(r_pos) and r_pos > 0 and np.isfinite(r_neg)) else NAN
     s = r_neg + r_pos
@@ -504,6 +529,7 @@ def extract_features(trajectory: Mapping[str, Any], task_info: Mapping[str, Any]
         if z and "center" in z and "radius" in z:
             zc = np.asarray(z["center"], float).reshape(2)
             feats[key] = float(np.linalg.norm(cen[-1] - zc) <= float(z["radius"]))
+    feats["zone_preference"] = zone_preference(cen[-1], task_info)
     feats["mean_concentration"] = _f(np.nanmean(conc)) if np.isfinite(conc).any() else NAN
 
     psi, seglen = tangent_angles(cl)

@@ -320,3 +320,28 @@ def test_heading_drift_of_a_crawl_along_a_circle():
     assert f["heading_drift"] == pytest.approx(-45.0, rel=0.05)
     f_still = extract_features(still(), TASK_INFO)
     assert math.isnan(f_still["heading_drift"])
+
+
+@pytest.mark.parametrize("end, expected", [((30.0, 0.0), 1.0), ((-30.0, 0.0), -1.0), ((0.0, 17.0), 0.0),
+                                           ((15.0, 0.0), 0.5), ((60.0, 0.0), 1.0), ((-45.0, 0.0), -1.0)])
+def test_zone_preference_is_the_mirror_contrast(end, expected):
+    # +1 at (and beyond) the target, -1 at the control zone, 0 on the perpendicular bisector
+    # through the start; a still worm placed at `end` (its centroid half a body length behind the nose).
+    tr = still()
+    tr["centerline"] = tr["centerline"] + (np.asarray(end) + (0.5, 0.0))
+    f = extract_features(tr, TASK_INFO)
+    assert f["zone_preference"] == pytest.approx(expected, abs=1e-9)
+
+
+def test_zone_preference_mean_is_zero_for_dispersal_without_sensing():
+    # worms that go the same distance in every direction: approach is negative, preference 0
+    prefs, approaches = [], []
+    for theta in np.linspace(0.0, 2 * np.pi, 36, endpoint=False):
+        tr = still()
+        tr["centerline"] = tr["centerline"] + (0.5, 0.0)
+        tr["centerline"][-1] += 12.0 * np.array([np.cos(theta), np.sin(theta)])
+        f = extract_features(tr, TASK_INFO)
+        prefs.append(f["zone_preference"])
+        approaches.append(f["approach"])
+    assert np.mean(prefs) == pytest.approx(0.0, abs=1e-9)
+    assert np.mean(approaches) < -0.01

@@ -10,8 +10,9 @@ section 5.5). Running the same animals (seeds) again with ASEL and ASER lesioned
 (``--lesion ASEL ASER``) keeps the movement and removes the salt sense; the per-animal difference is
 the salt's effect on the approach. Each pair of run folders (intact, lesioned) must hold the same
 seeds. Prints per pair: both approach means and the paired difference, mean [95 % bootstrap CI over
-animals]; and for every pair after the first, the difference of its salt effect from the first
-pair's (animals resampled independently).
+animals]; and for every pair after the first, the first pair's salt effect minus its own (animals
+resampled independently). ``--zone-preference`` adds the same table for the zone preference (the
+task's feature: the chemotaxis index's continuous form, mean 0 for any dispersal without sensing).
 
 The salt sense can change how fast an animal moves as well as where it goes, and a slower worm
 disperses less. ``--navigation`` adds the same table for a measure that does not depend on speed:
@@ -68,6 +69,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tasks.chemotaxis.features import zone_preference
 from tasks.statistics import bootstrap_ci, bootstrap_diff_ci
 
 N_BOOT = 4000
@@ -288,6 +290,26 @@ def navigation(run: Path) -> dict[int, float]:
     return per_episode(run, lambda c, t, conc, peak: navigation_index(c, t, peak))
 
 
+def zone_preferences(run: Path) -> dict[int, float]:
+    """seed -> the zone preference of the episode's last centroid (the task's ``zone_preference``
+    feature, recomputed from the recording so that runs made before the feature existed have it)."""
+    files = sorted((run / "episodes").glob("ep_*.json"))
+    if not files:
+        raise SystemExit(f"{run}/episodes: no episode files")
+    out = {}
+    for f in files:
+        try:
+            ep = json.loads(f.read_text())
+            if (ep.get("features") or {}).get("approach") is None:
+                continue                     # a failed episode: left out, as approaches() does
+            info = ep.get("task_info") or {}
+            z = np.load(f.with_suffix(".npz"))
+            out[int(f.stem.split("_")[1])] = zone_preference(np.asarray(z["centerline"][-1], float).mean(axis=0), info)
+        except (OSError, ValueError, KeyError, IndexError) as e:
+            raise SystemExit(f"{f}: {e}") from None
+    return out
+
+
 def paired_by_seed(intact: Path, lesioned: Path, measure=None) -> dict[int, tuple[float, float]]:
     """seed -> (the measure in the intact run, in the second run), seeds in order; the two runs
     must hold the same animals."""
@@ -321,6 +343,9 @@ def main(argv=None) -> int:
     ap.add_argument("--curving-window-s", type=float, default=2.5)
     ap.add_argument("--tracks", type=Path, metavar="PNG", help="also draw every pair's tracks into PNG")
     ap.add_argument("--navigation", action="store_true", help="also the speed-independent navigation index")
+    ap.add_argument("--zone-preference", action="store_true",
+                    help="also the zone preference (the chemotaxis index's continuous form, 0 for any "
+                         "dispersal without sensing)")
     ap.add_argument("--decompose", action="store_true",
                     help="also split each salt effect into a path-length and a direction part")
     ap.add_argument("--power", type=float, metavar="HALF_WIDTH",
@@ -346,11 +371,12 @@ def main(argv=None) -> int:
         return 0
     if len(a.runs) % 2:
         raise SystemExit(f"{len(a.runs)} run folders: give them in pairs, INTACT LESIONED")
-    measures = [("approach", approaches)] + ([("navigation index", navigation)] if a.navigation else [])
+    measures = ([("approach", approaches)] + ([("navigation index", navigation)] if a.navigation else [])
+                + ([("zone preference", zone_preferences)] if a.zone_preference else []))
     for name, measure in measures:
         print(f"\n{name}, mean [95 % CI over animals]\n")
         print(f"| intact run | second run | animals | {name}, intact | {name}, second run | salt effect (paired) | "
-              "salt effect − first row's |")
+              "first row's salt effect − this row's |")
         print("|---|---|---|---|---|---|---|")
         first = None
         for k in range(0, len(a.runs), 2):
