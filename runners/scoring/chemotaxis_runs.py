@@ -11,7 +11,12 @@ with ``event="reversal"``: reversals and time at risk summed per sign of dC/dt, 
 (r₋ − r₊)/(r₋ + r₊), bootstrap CI over animals). With ``--weathervane``, one more column: the
 mean over animals of each animal's weathervane slope (path curvature against bearing to the peak,
 the ``weathervane_slope`` feature, (deg/mm)/deg, > 0 = curving towards the peak; animals whose slope
-is undefined are left out and counted) with its bootstrap CI over animals. The tables of the worm README (organisms/c_elegans), sections 4.2–4.2c,
+is undefined are left out and counted) with its bootstrap CI over animals. With
+``--zone-preference``, one more column: the mean ``zone_preference`` (the chemotaxis index's
+continuous form, +1 at the peak, -1 at its mirror image through the start, mean 0 for any dispersal
+without sensing) with its bootstrap CI over animals ("—" for runs recorded before the feature
+existed; ``organisms.c_elegans.tools.salt_effect --zone-preference`` recomputes it from the
+recordings). The tables of the worm README (organisms/c_elegans), sections 4.2–4.2c,
 are this tool's output (organisms may not import tasks, so it lives here).
 """
 
@@ -31,6 +36,7 @@ HEADER = ("| run | animals | chemotaxis index | approach | speed mm/s | Hz | for
           "| reversals at dC/dt < 0 / > 0 | pooled rate/min at dC/dt < 0 / > 0 "
           "| reversal klinokinesis index [95 % CI] |")
 WEATHERVANE_HEADER = " weathervane slope (deg/mm)/deg [95 % CI] (animals) |"
+ZONE_HEADER = " zone preference [95 % CI] |"
 
 
 def load_features(run: Path) -> list[dict]:
@@ -62,8 +68,17 @@ def weathervane_cell(feats: list[dict]) -> str:
     return f"{est:+.4f} [{lo:+.4f}, {hi:+.4f}] ({n} of {len(feats)})"
 
 
+def zone_cell(feats: list[dict], digits: int = 3) -> str:
+    """Mean zone preference over the animals that have one, with its bootstrap CI."""
+    v = values(feats, "zone_preference")
+    if not np.isfinite(v).any():
+        return "—"
+    est, lo, hi = bootstrap_ci(v, np.mean)
+    return f"{est:+.{digits}f} [{lo:+.{digits}f}, {hi:+.{digits}f}]"
+
+
 def row(run: Path | list[Path], label: str | None = None, digits: int = 2,
-        weathervane: bool = False) -> str:
+        weathervane: bool = False, zone: bool = False) -> str:
     """The row of one run folder, or of several pooled as one population (a list: their animals
     together, e.g. one condition run as two halves of its seeds)."""
     runs = run if isinstance(run, list) else [run]
@@ -74,7 +89,8 @@ def row(run: Path | list[Path], label: str | None = None, digits: int = 2,
             f"| {mean('centroid_speed'):.3f} | {mean('undulation_frequency'):.2f} | {mean('forward_fraction'):.2f} "
             f"| {mean('reversal_rate'):.2f} "
             f"| {k['n_events_neg']} / {k['n_events_pos']} | {k['rate_neg']:.2f} / {k['rate_pos']:.2f} | {_ci(k)} |"
-            + (f" {weathervane_cell(feats)} |" if weathervane else ""))
+            + (f" {weathervane_cell(feats)} |" if weathervane else "")
+            + (f" {zone_cell(feats, max(digits, 3))} |" if zone else ""))
 
 
 def main(argv=None) -> int:
@@ -87,8 +103,10 @@ def main(argv=None) -> int:
                          "condition run as two halves of its seeds)")
     ap.add_argument("--weathervane", action="store_true",
                     help="add a column: the mean weathervane slope over animals with its CI")
+    ap.add_argument("--zone-preference", action="store_true",
+                    help="add a column: the mean zone preference over animals with its CI")
     a = ap.parse_args(argv)
-    header = HEADER + (WEATHERVANE_HEADER if a.weathervane else "")
+    header = HEADER + (WEATHERVANE_HEADER if a.weathervane else "") + (ZONE_HEADER if a.zone_preference else "")
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     names = [r.name for r in a.runs]
@@ -97,7 +115,7 @@ def main(argv=None) -> int:
             [(run, f"{run.parent.name}/{run.name}" if names.count(run.name) > 1 else run.name) for run in a.runs])
     for run, label in rows:
         try:
-            print(row(run, label, a.digits, a.weathervane))
+            print(row(run, label, a.digits, a.weathervane, a.zone_preference))
         except (OSError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2

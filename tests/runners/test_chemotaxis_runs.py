@@ -55,3 +55,24 @@ def test_weathervane_column_averages_the_animals_that_have_a_slope(tmp_path, cap
     assert out[2].endswith(" +0.2000 [+0.1000, +0.3000] (2 of 3) |")
     assert table_main([str(tmp_path / "r")]) == 0
     assert "weathervane" not in capsys.readouterr().out
+
+
+def test_zone_preference_column_is_the_mean_with_a_dash_for_old_runs(tmp_path, capsys):
+    import json
+
+    from runners.scoring.chemotaxis_runs import main as table_main
+    for name, prefs in (("new", [0.5, 0.25, 0.75]), ("old", [None, None, None])):
+        ep = tmp_path / name / "episodes"
+        ep.mkdir(parents=True)
+        for i, zp in enumerate(prefs):
+            f = {"in_target_end": 0.0, "in_control_end": 0.0, "approach": 0.0, "reversal_count_dcdt_neg": 0,
+                 "reversal_count_dcdt_pos": 0, "time_dcdt_neg_s": 30.0, "time_dcdt_pos_s": 30.0}
+            if zp is not None:
+                f["zone_preference"] = zp
+            (ep / f"ep_{i:04d}.json").write_text(json.dumps({"features": f}))
+    assert table_main([str(tmp_path / "new"), str(tmp_path / "old"), "--zone-preference"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith(" zone preference [95 % CI] |")
+    assert out[1].count("---") == out[0].count("|") - 1
+    assert out[2].startswith("| new |") and " +0.500 [+0.250, +0.750] |" in out[2]
+    assert out[3].startswith("| old |") and out[3].endswith(" — |")
