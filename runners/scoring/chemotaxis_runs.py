@@ -16,7 +16,9 @@ is undefined are left out and counted) with its bootstrap CI over animals. With
 continuous form, +1 at the peak, -1 at its mirror image through the start, mean 0 for any dispersal
 without sensing) with its bootstrap CI over animals ("—" for runs recorded before the feature
 existed; ``organisms.c_elegans.tools.salt_effect --zone-preference`` recomputes it from the
-recordings). The tables of the worm README (organisms/c_elegans), sections 4.2–4.2c,
+recordings). With ``--compare``, a second table: for every run after the first, the first run's
+pooled reversal klinokinesis index minus this run's, with a bootstrap CI that resamples the two
+runs' animals independently (:func:`~tasks.chemotaxis.features.klinokinesis_difference`). The tables of the worm README (organisms/c_elegans), sections 4.2–4.2c,
 are this tool's output (organisms may not import tasks, so it lives here).
 """
 
@@ -29,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.chemotaxis.features import approach_index, chemotaxis_index, pooled_klinokinesis
+from tasks.chemotaxis.features import approach_index, chemotaxis_index, klinokinesis_difference, pooled_klinokinesis
 from tasks.statistics import bootstrap_ci
 
 HEADER = ("| run | animals | chemotaxis index | approach | speed mm/s | Hz | forward fraction | reversals/min "
@@ -93,6 +95,15 @@ def row(run: Path | list[Path], label: str | None = None, digits: int = 2,
             + (f" {zone_cell(feats, max(digits, 3))} |" if zone else ""))
 
 
+def compare_rows(runs: list[Path], labels: list[str]) -> list[str]:
+    """The ``--compare`` table: the first run's reversal klinokinesis index minus each other run's."""
+    first = load_features(runs[0])
+    out = [f"| run | {labels[0]}'s reversal klinokinesis index − this run's [95 % CI] |", "|---|---|"]
+    for run, label in zip(runs[1:], labels[1:]):
+        out.append(f"| {label} | {_ci(klinokinesis_difference(first, load_features(run), event='reversal'))} |")
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="+", type=Path, help="run folders (each with episodes/ep_*.json)")
@@ -103,6 +114,8 @@ def main(argv=None) -> int:
                          "condition run as two halves of its seeds)")
     ap.add_argument("--weathervane", action="store_true",
                     help="add a column: the mean weathervane slope over animals with its CI")
+    ap.add_argument("--compare", action="store_true",
+                    help="also the first run's reversal klinokinesis index minus every other run's, with its CI")
     ap.add_argument("--zone-preference", action="store_true",
                     help="add a column: the mean zone preference over animals with its CI")
     a = ap.parse_args(argv)
@@ -119,6 +132,12 @@ def main(argv=None) -> int:
         except (OSError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
+    if a.compare:
+        if a.pool or len(a.runs) < 2:
+            print("error: --compare needs at least two run folders and no --pool", file=sys.stderr)
+            return 2
+        print()
+        print("\n".join(compare_rows(list(a.runs), [label for _, label in rows])))
     return 0
 
 

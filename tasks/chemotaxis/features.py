@@ -69,7 +69,7 @@ from bodies.worm.centerline import (
     tangent_angles,
 )
 
-from ..statistics import bootstrap_ci
+from ..statistics import bootstrap_ci, bootstrap_diff_ci
 
 __all__ = [
     "FeatureParams",
@@ -81,6 +81,7 @@ __all__ = [
     "approach_index",
     "zone_preference",
     "pooled_klinokinesis",
+    "klinokinesis_difference",
 ]
 
 NAN = float("nan")
@@ -681,29 +682,55 @@ def approach_index(features_list: Sequence[Mapping[str, float]], n_boot: int = 2
     return dict(value=float(a.mean()), ci_low=lo, ci_high=hi, n=int(a.size))
 
 
+def _klinokinesis_rows(features_list: Sequence[Mapping[str, float]], event: str) -> np.ndarray:
+    """(animals, 4): event counts at dC/dt < 0 and > 0 and the forward time at risk of each sign,
+    for the episodes that have all four."""
+    keys = (f"{event}_count_dcdt_neg", f"{event}_count_dcdt_pos", "time_dcdt_neg_s",
+            "time_dcdt_pos_s")
+    arr = np.array([[f.get(k, NAN) for k in keys] for f in features_list], float)
+    return arr[np.isfinite(arr).all(axis=1)] if arr.size else arr.reshape(0, 4)
+
+
+def _pooled_rates(a: np.ndarray) -> tuple[float, float]:
+    """Pooled event rates (1/min) at dC/dt < 0 and > 0 of :func:`_klinokinesis_rows` rows."""
+    tn, tp = a[:, 2].sum() / 60.0, a[:, 3].sum() / 60.0
+    rn = a[:, 0].sum() / tn if tn > 0 else NAN
+    rp = a[:, 1].sum() / tp if tp > 0 else NAN
+    return rn, rp
+
+
+def _pooled_index(a: np.ndarray) -> float:
+    return _ratio_index(*_pooled_rates(a))[1]
+
+
+def klinokinesis_difference(features_a: Sequence[Mapping[str, float]],
+                            features_b: Sequence[Mapping[str, float]], event: str = "pirouette",
+                            n_boot: int = 2000, seed: int = 0) -> dict[str, float]:
+    """The pooled klinokinesis index of population a minus that of population b (e.g. two
+    brains on the same seeds), with a percentile-bootstrap 95% CI that resamples each
+    population's animals independently (:func:`tasks.statistics.bootstrap_diff_ci`). Returns
+    {value, ci_low, ci_high, n_a, n_b}; NaN where either index is undefined."""
+    a, b = _klinokinesis_rows(features_a, event), _klinokinesis_rows(features_b, event)
+    if a.shape[0] == 0 or b.shape[0] == 0:
+        return dict(value=NAN, ci_low=NAN, ci_high=NAN, n_a=int(a.shape[0]), n_b=int(b.shape[0]))
+    est, lo, hi = bootstrap_diff_ci(a, b, _pooled_index, n_boot=n_boot, rng=seed)
+    return dict(value=float(est), ci_low=float(lo), ci_high=float(hi), n_a=int(a.shape[0]),
+                n_b=int(b.shape[0]))
+
+
 def pooled_klinokinesis(features_list: Sequence[Mapping[str, float]], event: str = "pirouette",
                         n_boot: int = 2000, seed: int = 0) -> dict[str, float]:
     """Event rates conditioned on the sign of dC/dt, pooled over episodes (events and time at
     risk summed), as Pierce-Shimomura et al. 1999 pooled tracks. Returns rate_neg, rate_pos
     (1/min), ratio = rate_neg / rate_pos, index = (rate_neg - rate_pos) / (rate_neg +
     rate_pos) with a bootstrap CI over episodes, and the counts."""
-    keys = (f"{event}_count_dcdt_neg", f"{event}_count_dcdt_pos", "time_dcdt_neg_s",
-            "time_dcdt_pos_s")
-    arr = np.array([[f.get(k, NAN) for k in keys] for f in features_list], float)
-    arr = arr[np.isfinite(arr).all(axis=1)] if arr.size else arr.reshape(0, 4)
-
-    def stats(a):
-        tn, tp = a[:, 2].sum() / 60.0, a[:, 3].sum() / 60.0
-        rn = a[:, 0].sum() / tn if tn > 0 else NAN
-        rp = a[:, 1].sum() / tp if tp > 0 else NAN
-        return rn, rp
-
+    arr = _klinokinesis_rows(features_list, event)
     if arr.shape[0] == 0:
         return dict(rate_neg=NAN, rate_pos=NAN, ratio=NAN, index=NAN, ci_low=NAN, ci_high=NAN,
                     n=0, n_events_neg=0, n_events_pos=0)
-    rn, rp = stats(arr)
+    rn, rp = _pooled_rates(arr)
     ratio, index = _ratio_index(rn, rp)
-    _, lo, hi = bootstrap_ci(arr, lambda a: _ratio_index(*stats(a))[1], n_boot=n_boot, rng=seed)
+    _, lo, hi = bootstrap_ci(arr, _pooled_index, n_boot=n_boot, rng=seed)
     return dict(rate_neg=float(rn), rate_pos=float(rp), ratio=ratio, index=index, ci_low=lo,
                 ci_high=hi, n=int(arr.shape[0]), n_events_neg=int(arr[:, 0].sum()),
                 n_events_pos=int(arr[:, 1].sum()))

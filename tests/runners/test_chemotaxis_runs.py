@@ -76,3 +76,31 @@ def test_zone_preference_column_is_the_mean_with_a_dash_for_old_runs(tmp_path, c
     assert out[1].count("---") == out[0].count("|") - 1
     assert out[2].startswith("| new |") and " +0.500 [+0.250, +0.750] |" in out[2]
     assert out[3].startswith("| old |") and out[3].endswith(" — |")
+
+
+def test_compare_gives_the_first_runs_klinokinesis_minus_each_others(tmp_path, capsys):
+    import json
+
+    from runners.scoring.chemotaxis_runs import main as table_main
+    from tasks.chemotaxis.features import klinokinesis_difference
+    # 'down': 3 reversals per 30 s while salt falls, 1 while it rises (index +0.5) in every animal;
+    # 'flat': 2 and 2 (index 0)
+    pops = {"down": (3, 1), "flat": (2, 2)}
+    feats = {}
+    for name, (neg, pos) in pops.items():
+        ep = tmp_path / name / "episodes"
+        ep.mkdir(parents=True)
+        feats[name] = []
+        for i in range(6):
+            f = {"in_target_end": 0.0, "in_control_end": 0.0, "approach": 0.0, "reversal_count_dcdt_neg": neg,
+                 "reversal_count_dcdt_pos": pos, "time_dcdt_neg_s": 30.0, "time_dcdt_pos_s": 30.0}
+            feats[name].append(f)
+            (ep / f"ep_{i:04d}.json").write_text(json.dumps({"features": f}))
+    d = klinokinesis_difference(feats["down"], feats["flat"], event="reversal")
+    assert d["value"] == 0.5 and d["ci_low"] == 0.5 and d["ci_high"] == 0.5 and d["n_a"] == d["n_b"] == 6
+    assert table_main([str(tmp_path / "down"), str(tmp_path / "flat"), "--compare"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-3] == "| run | down's reversal klinokinesis index − this run's [95 % CI] |"
+    assert out[-1] == "| flat | +0.50 [+0.50, +0.50] |"
+    assert table_main([str(tmp_path / "down"), "--compare"]) == 2
+    assert "--compare" in capsys.readouterr().err
