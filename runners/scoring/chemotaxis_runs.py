@@ -15,8 +15,9 @@ is undefined are left out and counted) with its bootstrap CI over animals. With
 ``--zone-preference``, one more column: the mean ``zone_preference`` (the chemotaxis index's
 continuous form, +1 at the peak, -1 at its mirror image through the start, mean 0 for any dispersal
 without sensing) with its bootstrap CI over animals ("—" for runs recorded before the feature
-existed; ``organisms.c_elegans.tools.salt_effect --zone-preference`` recomputes it from the
-recordings). With ``--compare``, a second table: for every run after the first, the first run's
+existed). ``--refeature`` first adds to every episode of the given folders the features introduced
+since it was recorded: it recomputes the task's features from the episode's recording (``.npz``)
+and writes back only the keys the stored ``features`` lack; stored values are never changed. With ``--compare``, a second table: for every run after the first, the first run's
 pooled reversal klinokinesis index minus this run's, with a bootstrap CI that resamples the two
 runs' animals independently (:func:`~tasks.chemotaxis.features.klinokinesis_difference`). The tables of the worm README (organisms/c_elegans), sections 4.2–4.2c,
 are this tool's output (organisms may not import tasks, so it lives here).
@@ -31,7 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.chemotaxis.features import approach_index, chemotaxis_index, klinokinesis_difference, pooled_klinokinesis
+from tasks.chemotaxis.features import (approach_index, chemotaxis_index, extract_features, klinokinesis_difference,
+                                      pooled_klinokinesis)
 from tasks.statistics import bootstrap_ci
 
 HEADER = ("| run | animals | chemotaxis index | approach | speed mm/s | Hz | forward fraction | reversals/min "
@@ -95,6 +97,32 @@ def row(run: Path | list[Path], label: str | None = None, digits: int = 2,
             + (f" {zone_cell(feats, max(digits, 3))} |" if zone else ""))
 
 
+def refeature(run: Path) -> tuple[int, list[str]]:
+    """Add to every recorded episode of ``run`` the task features its stored ``features`` lack
+    (recomputed from its ``.npz``); returns (episodes changed, names added). Stored values stay;
+    an episode without features (failed) or without a recording is left alone."""
+    files = sorted((run / "episodes").glob("ep_*.json"))
+    if not files:
+        raise ValueError(f"{run}: no episodes/ep_*.json (not a run folder?)")
+    changed, added = 0, set()
+    for f in files:
+        ep = json.loads(f.read_text())
+        stored = ep.get("features")
+        npz = f.with_suffix(".npz")
+        if not stored or not npz.exists():
+            continue
+        with np.load(npz, allow_pickle=False) as z:
+            fresh = extract_features({k: z[k] for k in ("t", "centerline", "concentration")},
+                                     ep.get("task_info") or {})
+        new = {k: v for k, v in fresh.items() if k not in stored}
+        if new:
+            stored.update({k: (None if v != v else v) for k, v in new.items()})
+            f.write_text(json.dumps(ep, indent=1))
+            changed += 1
+            added |= set(new)
+    return changed, sorted(added)
+
+
 def compare_rows(runs: list[Path], labels: list[str]) -> list[str]:
     """The ``--compare`` table: the first run's reversal klinokinesis index minus each other run's."""
     first = load_features(runs[0])
@@ -114,11 +142,21 @@ def main(argv=None) -> int:
                          "condition run as two halves of its seeds)")
     ap.add_argument("--weathervane", action="store_true",
                     help="add a column: the mean weathervane slope over animals with its CI")
+    ap.add_argument("--refeature", action="store_true",
+                    help="first add the features introduced since each episode was recorded (from its .npz)")
     ap.add_argument("--compare", action="store_true",
                     help="also the first run's reversal klinokinesis index minus every other run's, with its CI")
     ap.add_argument("--zone-preference", action="store_true",
                     help="add a column: the mean zone preference over animals with its CI")
     a = ap.parse_args(argv)
+    if a.refeature:
+        for run in a.runs:
+            try:
+                n, names = refeature(run)
+            except (OSError, ValueError, KeyError) as e:
+                print(f"error: {e}", file=sys.stderr)
+                return 2
+            print(f"{run}: {n} episode(s) given {', '.join(names) if names else 'no new features'}", file=sys.stderr)
     header = HEADER + (WEATHERVANE_HEADER if a.weathervane else "") + (ZONE_HEADER if a.zone_preference else "")
     print(header)
     print("|" + "---|" * (header.count("|") - 1))

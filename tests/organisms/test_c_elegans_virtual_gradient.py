@@ -320,3 +320,18 @@ def test_windows_cut_each_path_to_its_first_seconds_and_cost_an_effect(tmp_path,
     assert abs(early) < 0.05 and late > 0.5               # nothing in the first 40 s, most by 110 s
     with pytest.raises(SystemExit, match="--windows"):
         main([grad, plate, "--windows", "0"])
+
+
+def test_salt_effect_names_the_command_for_runs_recorded_before_zone_preference(tmp_path):
+    import json
+
+    import pytest
+
+    from organisms.c_elegans.tools.salt_effect import zone_preferences
+    ep = tmp_path / "old" / "episodes"
+    ep.mkdir(parents=True)
+    (ep / "ep_0007.json").write_text(json.dumps({"status": "ok", "features": {"approach": 0.1}}))
+    with pytest.raises(SystemExit, match="ep_0007.json: no zone_preference feature.*--refeature"):
+        zone_preferences(tmp_path / "old")
+    (ep / "ep_0007.json").write_text(json.dumps({"status": "ok", "features": {"approach": 0.1, "zone_preference": -0.25}}))
+    assert zone_preferences(tmp_path / "old") == {7: -0.25}

@@ -104,3 +104,33 @@ def test_compare_gives_the_first_runs_klinokinesis_minus_each_others(tmp_path, c
     assert out[-1] == "| flat | +0.50 [+0.50, +0.50] |"
     assert table_main([str(tmp_path / "down"), "--compare"]) == 2
     assert "--compare" in capsys.readouterr().err
+
+
+def test_refeature_adds_missing_features_and_keeps_stored_ones(tmp_path, capsys):
+    import json
+
+    import numpy as np
+
+    from runners.scoring.chemotaxis_runs import main as table_main
+    from tasks.chemotaxis.features import FEATURE_DOCS
+
+    ep = tmp_path / "old" / "episodes"
+    ep.mkdir(parents=True)
+    t = np.arange(50) / 10.0
+    cl = np.broadcast_to(np.stack([np.linspace(4.0, 3.0, 25), np.zeros(25)], -1), (50, 25, 2)).copy()
+    np.savez(ep / "ep_0000.npz", t=t, centerline=cl, concentration=np.full(50, 40.0))
+    info = {"peak": [5.0, 0.0], "target_zone": {"center": [5.0, 0.0], "radius": 2.0},
+            "control_zone": {"center": [-5.0, 0.0], "radius": 2.0}, "start": [0.0, 0.0], "plate_radius": 30.0}
+    stored = {"approach": 0.123, "in_target_end": 0.0, "in_control_end": 0.0}   # as if recorded long ago
+    (ep / "ep_0000.json").write_text(json.dumps({"status": "ok", "features": stored, "task_info": info}))
+    assert table_main([str(tmp_path / "old"), "--refeature", "--zone-preference"]) == 0
+    cap = capsys.readouterr()
+    assert "1 episode(s) given" in cap.err and "zone_preference" in cap.err
+    feats = json.loads((ep / "ep_0000.json").read_text())["features"]
+    assert set(feats) == set(FEATURE_DOCS)
+    assert feats["approach"] == 0.123                         # stored value kept, not recomputed
+    assert feats["zone_preference"] == 0.7                    # centroid at x = 3.5: (8.5 - 1.5) / 10
+    assert " +0.700 [+0.700, +0.700] |" in cap.out
+    assert table_main([str(tmp_path / "old"), "--refeature"]) == 0   # a second time adds nothing
+    assert "no new features" in capsys.readouterr().err
+

@@ -12,7 +12,8 @@ the salt's effect on the approach. Each pair of run folders (intact, lesioned) m
 seeds. Prints per pair: both approach means and the paired difference, mean [95 % bootstrap CI over
 animals]; and for every pair after the first, the first pair's salt effect minus its own (animals
 resampled independently). ``--zone-preference`` adds the same table for the zone preference (the
-task's feature: the chemotaxis index's continuous form, mean 0 for any dispersal without sensing).
+task's feature: the chemotaxis index's continuous form, mean 0 for any dispersal without sensing;
+runs recorded before it existed get it from ``python -m runners.scoring.chemotaxis_runs --refeature``).
 
 The salt sense can change how fast an animal moves as well as where it goes, and a slower worm
 disperses less. ``--navigation`` adds the same table for a measure that does not depend on speed:
@@ -69,7 +70,6 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.chemotaxis.features import zone_preference
 from tasks.statistics import bootstrap_ci, bootstrap_diff_ci
 
 N_BOOT = 4000
@@ -291,22 +291,25 @@ def navigation(run: Path) -> dict[int, float]:
 
 
 def zone_preferences(run: Path) -> dict[int, float]:
-    """seed -> the zone preference of the episode's last centroid (the task's ``zone_preference``
-    feature, recomputed from the recording so that runs made before the feature existed have it)."""
+    """seed -> the episode's ``zone_preference`` feature (the task's; failed episodes left out, as
+    :func:`approaches` does). A run recorded before the feature existed is a one-line error naming
+    the command that adds it (``python -m runners.scoring.chemotaxis_runs --refeature RUN``)."""
+    out = {}
     files = sorted((run / "episodes").glob("ep_*.json"))
     if not files:
         raise SystemExit(f"{run}/episodes: no episode files")
-    out = {}
     for f in files:
         try:
-            ep = json.loads(f.read_text())
-            if (ep.get("features") or {}).get("approach") is None:
-                continue                     # a failed episode: left out, as approaches() does
-            info = ep.get("task_info") or {}
-            z = np.load(f.with_suffix(".npz"))
-            out[int(f.stem.split("_")[1])] = zone_preference(np.asarray(z["centerline"][-1], float).mean(axis=0), info)
-        except (OSError, ValueError, KeyError, IndexError) as e:
+            feats = json.loads(f.read_text()).get("features") or {}
+        except (OSError, ValueError) as e:
             raise SystemExit(f"{f}: {e}") from None
+        if feats.get("approach") is None:
+            continue
+        if "zone_preference" not in feats:
+            raise SystemExit(f"{f}: no zone_preference feature (recorded before it existed); add it with "
+                             f"python -m runners.scoring.chemotaxis_runs --refeature {run}")
+        if feats["zone_preference"] is not None:
+            out[int(f.stem.split("_")[1])] = float(feats["zone_preference"])
     return out
 
 
