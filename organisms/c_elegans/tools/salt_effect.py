@@ -75,9 +75,9 @@ from tasks.statistics import bootstrap_ci, bootstrap_diff_ci
 N_BOOT = 4000
 
 
-def approaches(run: Path) -> dict[int, float]:
-    """seed -> the episode's ``approach`` feature, for every episode file of a run folder."""
-    out = {}
+def episode_features(run: Path):
+    """(episode file, seed, stored features) for every episode file of a run folder; a folder
+    without episodes or an unreadable file is a one-line error naming it."""
     files = sorted((run / "episodes").glob("ep_*.json"))
     if not files:
         raise SystemExit(f"{run}/episodes: no episode files")
@@ -86,9 +86,13 @@ def approaches(run: Path) -> dict[int, float]:
             feats = json.loads(f.read_text()).get("features") or {}
         except (OSError, ValueError) as e:
             raise SystemExit(f"{f}: {e}") from None
-        if feats.get("approach") is not None:
-            out[int(f.stem.split("_")[1])] = float(feats["approach"])
-    return out
+        yield f, int(f.stem.split("_")[1]), feats
+
+
+def approaches(run: Path) -> dict[int, float]:
+    """seed -> the episode's ``approach`` feature, for every episode file of a run folder."""
+    return {seed: float(feats["approach"]) for _, seed, feats in episode_features(run)
+            if feats.get("approach") is not None}
 
 
 def on_grid(t: np.ndarray, step_s: float) -> int:
@@ -295,21 +299,14 @@ def zone_preferences(run: Path) -> dict[int, float]:
     :func:`approaches` does). A run recorded before the feature existed is a one-line error naming
     the command that adds it (``python -m runners.scoring.chemotaxis_runs --refeature RUN``)."""
     out = {}
-    files = sorted((run / "episodes").glob("ep_*.json"))
-    if not files:
-        raise SystemExit(f"{run}/episodes: no episode files")
-    for f in files:
-        try:
-            feats = json.loads(f.read_text()).get("features") or {}
-        except (OSError, ValueError) as e:
-            raise SystemExit(f"{f}: {e}") from None
+    for f, seed, feats in episode_features(run):
         if feats.get("approach") is None:
             continue
         if "zone_preference" not in feats:
             raise SystemExit(f"{f}: no zone_preference feature (recorded before it existed); add it with "
                              f"python -m runners.scoring.chemotaxis_runs --refeature {run}")
         if feats["zone_preference"] is not None:
-            out[int(f.stem.split("_")[1])] = float(feats["zone_preference"])
+            out[seed] = float(feats["zone_preference"])
     return out
 
 
